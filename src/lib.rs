@@ -1,0 +1,64 @@
+//! txlint finds data-integrity bugs in Node.js code that talks to CockroachDB or PostgreSQL
+//! through node-postgres: writes without a transaction, check-then-insert races, transactions
+//! that never retry SQLSTATE 40001, and error paths that leave transactions open or clients
+//! checked out.
+//!
+//! [`lint_source`] is the entry point every test uses; the CLI (`cli`) adds discovery, parallel
+//! linting, configuration and reporters around it.
+
+pub mod diagnostic;
+pub mod parse;
+pub mod rules;
+pub mod semantic;
+pub mod source;
+
+use std::path::Path;
+
+use diagnostic::{Diagnostic, Severity};
+use rules::{Level, RuleContext, RuleSet};
+use semantic::{Database, FileModel};
+use source::SourceFile;
+
+/// Id of the diagnostic for files that do not parse.
+pub const PARSE_ERROR: &str = "parse-error";
+
+/// Options that change what the analysis assumes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LintOptions {
+    pub database: Database,
+}
+
+/// Lints one file's text as if it were at `path` (the extension picks the syntax).
+pub fn lint_source(path: &Path, text: &str, rules: &RuleSet, opts: &LintOptions) -> Vec<Diagnostic> {
+    let file = SourceFile::new(path, text.to_string());
+    lint_file(&file, rules, opts)
+}
+
+/// Lints a loaded file.
+pub fn lint_file(file: &SourceFile, rules: &RuleSet, opts: &LintOptions) -> Vec<Diagnostic> {
+    let parsed = match parse::parse(file) {
+        Ok(p) => p,
+        Err(e) => {
+            let mut d = Diagnostic::new(PARSE_ERROR, Severity::Error, e.range, e.message);
+            d.path = file.path.clone();
+            return vec![d];
+        }
+    };
+    let model = FileModel::build(file, &parsed, opts.database);
+    let mut out = Vec::new();
+    for (rule, level) in rules.enabled() {
+        let mut cx = RuleContext::new(rule.meta());
+        rule.check(&model, &mut cx);
+        for mut d in cx.into_diagnostics() {
+            match level {
+                Some(Level::Warn) => d.severity = Severity::Warning,
+                Some(Level::Error) => d.severity = Severity::Error,
+                _ => {}
+            }
+            d.path = file.path.clone();
+            out.push(d);
+        }
+    }
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out
+}

@@ -1,0 +1,240 @@
+//! Parsing with swc: syntax chosen by file extension, errors turned into our own type, and the only
+//! place that converts swc spans (`BytePos`) into byte ranges of the file's text.
+//!
+//! Deeply nested input can overflow the parser's stack (swc recurses on expressions and that aborts
+//! the whole process), so files whose bracket nesting exceeds [`MAX_NESTING`] are refused before
+//! parsing, with a clear message.
+
+use swc_common::{BytePos, FileName, SourceMap, Span, sync::Lrc};
+use swc_ecma_ast::{EsVersion, Program};
+use swc_ecma_parser::{EsSyntax, Syntax, TsSyntax};
+
+use crate::source::{SourceFile, TextRange};
+
+/// Deepest bracket nesting we parse. Real code, minified bundles included, stays far below it; the
+/// worker threads' stacks are sized for it (see `crate::engine`).
+pub const MAX_NESTING: usize = 1_500;
+
+/// A file that could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseFailure {
+    pub message: String,
+    pub range: TextRange,
+}
+
+/// A parsed file: the AST and the position of the file's first byte in swc's coordinates.
+pub struct Parsed {
+    pub program: Program,
+    base: u32,
+}
+
+impl Parsed {
+    /// Converts an swc span to a byte range of the file's text.
+    pub fn range(&self, span: Span) -> TextRange {
+        if span.lo.0 == 0 && span.hi.0 == 0 {
+            return TextRange::default();
+        }
+        TextRange::new(span.lo.0.saturating_sub(self.base), span.hi.0.saturating_sub(self.base))
+    }
+}
+
+/// Which parser entry point and syntax an extension calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Goal {
+    Program,
+    Module,
+}
+
+fn syntax_for(path: &std::path::Path) -> (Syntax, Goal) {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = name.rsplit('.').next().unwrap_or("");
+    let dts = name.ends_with(".d.ts") || name.ends_with(".d.mts") || name.ends_with(".d.cts");
+    match ext {
+        "ts" | "mts" | "cts" | "tsx" => (
+            Syntax::Typescript(TsSyntax {
+                tsx: ext == "tsx",
+                decorators: true,
+                dts,
+                ..Default::default()
+            }),
+            if ext == "mts" { Goal::Module } else { Goal::Program },
+        ),
+        _ => (
+            Syntax::Es(EsSyntax {
+                jsx: ext != "mjs" && ext != "cjs",
+                decorators: true,
+                allow_return_outside_function: ext != "mjs",
+                ..Default::default()
+            }),
+            if ext == "mjs" { Goal::Module } else { Goal::Program },
+        ),
+    }
+}
+
+/// Parses a file. Errors the parser recovered from are ignored: the AST is still complete enough
+/// for our analysis, and several of them are legal in Node (top-level `return` in CommonJS).
+pub fn parse(file: &SourceFile) -> Result<Parsed, ParseFailure> {
+    let depth = max_nesting(file.text.as_bytes());
+    if depth > MAX_NESTING {
+        return Err(ParseFailure {
+            message: format!(
+                "file is nested {depth} levels deep (limit {MAX_NESTING}); not analysed"
+            ),
+            range: TextRange::new(0, 0),
+        });
+    }
+    let (syntax, goal) = syntax_for(&file.path);
+    let cm: Lrc<SourceMap> = Default::default();
+    let fm = cm.new_source_file(
+        Lrc::new(FileName::Custom(file.path.display().to_string())),
+        file.text.clone(),
+    );
+    let base = fm.start_pos.0;
+    let mut recovered = Vec::new();
+    let result = match goal {
+        Goal::Program => swc_ecma_parser::parse_file_as_program(
+            &fm,
+            syntax,
+            EsVersion::latest(),
+            None,
+            &mut recovered,
+        ),
+        Goal::Module => swc_ecma_parser::parse_file_as_module(
+            &fm,
+            syntax,
+            EsVersion::latest(),
+            None,
+            &mut recovered,
+        )
+        .map(Program::Module),
+    };
+    match result {
+        Ok(program) => Ok(Parsed { program, base }),
+        Err(e) => {
+            let span = swc_common::Spanned::span(&e);
+            let to = |p: BytePos| p.0.saturating_sub(base).min(file.text.len() as u32);
+            Err(ParseFailure {
+                message: e.kind().msg().to_string(),
+                range: TextRange::new(to(span.lo), to(span.hi)),
+            })
+        }
+    }
+}
+
+/// Deepest nesting of `(`, `[`, `{` and `${`, skipping strings, comments and template text.
+/// Regular expression literals are not recognised; brackets inside them only add noise, never
+/// enough to matter against the limit.
+pub fn max_nesting(src: &[u8]) -> usize {
+    if src.len() <= MAX_NESTING {
+        return 0;
+    }
+    let mut depth: usize = 0;
+    let mut max = 0;
+    // Stack of template nesting: depth at which a `${` opened.
+    let mut templates: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < src.len() {
+        let c = src[i];
+        match c {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b'}' => {
+                if templates.last() == Some(&depth) {
+                    templates.pop();
+                    depth = depth.saturating_sub(1);
+                    i = skip_template(src, i + 1, &mut templates, &mut depth, &mut max);
+                    continue;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            b'"' | b'\'' => {
+                i += 1;
+                while i < src.len() && src[i] != c && src[i] != b'\n' {
+                    if src[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'`' => {
+                i = skip_template(src, i + 1, &mut templates, &mut depth, &mut max);
+                continue;
+            }
+            b'/' if src.get(i + 1) == Some(&b'/') => {
+                while i < src.len() && src[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if src.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < src.len() && !(src[i] == b'*' && src[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    max
+}
+
+/// Skips template text from `i` (just after a backtick or a closing `}` of `${`); returns the
+/// index after the closing backtick, or after a `${` (with the nesting recorded).
+fn skip_template(src: &[u8], mut i: usize, templates: &mut Vec<usize>, depth: &mut usize, max: &mut usize) -> usize {
+    while i < src.len() {
+        match src[i] {
+            b'\\' => i += 2,
+            b'`' => return i + 1,
+            b'$' if src.get(i + 1) == Some(&b'{') => {
+                *depth += 1;
+                *max = (*max).max(*depth);
+                templates.push(*depth);
+                return i + 2;
+            }
+            _ => i += 1,
+        }
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(name: &str, text: &str) -> Result<Parsed, ParseFailure> {
+        parse(&SourceFile::new(name, text.to_string()))
+    }
+
+    #[test]
+    fn syntax_by_extension() {
+        assert!(parse_text("a.ts", "const r = pool.query<Row>('SELECT 1');").is_ok());
+        assert!(parse_text("a.js", "let x: number = 1;").is_err());
+        assert!(parse_text("a.tsx", "const f = <T,>(v: T) => <div>{v}</div>;").is_ok());
+        assert!(parse_text("a.jsx", "const f = () => <div />;").is_ok());
+        assert!(parse_text("a.cjs", "if (x) return; module.exports = 1;").is_ok());
+        assert!(parse_text("a.mjs", "import x from 'y'; await x();").is_ok());
+    }
+
+    #[test]
+    fn error_has_location() {
+        let err = parse_text("a.js", "const = 1;").err().expect("must fail");
+        assert!(!err.message.is_empty());
+        assert_eq!(err.range.start, 6);
+    }
+
+    #[test]
+    fn nesting_prescan() {
+        let deep = format!("x = {}1{};", "[".repeat(5000), "]".repeat(5000));
+        assert_eq!(max_nesting(deep.as_bytes()), 5000);
+        let err = parse_text("deep.js", &deep).err().expect("refused");
+        assert!(err.message.contains("nested"));
+        let strings = format!("x = '{}'; {}", "(".repeat(5000), "y".repeat(2000));
+        assert_eq!(max_nesting(strings.as_bytes()), 0);
+        let tpl = format!("x = `a${{ b({}) }}c`; {}", "1", " ".repeat(2000));
+        assert_eq!(max_nesting(tpl.as_bytes()), 2);
+    }
+}

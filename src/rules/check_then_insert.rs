@@ -1,0 +1,145 @@
+//! `check-then-insert`: an INSERT into table T that runs only because a SELECT on T found nothing
+//! (or found something), with no `ON CONFLICT`.
+//!
+//! Facts used: guards (conditions whose value derives from a query result) and, per query, the
+//! guard values on every path that reaches it. The INSERT is decided by the SELECT when every path
+//! to it passed the guard with the same outcome. Fires inside transactions too: two transactions
+//! can both see "missing". Silent for `ON CONFLICT`, `UPSERT`, `INSERT ... WHERE NOT EXISTS`, and
+//! when the paths were too many to track guards precisely.
+//! Known false negatives: the SELECT in another function than the guard's.
+
+use std::collections::BTreeSet;
+
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::rules::util::{describe, line};
+use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
+use crate::semantic::sql::{Columns, StmtKind};
+use crate::semantic::{FileModel, QueryId};
+
+pub struct CheckThenInsert;
+
+static META: RuleMeta = RuleMeta {
+    id: "check-then-insert",
+    severity: crate::diagnostic::Severity::Error,
+    fix: FixAvailability::Suggestion,
+    doc: rule_doc!("check-then-insert"),
+};
+
+impl Rule for CheckThenInsert {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
+        for ins in m.db_queries() {
+            let Some(StmtKind::Insert(info)) = m.stmt(ins.id) else { continue };
+            if info.on_conflict || info.upsert || info.conditional {
+                continue;
+            }
+            let Some(table) = info.table.as_deref() else { continue };
+            let Some(ctx) = m.flow.queries.get(&ins.id) else { continue };
+            let mut found: Option<(QueryId, crate::semantic::GuardId)> = None;
+            'roots: for (root, guards) in &ctx.guards {
+                if ctx.coarse_roots.contains(root) {
+                    continue;
+                }
+                for (g, &(t, f, absent)) in guards {
+                    // Control-dependent: every path here passed the guard, all the same way.
+                    if absent || (t && f) {
+                        continue;
+                    }
+                    let guard = &m.guards[*g as usize];
+                    let select = guard.taint.iter().map(|(q, _)| *q).collect::<BTreeSet<_>>().into_iter().find(|q| {
+                        *q != ins.id
+                            && m.kinds.contains_key(&m.query(*q).handle)
+                            && matches!(m.stmt(*q), Some(StmtKind::Select(s)) if s.tables.iter().any(|t| t == table))
+                    });
+                    if let Some(sq) = select {
+                        found = Some((sq, *g));
+                        break 'roots;
+                    }
+                }
+            }
+            let Some((sq, g)) = found else { continue };
+            let select = m.query(sq);
+            let guard = &m.guards[g as usize];
+            let key = conflict_key(m, sq);
+            let message = format!(
+                "two concurrent requests can both see no row in `{table}` (checked at line {}) and both insert",
+                line(m, select.range)
+            );
+            let key_text = key.clone().unwrap_or_else(|| "<unique column>".to_string());
+            let help = format!(
+                "Make the database enforce it: a unique constraint on `{table}({key_text})` and `INSERT ... ON CONFLICT ({key_text}) DO NOTHING` (check `rowCount`), or catch SQLSTATE 23505"
+            );
+            let mut d = cx
+                .diagnostic(ins.range, message)
+                .label(select.range, format!("`{}` checks for the row here", describe(m, sq)))
+                .label(guard.range, "the insert depends on this check")
+                .help(help);
+            if let Some(text) = &ins.sql.text {
+                let example_sql = add_on_conflict(text.trim(), &key_text);
+                d = d.example(format!(
+                    "-- once: CREATE UNIQUE INDEX ON {table} ({key_text});\nawait {}.query(`{}`, ...);",
+                    ins.receiver, example_sql
+                ));
+            }
+            if let Some(fix) = key.as_deref().and_then(|k| on_conflict_edit(m, ins.id, k)) {
+                d = d.fix(fix);
+            }
+            cx.report(d.context(m.function_name(ins.func)));
+        }
+    }
+}
+
+/// The column(s) the SELECT looked the row up by: the natural conflict target.
+fn conflict_key(m: &FileModel<'_>, select: QueryId) -> Option<String> {
+    let Some(StmtKind::Select(s)) = m.stmt(select) else { return None };
+    match &s.where_columns {
+        Columns::Some(cols) if !cols.is_empty() && cols.len() <= 3 => {
+            Some(cols.iter().cloned().collect::<Vec<_>>().join(", "))
+        }
+        _ => None,
+    }
+}
+
+/// Inserts `ON CONFLICT (key) DO NOTHING` before `RETURNING` or at the end.
+fn add_on_conflict(sql: &str, key: &str) -> String {
+    let clause = format!("ON CONFLICT ({key}) DO NOTHING");
+    let upper = sql.to_ascii_uppercase();
+    match upper.find(" RETURNING ") {
+        Some(pos) => format!("{} {clause}{}", &sql[..pos], &sql[pos..]),
+        None => format!("{} {clause}", sql.trim_end_matches(';')),
+    }
+}
+
+/// An edit of the SQL literal at the call, when the text is written inline.
+fn on_conflict_edit(m: &FileModel<'_>, q: QueryId, key: &str) -> Option<Fix> {
+    let ev = m.query(q);
+    if !ev.sql.inline || !ev.sql.holes.is_empty() {
+        return None;
+    }
+    let src = m.source.slice(ev.sql.range);
+    let quote = src.chars().next()?;
+    if !matches!(quote, '\'' | '"' | '`') || !src.ends_with(quote) || src.len() < 2 {
+        return None;
+    }
+    let inner = &src[1..src.len() - 1];
+    let clause = format!(" ON CONFLICT ({key}) DO NOTHING");
+    let upper = inner.to_ascii_uppercase();
+    let at = match upper.find(" RETURNING ") {
+        Some(pos) => ev.sql.range.start + 1 + pos as u32,
+        None => {
+            let trimmed = inner.trim_end().trim_end_matches(';').trim_end();
+            ev.sql.range.start + 1 + trimmed.len() as u32
+        }
+    };
+    if quote != '`' && clause.contains(quote) {
+        return None;
+    }
+    Some(Fix {
+        title: format!("Add `ON CONFLICT ({key}) DO NOTHING` (needs a unique constraint on it)"),
+        applicability: Applicability::Suggestion,
+        edits: vec![Edit::insert(at, clause)],
+    })
+}

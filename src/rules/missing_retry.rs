@@ -1,0 +1,83 @@
+//! `missing-retry`: a transaction that writes and commits, with nothing that retries it when the
+//! database aborts it with SQLSTATE 40001.
+//!
+//! Facts used: the flow's transactions (BEGIN with writes and a COMMIT on some path) and the
+//! model's retry evidence (`FileModel::is_retried`): a literal or constant `40001`, an error-code
+//! comparison against a constant defined elsewhere, a call of something named like a retry helper,
+//! or a function passed to one, in the transaction's function, its enclosing or nested functions,
+//! or its callers in this file. The CockroachDB `SAVEPOINT cockroach_restart` protocol counts as
+//! retrying. On PostgreSQL only SERIALIZABLE and REPEATABLE READ transactions are checked.
+//! Known false negatives: a retry done by a caller in another file is assumed absent.
+
+use crate::rules::util::line;
+use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
+use crate::semantic::sql::Isolation;
+use crate::semantic::{Database, FileModel};
+
+pub struct MissingRetry;
+
+static META: RuleMeta = RuleMeta {
+    id: "missing-retry",
+    severity: crate::diagnostic::Severity::Warning,
+    fix: FixAvailability::Suggestion,
+    doc: rule_doc!("missing-retry"),
+};
+
+impl Rule for MissingRetry {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
+        for (&begin, tx) in &m.flow.txs {
+            if tx.writes.is_empty() || tx.commits.is_empty() || tx.restart_protocol {
+                continue;
+            }
+            let Some(client) = tx.client else { continue };
+            let strict = matches!(tx.isolation, Some(Isolation::Serializable | Isolation::RepeatableRead));
+            if m.database == Database::Postgres && !strict {
+                continue;
+            }
+            if m.is_retried(begin) {
+                continue;
+            }
+            let q = m.query(begin);
+            let client_name = m.binding_name(client).to_string();
+            let why = match m.database {
+                Database::Cockroachdb => "CockroachDB runs every transaction SERIALIZABLE and aborts conflicting ones with SQLSTATE 40001, expecting the client to retry",
+                Database::Postgres => "PostgreSQL aborts conflicting SERIALIZABLE/REPEATABLE READ transactions with SQLSTATE 40001, expecting the client to retry",
+            };
+            let commit = tx.commits.iter().next().map(|c| m.query(*c).range);
+            let mut d = cx.diagnostic(
+                q.range,
+                format!("transaction on `{client_name}` is never retried on SQLSTATE 40001: {why}"),
+            );
+            if let Some(c) = commit {
+                d = d.label(c, format!("commits here (line {}); a 40001 abort surfaces as an error", line(m, c)));
+            }
+            d = d
+                .help(format!(
+                    "Retry the whole transaction on `err.code === '40001'` in a bounded loop with backoff (run `ROLLBACK` first), or map 40001 to HTTP 409 so the caller retries"
+                ))
+                .example(retry_example(&client_name));
+            cx.report(d.context(m.function_name(q.func)));
+        }
+    }
+}
+
+fn retry_example(client: &str) -> String {
+    format!(
+        "for (let attempt = 1; ; attempt++) {{
+  try {{
+    await {client}.query('BEGIN');
+    // ... the transaction's statements
+    await {client}.query('COMMIT');
+    break;
+  }} catch (err) {{
+    await {client}.query('ROLLBACK');
+    if (err.code !== '40001' || attempt === 5) throw err;
+    await new Promise((resolve) => setTimeout(resolve, 2 ** attempt * 10));
+  }}
+}}"
+    )
+}

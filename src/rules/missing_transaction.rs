@@ -1,0 +1,147 @@
+//! `missing-transaction`: two or more writes on one path, through one pool or client, with no
+//! transaction around them.
+//!
+//! Facts used: the flow's write pairs (a write done while its handle is known to be outside a
+//! transaction, after another such write on the same path). A client whose transaction state is
+//! unknown (a parameter whose callers are not in this file) never pairs. Writes on an error path
+//! (inside `catch`, a callback's error branch) are compensations or logs and do not pair.
+//! Known false negatives: writes through two different handles; writes hidden in helpers defined
+//! in other files.
+
+use std::collections::BTreeSet;
+
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::rules::util::{client_name, describe, indent, is_balanced, line, statement_text, tx_skeleton};
+use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
+use crate::semantic::flow::WritePair;
+use crate::semantic::{FileModel, HandleKey, HandleKind, QueryId};
+use crate::source::TextRange;
+
+pub struct MissingTransaction;
+
+static META: RuleMeta = RuleMeta {
+    id: "missing-transaction",
+    severity: crate::diagnostic::Severity::Error,
+    fix: FixAvailability::Suggestion,
+    doc: rule_doc!("missing-transaction"),
+};
+
+impl Rule for MissingTransaction {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
+        let mut seen = BTreeSet::new();
+        for pair in &m.flow.write_pairs {
+            let (first_q, first) = pair.first;
+            let (second_q, second) = pair.second;
+            let primary = if first.outer == second.outer { second.range } else { second.outer };
+            if !seen.insert(primary) {
+                continue;
+            }
+            let handle = &m.query(second_q).receiver;
+            let message = if first_q == second_q {
+                format!(
+                    "`{}` runs in a loop through `{handle}` outside a transaction: a failure part-way leaves the earlier rows committed",
+                    describe(m, second_q)
+                )
+            } else {
+                format!(
+                    "`{}` runs through `{handle}` outside a transaction after `{}` (line {}): if it fails, the first write stays committed",
+                    describe(m, second_q),
+                    describe(m, first_q),
+                    line(m, first.range)
+                )
+            };
+            let mut d = cx.diagnostic(primary, message);
+            if first_q != second_q {
+                d = d.label(first.range, format!("first write: `{}`", describe(m, first_q)));
+            }
+            if primary != second.range {
+                d = d.label(second.range, format!("second write: `{}`", describe(m, second_q)));
+            }
+            let writes = writes_of(m, pair);
+            let (help, example, fix) = suggestion(m, pair, &writes);
+            d = d.help(help).example(example);
+            if let Some(fix) = fix {
+                d = d.fix(fix);
+            }
+            let func = m.query(second_q).func;
+            cx.report(d.context(m.function_name(func)));
+        }
+    }
+}
+
+/// Every write of this root on this handle outside a transaction, in source order.
+fn writes_of(m: &FileModel<'_>, pair: &WritePair) -> Vec<QueryId> {
+    let mut qs: BTreeSet<(u32, QueryId)> = BTreeSet::new();
+    for p in m.flow.write_pairs.iter().filter(|p| p.root == pair.root && p.handle == pair.handle) {
+        qs.insert((m.query(p.first.0).range.start, p.first.0));
+        qs.insert((m.query(p.second.0).range.start, p.second.0));
+    }
+    qs.into_iter().map(|(_, q)| q).collect()
+}
+
+fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (String, String, Option<Fix>) {
+    let first = m.query(pair.first.0);
+    let receiver = first.receiver.clone();
+    let is_pool = m.handle_kind(&pair.handle) == Some(HandleKind::Pool);
+    let client = if is_pool { "client".to_string() } else { client_name(m, &pair.handle) };
+    let rename = if is_pool { Some((receiver.as_str(), client.as_str())) } else { None };
+    let body: Vec<String> = writes.iter().map(|q| statement_text(m, *q, rename)).collect();
+    let example = tx_skeleton(if is_pool { Some(&receiver) } else { None }, &client, &body);
+    let help = if is_pool {
+        format!(
+            "Run these writes in one transaction on one connection: `const {client} = await {receiver}.connect()`, `BEGIN`, the writes, `COMMIT`, `ROLLBACK` in `catch`, `{client}.release()` in `finally`"
+        )
+    } else {
+        format!("Wrap these writes in `BEGIN` ... `COMMIT` on `{client}`, with `ROLLBACK` in `catch`")
+    };
+    (help, example, edit(m, pair, writes, is_pool, &receiver, &client))
+}
+
+/// A replacement of the statements from the first write to the last, when they form one plain
+/// sequence in one async function and declare nothing the rest of the function could need.
+fn edit(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId], is_pool: bool, receiver: &str, client: &str) -> Option<Fix> {
+    let first = m.query(*writes.first()?);
+    let last = m.query(*writes.last()?);
+    let same_fn = writes.iter().all(|q| m.query(*q).func == first.func);
+    let direct = pair.first.1.range == pair.first.1.outer && pair.second.1.range == pair.second.1.outer;
+    if !same_fn || !direct || pair.first.0 == pair.second.0 || !first.in_async_fn {
+        return None;
+    }
+    if writes.iter().any(|q| m.query(*q).callback.is_some()) {
+        return None;
+    }
+    let range = TextRange::new(first.stmt_range.start, last.stmt_range.end);
+    let text = m.source.slice(range);
+    if text.is_empty() || !is_balanced(text) {
+        return None;
+    }
+    // A declaration inside the region would become block-scoped by the new `try`.
+    let declares = text.lines().any(|l| {
+        let t = l.trim_start();
+        t.starts_with("const ") || t.starts_with("let ") || t.starts_with("var ") || t.starts_with("function ")
+    });
+    if declares || text.contains("return") {
+        return None;
+    }
+    if is_pool && matches!(first.handle, HandleKey::Path(_)) {
+        return None;
+    }
+    let ind = m.source.indent_at(range.start).to_string();
+    let body_text = if is_pool {
+        text.replace(&format!("{receiver}.query("), &format!("{client}.query("))
+    } else {
+        text.to_string()
+    };
+    let body = vec![crate::rules::util::source_block_text(&body_text, ind.len())];
+    let skeleton = tx_skeleton(if is_pool { Some(receiver) } else { None }, client, &body);
+    let replaced = indent(&skeleton, &ind);
+    Some(Fix {
+        title: "Wrap the writes in a transaction".to_string(),
+        applicability: Applicability::Suggestion,
+        edits: vec![Edit::replace(range, replaced.trim_start().to_string())],
+    })
+}

@@ -1,0 +1,78 @@
+//! `rollback-without-finally`: a transaction with an error path that does not roll it back, or
+//! whose client is not released on an error path (release not in `finally`).
+//!
+//! Facts used: the flow's exits of each transaction that writes. An exit is an error path when it
+//! is an exception (a failing query, an awaited call, `throw`) or runs inside a `catch` or a
+//! callback's `err` branch. `client.release(err)` / `done(err)` destroy the connection, which
+//! rolls the transaction back, so such a path is fine. Read-only transactions are ignored.
+//! Known false negatives: errors thrown by synchronous code we cannot see are not modelled.
+
+use crate::rules::util::{line, pool_of_client, tx_skeleton};
+use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
+use crate::semantic::FileModel;
+
+pub struct RollbackWithoutFinally;
+
+static META: RuleMeta = RuleMeta {
+    id: "rollback-without-finally",
+    severity: crate::diagnostic::Severity::Warning,
+    fix: FixAvailability::Suggestion,
+    doc: rule_doc!("rollback-without-finally"),
+};
+
+impl Rule for RollbackWithoutFinally {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
+        for (&begin, tx) in &m.flow.txs {
+            if tx.writes.is_empty() {
+                continue;
+            }
+            let Some(client) = tx.client else { continue };
+            let mut open: Vec<_> = tx.open_exits.iter().filter(|e| e.error_path).collect();
+            let mut leaked: Vec<_> = tx.leaked_after_begin.iter().collect();
+            if open.is_empty() && leaked.is_empty() {
+                continue;
+            }
+            open.sort_by_key(|e| e.site.range);
+            leaked.sort_by_key(|e| e.site.range);
+            let q = m.query(begin);
+            let name = m.binding_name(client).to_string();
+            let message = match (open.first(), leaked.first()) {
+                (Some(e), Some(_)) => format!(
+                    "an error after `BEGIN` (line {}) leaves the transaction on `{name}` open and skips `{name}.release()`: the connection goes back to the pool poisoned, or never",
+                    line(m, e.site.outer)
+                ),
+                (Some(e), None) => format!(
+                    "an error after `BEGIN` (line {}) leaves the transaction on `{name}` open: no `ROLLBACK` runs on that path",
+                    line(m, e.site.outer)
+                ),
+                (None, Some(e)) => format!(
+                    "an error after `BEGIN` (line {}) skips `{name}.release()`: the connection never returns to the pool",
+                    line(m, e.site.outer)
+                ),
+                (None, None) => continue,
+            };
+            let mut d = cx.diagnostic(q.range, message);
+            if let Some(e) = open.first() {
+                d = d.label(e.site.outer, "an error here is not rolled back");
+            }
+            if let Some(e) = leaked.first()
+                && open.first().is_none_or(|o| o.site.outer != e.site.outer)
+            {
+                d = d.label(e.site.outer, format!("an error here skips `{name}.release()`"));
+            }
+            let pool = pool_of_client(m, client);
+            let help = if q.callback.is_some() || leaked.is_empty() && pool.is_none() {
+                format!("On every error path run `ROLLBACK` (or release the client with the error: `{name}.release(err)` / `done(err)`)")
+            } else {
+                format!("Put the statements in `try`, `ROLLBACK` in `catch`, and `{name}.release()` in `finally`")
+            };
+            let body = vec!["// ... the transaction's statements".to_string()];
+            d = d.help(help).example(tx_skeleton(pool.as_deref(), &name, &body));
+            cx.report(d.context(m.function_name(q.func)));
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Which receivers of `.query` / `.connect` are database handles, and of which kind.
+//!
+//! A handle is established by origin (`new Pool()`, `new Client()` from pg, `await pool.connect()`,
+//! the client parameter of a connect callback) or by use: a binding imported from a local module and
+//! used with `.query(SQL)`/`.connect()` is a pool (the usual `db.js` module), a parameter on which
+//! `.query(SQL)` is called is a client of unknown transaction state, and anything named like a pool
+//! (`pool`, `pgPool`, `this.pool`) that sends SQL is a pool. Everything else is not a handle: a
+//! variable named `client` that never sends SQL is left alone.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::semantic::lower::Lowered;
+use crate::semantic::model::*;
+
+/// `pool`, `pgPool`, `dbPool`, `readPool`...
+pub fn is_pool_name(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
+    last.ends_with("pool")
+}
+
+pub fn classify(l: &Lowered) -> BTreeMap<HandleKey, HandleKind> {
+    let mut used_with_sql: BTreeSet<&HandleKey> = BTreeSet::new();
+    for q in &l.queries {
+        if q.sql.info.is_some() {
+            used_with_sql.insert(&q.handle);
+        }
+    }
+    let connected: BTreeSet<&HandleKey> = l.connects.iter().map(|c| &c.handle).collect();
+    let mut kinds = BTreeMap::new();
+
+    // Pools first: clients depend on them.
+    let keys: BTreeSet<&HandleKey> = l.queries.iter().map(|q| &q.handle).chain(connected.iter().copied()).collect();
+    for key in &keys {
+        let used = used_with_sql.contains(key) || connected.contains(key);
+        let kind = match key {
+            HandleKey::Binding(b) => {
+                let binding = &l.bindings[*b as usize];
+                match &binding.origin {
+                    Origin::NewPool => Some(HandleKind::Pool),
+                    Origin::NewClient => Some(HandleKind::StandaloneClient),
+                    Origin::LocalImport(_) if used && !binding.name.to_ascii_lowercase().contains("client") => {
+                        Some(HandleKind::Pool)
+                    }
+                    _ if used && is_pool_name(&binding.name) => Some(HandleKind::Pool),
+                    _ => None,
+                }
+            }
+            HandleKey::Global(name) | HandleKey::Path(name) => {
+                if used && is_pool_name(name) {
+                    Some(HandleKind::Pool)
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(kind) = kind {
+            kinds.insert((*key).clone(), kind);
+        }
+    }
+
+    // Clients from connect calls on pools, or whose client then sends SQL.
+    for c in &l.connects {
+        let receiver_is_pool = kinds.get(&c.handle) == Some(&HandleKind::Pool);
+        let Some(target) = c.target else { continue };
+        let key = HandleKey::Binding(target);
+        let target_sends_sql = used_with_sql.contains(&key);
+        if receiver_is_pool || target_sends_sql {
+            kinds.entry(key).or_insert(HandleKind::PooledClient);
+        }
+    }
+
+    // Parameters (and other bindings of unknown origin) that send SQL.
+    for key in used_with_sql {
+        if kinds.contains_key(key) {
+            continue;
+        }
+        if let HandleKey::Binding(b) = key {
+            let binding = &l.bindings[*b as usize];
+            if binding.kind == BindingKind::Param && matches!(binding.origin, Origin::Unknown) {
+                kinds.insert(key.clone(), HandleKind::ParamClient);
+            }
+        }
+    }
+    kinds
+}

@@ -1,0 +1,262 @@
+//! The semantic model of one file, built once and read by every rule.
+//!
+//! `lower` walks the AST once into functions, bindings, candidate database events and a small
+//! control-flow IR; `handles` decides which receivers are pools and clients; `flow` interprets each
+//! function's IR path by path and records facts (transactions, exits, writes, guards). Rules only
+//! query this model: a precision bug is fixed here, once, for every rule.
+
+pub mod flow;
+pub mod handles;
+pub mod lower;
+pub mod model;
+pub mod sql;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+pub use flow::FlowFacts;
+pub use model::*;
+
+use crate::parse::Parsed;
+use crate::semantic::sql::StmtKind;
+use crate::source::SourceFile;
+
+/// Which database the reasoning assumes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Database {
+    /// SERIALIZABLE by default: conflicting transactions abort with SQLSTATE 40001.
+    #[default]
+    Cockroachdb,
+    /// READ COMMITTED by default: concurrent read-modify-write loses updates.
+    Postgres,
+}
+
+impl Database {
+    pub fn name(self) -> &'static str {
+        match self {
+            Database::Cockroachdb => "CockroachDB",
+            Database::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// Everything the rules know about one file.
+pub struct FileModel<'s> {
+    pub source: &'s SourceFile,
+    pub functions: Vec<Function>,
+    pub bindings: Vec<Binding>,
+    pub queries: Vec<QueryEvent>,
+    pub connects: Vec<ConnectEvent>,
+    pub guards: Vec<Guard>,
+    pub kinds: BTreeMap<HandleKey, HandleKind>,
+    pub flow: FlowFacts,
+    pub database: Database,
+}
+
+impl<'s> FileModel<'s> {
+    pub fn build(source: &'s SourceFile, parsed: &Parsed, database: Database) -> Self {
+        let lowered = lower::lower(parsed);
+        let kinds = handles::classify(&lowered);
+        let flow = flow::analyse(&flow::Program { l: &lowered, kinds: &kinds });
+        let lower::Lowered { functions, bindings, queries, connects, guards } = lowered;
+        FileModel { source, functions, bindings, queries, connects, guards, kinds, flow, database }
+    }
+
+    /// The kind of the handle a query is sent through (`None`: not a database handle).
+    pub fn handle_kind(&self, key: &HandleKey) -> Option<HandleKind> {
+        self.kinds.get(key).copied()
+    }
+
+    /// Queries sent through a database handle.
+    pub fn db_queries(&self) -> impl Iterator<Item = &QueryEvent> {
+        self.queries.iter().filter(|q| self.kinds.contains_key(&q.handle))
+    }
+
+    pub fn query(&self, q: QueryId) -> &QueryEvent {
+        &self.queries[q as usize]
+    }
+
+    /// The single statement a query sends, when there is exactly one.
+    pub fn stmt(&self, q: QueryId) -> Option<&StmtKind> {
+        self.queries[q as usize].sql.info.as_ref().and_then(|i| i.single())
+    }
+
+    /// The function that runs on its own and contains `f` (callbacks belong to their parent).
+    pub fn standalone_of(&self, mut f: FuncId) -> FuncId {
+        loop {
+            let func = &self.functions[f as usize];
+            match (func.role, func.parent) {
+                (FnRole::Continuation | FnRole::ChainStep | FnRole::Inline, Some(p)) => f = p,
+                _ => return f,
+            }
+        }
+    }
+
+    /// A name for messages and fingerprints: the nearest named function.
+    pub fn function_name(&self, f: FuncId) -> Option<String> {
+        let mut cur = Some(f);
+        while let Some(id) = cur {
+            let func = &self.functions[id as usize];
+            if let Some(n) = &func.name
+                && id != MODULE_FN
+            {
+                return Some(n.clone());
+            }
+            cur = func.parent;
+        }
+        None
+    }
+
+    pub fn binding_name(&self, b: BindingId) -> &str {
+        &self.bindings[b as usize].name
+    }
+
+    /// Whether a transaction (by its BEGIN) is retried on SQLSTATE 40001: its function, an
+    /// enclosing or nested function, a caller in this file (up to three levels), or a wrapper it is
+    /// passed to tests 40001 or is a retry helper.
+    pub fn is_retried(&self, begin: QueryId) -> bool {
+        let f = self.queries[begin as usize].func;
+        let mut roots = vec![f];
+        if let Some(t) = self.flow.txs.get(&begin) {
+            roots.extend(t.roots.iter().copied());
+        }
+        roots.into_iter().any(|r| self.retry_in_family(r, 0))
+    }
+
+    fn retry_in_family(&self, f: FuncId, depth: usize) -> bool {
+        // The function, its ancestors below module level, and everything nested in them.
+        let mut chain = Vec::new();
+        let mut cur = Some(f);
+        while let Some(id) = cur {
+            if id == MODULE_FN {
+                break;
+            }
+            chain.push(id);
+            cur = self.functions[id as usize].parent;
+        }
+        for &id in &chain {
+            let func = &self.functions[id as usize];
+            if func.mentions_retry || func.retry_wrapped {
+                return true;
+            }
+        }
+        let top = chain.last().copied();
+        if let Some(top) = top
+            && self.functions.iter().any(|g| g.mentions_retry && self.is_nested_in(g.id, top))
+        {
+            return true;
+        }
+        if depth >= 3 {
+            return false;
+        }
+        // Callers in this file.
+        chain.iter().any(|id| {
+            self.flow
+                .callers
+                .get(id)
+                .is_some_and(|cs| cs.iter().any(|&c| c != *id && self.retry_in_family(c, depth + 1)))
+        })
+    }
+
+    fn is_nested_in(&self, mut f: FuncId, ancestor: FuncId) -> bool {
+        loop {
+            if f == ancestor {
+                return true;
+            }
+            match self.functions[f as usize].parent {
+                Some(p) => f = p,
+                None => return false,
+            }
+        }
+    }
+
+    /// A readable dump of the model, for `txlint debug model` and tests.
+    pub fn dump(&self) -> String {
+        let mut out = String::new();
+        let src = self.source;
+        let pos = |r: crate::source::TextRange| {
+            let lc = src.line_col(r.start);
+            format!("{}:{}", lc.line, lc.column)
+        };
+        let _ = writeln!(out, "handles:");
+        for (k, v) in &self.kinds {
+            let name = match k {
+                HandleKey::Binding(b) => self.binding_name(*b).to_string(),
+                HandleKey::Global(n) | HandleKey::Path(n) => n.clone(),
+            };
+            let _ = writeln!(out, "  {name}: {v:?}");
+        }
+        let _ = writeln!(out, "functions:");
+        for f in &self.functions {
+            if !f.has_db_ops && f.id != MODULE_FN {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "  #{} {} at {} role={:?}{}{}",
+                f.id,
+                f.name.as_deref().unwrap_or("<anonymous>"),
+                pos(f.span),
+                f.role,
+                if f.mentions_retry { " mentions-40001" } else { "" },
+                if f.retry_wrapped { " retry-wrapped" } else { "" },
+            );
+        }
+        let _ = writeln!(out, "queries:");
+        for q in self.db_queries() {
+            let kinds: Vec<&str> = q
+                .sql
+                .info
+                .as_ref()
+                .map(|i| i.statements.iter().map(|s| s.name()).collect())
+                .unwrap_or_else(|| vec!["UNKNOWN"]);
+            let tx: Vec<String> = self
+                .flow
+                .queries
+                .get(&q.id)
+                .map(|c| c.tx.iter().map(|t| format!("{t:?}")).collect())
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  q{} {} {}.query {} await={:?} tx=[{}]",
+                q.id,
+                pos(q.range),
+                q.receiver,
+                kinds.join(";"),
+                q.await_kind,
+                tx.join(",")
+            );
+        }
+        let _ = writeln!(out, "transactions:");
+        for (b, t) in &self.flow.txs {
+            let _ = writeln!(
+                out,
+                "  BEGIN q{b} at {}: writes={:?} commits={:?} rollbacks={:?} open_exits={} leaked={} retried={}",
+                pos(self.queries[*b as usize].range),
+                t.writes,
+                t.commits,
+                t.rollbacks,
+                t.open_exits.len(),
+                t.leaked_after_begin.len(),
+                self.is_retried(*b)
+            );
+        }
+        let _ = writeln!(out, "leaks:");
+        for leak in &self.flow.leaks {
+            let _ = writeln!(
+                out,
+                "  {} at {} ({:?}{})",
+                self.binding_name(leak.client),
+                pos(leak.exit.site.range),
+                leak.exit.kind,
+                if leak.exit.error_path { ", error path" } else { "" }
+            );
+        }
+        let _ = writeln!(out, "write pairs:");
+        for w in &self.flow.write_pairs {
+            let _ = writeln!(out, "  q{} then q{}", w.first.0, w.second.0);
+        }
+        out
+    }
+}

@@ -1,0 +1,332 @@
+//! The file model's data: functions, bindings, database events and the small control-flow IR each
+//! function is lowered to. Built by `lower`, classified by `handles`, interpreted by `flow`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::semantic::sql::SqlInfo;
+use crate::source::TextRange;
+
+pub type FuncId = u32;
+pub type BindingId = u32;
+pub type QueryId = u32;
+pub type ConnectId = u32;
+pub type GuardId = u32;
+
+/// The function that holds a module's top-level code.
+pub const MODULE_FN: FuncId = 0;
+
+/// What part of a query result a value was derived from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    /// The pg `Result` object.
+    Result,
+    /// `result.rows`.
+    Rows,
+    /// One row (`rows[0]`, a destructured row, a `for...of` item).
+    Row,
+    /// One column of a row (`rows[0].balance`).
+    Column(String),
+    /// `rowCount` / `rows.length`.
+    Count,
+}
+
+/// Values derived from query results: which query, which part.
+pub type Taint = Vec<(QueryId, Field)>;
+
+pub fn taint_union(into: &mut Taint, from: &[(QueryId, Field)]) {
+    for t in from {
+        if !into.contains(t) {
+            into.push(t.clone());
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindingKind {
+    Var,
+    Let,
+    Const,
+    Param,
+    Import,
+    Function,
+    Class,
+    Catch,
+}
+
+/// How a binding got its value, as far as handle classification cares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Unknown,
+    /// `require('pg')`, `import pg from 'pg'`, `import * as pg from 'pg'`.
+    PgModule,
+    /// The `Pool` class (`const { Pool } = require('pg')`, `import { Pool } from 'pg'`).
+    PoolClass,
+    /// The `Client` class of pg.
+    ClientClass,
+    /// `new Pool(...)`.
+    NewPool,
+    /// `new Client(...)` (pg's).
+    NewClient,
+    /// Imported from a relative path (`require('./db')`, `import db from '../db'`).
+    LocalImport(String),
+    /// Imported from a package other than pg.
+    PackageImport(String),
+    /// A function value defined in this file.
+    Function(FuncId),
+    /// The client given by `X.connect()` (await, `.then` parameter or callback parameter).
+    Connected(ConnectId),
+    /// The release callback (`done`) of `pool.connect((err, client, done) => ...)`.
+    ReleaseFn(ConnectId),
+}
+
+/// A SQL text a binding holds (`const SQL = '...'`), holes included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlTemplate {
+    pub text: String,
+    pub holes: Vec<Taint>,
+    pub tagged: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub name: String,
+    pub kind: BindingKind,
+    /// The function whose scope declares it.
+    pub func: FuncId,
+    pub span: TextRange,
+    pub origin: Origin,
+    /// Static string held by a `const`.
+    pub sql: Option<SqlTemplate>,
+    /// String-valued properties of a `const` object literal (`queries.insertUser`).
+    pub sql_props: BTreeMap<String, SqlTemplate>,
+    /// Element taints of a `const` array literal (a values array held in a variable).
+    pub array: Option<Vec<Taint>>,
+    /// A string constant equal to the SQLSTATE `40001`.
+    pub is_retry_code: bool,
+}
+
+/// How a function is invoked, decided by where it appears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FnRole {
+    /// Runs on its own (declared, exported, a route handler, an event handler...).
+    Standalone,
+    /// Callback of `query(..., cb)` or `pool.connect(cb)`: the rest of the story of that client.
+    Continuation,
+    /// Callback of `.then/.catch/.finally`.
+    ChainStep,
+    /// Callback of `forEach/map/...` or a `new Promise` executor: runs inline.
+    Inline,
+    /// Callback of a library transaction wrapper (knex, pg-promise, sequelize, prisma): code inside
+    /// runs in a transaction the library owns.
+    ManagedTx,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub id: FuncId,
+    /// Best name: declared name, variable/property it is assigned to, or `POST /path handler`.
+    pub name: Option<String>,
+    pub span: TextRange,
+    /// Where the body ends (for "falls off the end" exits).
+    pub end: TextRange,
+    pub parent: Option<FuncId>,
+    pub params: Vec<Vec<BindingId>>,
+    pub is_async: bool,
+    pub role: FnRole,
+    pub body: Block,
+    /// Bindings from enclosing functions that this function (or a nested one) uses.
+    pub captures: Vec<BindingId>,
+    /// The body tests SQLSTATE 40001 (or calls something that looks like a retry check).
+    pub mentions_retry: bool,
+    /// Passed to a function named like a retry helper (`retry(async () => ...)`).
+    pub retry_wrapped: bool,
+    /// Contains database operations (directly).
+    pub has_db_ops: bool,
+}
+
+/// The receiver of a database call.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HandleKey {
+    Binding(BindingId),
+    /// An unresolved global name (`pool` defined elsewhere).
+    Global(String),
+    /// A member path such as `this.pool` or `req.app.locals.pool`.
+    Path(String),
+}
+
+/// What a handle is, after classification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandleKind {
+    /// A pool: each query may run on a different connection, in its own implicit transaction.
+    Pool,
+    /// A client from `pool.connect()`.
+    PooledClient,
+    /// `new Client()`.
+    StandaloneClient,
+    /// A client received as a parameter: its transaction state is the caller's.
+    ParamClient,
+}
+
+impl HandleKind {
+    pub fn is_client(self) -> bool {
+        !matches!(self, HandleKind::Pool)
+    }
+}
+
+/// How the promise of a query call is consumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwaitKind {
+    Awaited,
+    Returned,
+    /// `.then/.catch/.finally` chained on it.
+    Chained,
+    /// An element of `Promise.all([...])` (or allSettled/race/any).
+    PromiseAll,
+    /// Assigned to a variable or passed on: consumed later, or elsewhere.
+    Bound,
+    /// An expression statement: nobody waits for it.
+    Floating,
+}
+
+/// The values array of a query call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Values {
+    /// No values argument at all.
+    Missing,
+    /// A literal array (no spread): one taint per element.
+    Array { elems: Vec<Taint>, range: TextRange },
+    /// Anything else.
+    Unknown,
+}
+
+/// The SQL a query call sends.
+#[derive(Debug, Clone)]
+pub struct SqlArg {
+    /// Text with `${...}` holes replaced by stand-ins; `None` when not resolvable.
+    pub text: Option<String>,
+    /// Number of holes and their taints.
+    pub holes: Vec<Taint>,
+    pub tagged: bool,
+    /// Span of the SQL argument in the JS source.
+    pub range: TextRange,
+    /// Classification; `None` when the text is unknown or not SQL.
+    pub info: Option<Arc<SqlInfo>>,
+    /// Written inline at the call (literal or template), rather than held in a variable.
+    pub inline: bool,
+}
+
+/// A `.query(...)` call on something that may be a database handle.
+#[derive(Debug, Clone)]
+pub struct QueryEvent {
+    pub id: QueryId,
+    pub func: FuncId,
+    pub handle: HandleKey,
+    /// The receiver as written (`client`, `this.pool`).
+    pub receiver: String,
+    pub receiver_range: TextRange,
+    /// The whole call expression.
+    pub range: TextRange,
+    /// The enclosing statement.
+    pub stmt_range: TextRange,
+    pub sql: SqlArg,
+    pub values: Values,
+    /// Whether values came from a `{ text, values }` config object.
+    pub config_object: bool,
+    pub callback: Option<FuncId>,
+    pub await_kind: AwaitKind,
+    pub in_async_fn: bool,
+    /// Where `await` could be inserted to await the call (start of the call expression).
+    pub insert_await_at: Option<u32>,
+}
+
+/// A `.connect(...)` call.
+#[derive(Debug, Clone)]
+pub struct ConnectEvent {
+    pub id: ConnectId,
+    pub func: FuncId,
+    pub handle: HandleKey,
+    pub receiver: String,
+    pub range: TextRange,
+    /// The binding that receives the client.
+    pub target: Option<BindingId>,
+    /// Callback style: `(err, client, done) => ...`.
+    pub callback: Option<FuncId>,
+    pub err_param: Option<BindingId>,
+    pub done_param: Option<BindingId>,
+}
+
+/// A path condition, as far as we can evaluate it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cond {
+    Unknown,
+    /// The binding's value is truthy.
+    Truthy(BindingId),
+    Not(Box<Cond>),
+    And(Box<Cond>, Box<Cond>),
+    Or(Box<Cond>, Box<Cond>),
+}
+
+/// A condition that depends on query results.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    pub id: GuardId,
+    pub range: TextRange,
+    pub taint: Taint,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopKind {
+    /// May run zero times.
+    MaySkip,
+    /// Runs at least once (do-while, `for (i = 0; i < 3; ...)`).
+    AtLeastOnce,
+    /// `while (true)` / `for (;;)`: leaves only by break, return or throw.
+    Infinite,
+}
+
+/// An argument passed to an in-file function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    Binding(BindingId),
+    Func(FuncId),
+    Other,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Block(pub Vec<Op>);
+
+/// One step of a function's lowered control flow.
+#[derive(Debug, Clone)]
+pub enum Op {
+    Query(QueryId),
+    Connect(ConnectId),
+    /// `client.release(...)`, `client.end()` or `done(...)`: `error` when an error is passed
+    /// (the connection is destroyed, which rolls back an open transaction).
+    Release { binding: BindingId, error: bool, range: TextRange },
+    /// Call of a function defined in this file.
+    Call { callee: FuncId, args: Vec<Arg>, range: TextRange, awaited: bool },
+    /// Call of a binding that is not a known function here (a callback parameter, in wrappers).
+    CallBinding { binding: BindingId, args: Vec<Arg>, range: TextRange, awaited: bool },
+    /// A callback run in place: `.then` step, loop callback, promise executor.
+    Inline { func: FuncId, role: FnRole, first_param_client: Option<ConnectId> },
+    If { cond: Cond, guard: Option<GuardId>, then_: Block, else_: Block },
+    Loop { kind: LoopKind, body: Block, label: Option<String> },
+    Switch { cases: Vec<Block>, has_default: bool },
+    Try { body: Block, catch: Option<Block>, finally: Option<Block> },
+    /// Runs later, detached from this flow (a floating promise chain): its exits are final.
+    Detached { body: Block },
+    Labeled { label: String, body: Block },
+    Return { range: TextRange, escapes: Vec<BindingId> },
+    Throw { range: TextRange },
+    Break { label: Option<String> },
+    Continue { label: Option<String> },
+    /// `await` of something unknown: may throw.
+    MayThrow { range: TextRange },
+    /// A client is stored, returned, handed to code we cannot see: its state becomes unknown.
+    Escape { bindings: Vec<BindingId> },
+    /// A closure is created that may run at any time.
+    Closure { func: FuncId },
+    /// An HTTP response is sent (`res.json(...)`, `res.status(400).send()`, `next(err)`).
+    Respond { range: TextRange },
+}

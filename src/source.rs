@@ -1,0 +1,171 @@
+//! Source text and positions: byte ranges, and their conversion to 1-based lines and columns.
+//!
+//! Every conversion from a byte offset to a line/column happens here (`LineIndex`), so reporters
+//! never add or subtract one on their own. Columns count Unicode code points (SARIF's
+//! `unicodeCodePoints`), lines end at `\n`, `\r\n` or a lone `\r`.
+
+use std::path::{Path, PathBuf};
+
+/// A half-open byte range `[start, end)` into a file's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct TextRange {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl TextRange {
+    pub fn new(start: u32, end: u32) -> Self {
+        Self { start, end: end.max(start) }
+    }
+    pub fn len(self) -> u32 {
+        self.end - self.start
+    }
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+    pub fn contains(self, other: TextRange) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+    /// The smallest range covering both.
+    pub fn cover(self, other: TextRange) -> TextRange {
+        TextRange::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+/// A 1-based line and column (column in code points).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Line starts of a text, for offset to line/column conversion.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0u32];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => starts.push(i as u32 + 1),
+                b'\r' => {
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    starts.push(i as u32 + 1);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        Self { starts }
+    }
+
+    /// 0-based index of the line holding `offset`.
+    pub fn line_of(&self, offset: u32) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// Byte offset where the 0-based line starts.
+    pub fn line_start(&self, line: usize) -> u32 {
+        self.starts.get(line).copied().unwrap_or(0)
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// 1-based line and column of a byte offset; offsets past the end or inside a character
+    /// are clamped.
+    pub fn line_col(&self, text: &str, offset: u32) -> LineCol {
+        let offset = (offset as usize).min(text.len()) as u32;
+        let line = self.line_of(offset);
+        let start = self.starts[line] as usize;
+        let mut end = offset as usize;
+        while end > start && !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = text[start..end].chars().count() as u32 + 1;
+        LineCol { line: line as u32 + 1, column }
+    }
+
+    /// The text of the 0-based line, without its terminator.
+    pub fn line_text<'a>(&self, text: &'a str, line: usize) -> &'a str {
+        let start = self.line_start(line) as usize;
+        let end = self.starts.get(line + 1).map(|&e| e as usize).unwrap_or(text.len());
+        text[start.min(text.len())..end.min(text.len())].trim_end_matches(['\n', '\r'])
+    }
+}
+
+/// One file being linted: its path (as given or discovered) and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub index: LineIndex,
+}
+
+impl SourceFile {
+    /// Takes ownership of the text; a UTF-8 byte order mark is removed.
+    pub fn new(path: impl Into<PathBuf>, mut text: String) -> Self {
+        if text.starts_with('\u{feff}') {
+            text.drain(..3);
+        }
+        let index = LineIndex::new(&text);
+        Self { path: path.into(), text, index }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        self.index.line_col(&self.text, offset)
+    }
+
+    /// The text of a range (empty if the range is out of bounds or splits a character).
+    pub fn slice(&self, range: TextRange) -> &str {
+        self.text.get(range.start as usize..range.end as usize).unwrap_or("")
+    }
+
+    /// Leading whitespace of the line that holds `offset`.
+    pub fn indent_at(&self, offset: u32) -> &str {
+        let line = self.index.line_of(offset);
+        let text = self.index.line_text(&self.text, line);
+        let trimmed = text.trim_start();
+        &text[..text.len() - trimmed.len()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_endings() {
+        let text = "a\nbc\r\nd\re€x";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_count(), 4);
+        assert_eq!(idx.line_col(text, 0), LineCol { line: 1, column: 1 });
+        assert_eq!(idx.line_col(text, 3), LineCol { line: 2, column: 2 });
+        assert_eq!(idx.line_col(text, 6), LineCol { line: 3, column: 1 });
+        assert_eq!(idx.line_col(text, 8), LineCol { line: 4, column: 1 });
+        // `x` after the 3-byte euro sign is the third code point of line 4.
+        assert_eq!(idx.line_col(text, 12), LineCol { line: 4, column: 3 });
+        assert_eq!(idx.line_text(text, 1), "bc");
+    }
+
+    #[test]
+    fn bom_is_removed() {
+        let f = SourceFile::new("a.js", "\u{feff}x".to_string());
+        assert_eq!(f.text, "x");
+    }
+}
