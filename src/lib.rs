@@ -6,8 +6,13 @@
 //! [`lint_source`] is the entry point every test uses; the CLI (`cli`) adds discovery, parallel
 //! linting, configuration and reporters around it.
 
+pub mod cli;
 pub mod diagnostic;
+pub mod discover;
+pub mod engine;
+pub mod error;
 pub mod parse;
+pub mod report;
 pub mod rules;
 pub mod semantic;
 pub mod source;
@@ -19,8 +24,12 @@ use rules::{Level, RuleContext, RuleSet};
 use semantic::{Database, FileModel};
 use source::SourceFile;
 
-/// Id of the diagnostic for files that do not parse.
+/// Id of the diagnostic for files that do not parse (or are not UTF-8, or nest too deeply).
 pub const PARSE_ERROR: &str = "parse-error";
+/// Id of the warning for files that cannot be read (permissions, binary content).
+pub const IO_ERROR: &str = "io-error";
+/// Id of the warning for a suppression comment that suppresses nothing.
+pub const UNUSED_SUPPRESSION: &str = "unused-suppression";
 
 /// Options that change what the analysis assumes.
 #[derive(Debug, Clone, Copy, Default)]

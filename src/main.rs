@@ -1,15 +1,33 @@
-#![allow(clippy::print_stdout)]
-fn main() {
-    let path = std::env::args().nth(1).expect("path");
-    let text = std::fs::read_to_string(&path).expect("read");
-    let file = txlint::source::SourceFile::new(&path, text);
-    let parsed = txlint::parse::parse(&file).expect("parse");
-    let m = txlint::semantic::FileModel::build(&file, &parsed, Default::default());
-    println!("{}", m.dump());
-    for d in txlint::lint_file(&file, &txlint::rules::RuleSet::all(), &Default::default()) {
-        let lc = file.line_col(d.range.start);
-        println!("{}:{}: {} [{}] {}", lc.line, lc.column, d.severity, d.rule, d.message);
-        for l in &d.labels { let lc = file.line_col(l.range.start); println!("    label {}:{} {}", lc.line, lc.column, l.message); }
-        if let Some(h) = &d.help { println!("    help: {h}"); }
+//! The `txlint` binary: parse arguments, run, map the result to an exit code. Nothing else.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use mimalloc::MiMalloc;
+use txlint::cli::{Cli, ExitStatus, run};
+use txlint::error::Error;
+
+// mimalloc: 20 % faster than the system allocator on swc parsing (../shared/bench/ANCHORS.md §2).
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stdout = std::io::stdout().lock();
+    match run(cli, &mut stdout) {
+        Ok(ExitStatus::Clean) => ExitCode::SUCCESS,
+        Ok(ExitStatus::Findings) => ExitCode::from(1),
+        Err(Error::Output { source, path }) if source.kind() == std::io::ErrorKind::BrokenPipe && path.as_os_str() == "<stdout>" => {
+            // `txlint | head`: the reader went away; that is not an error.
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let report = miette::Report::new(e);
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("{report:?}");
+            }
+            ExitCode::from(2)
+        }
     }
 }

@@ -66,15 +66,15 @@ impl Rule for CheckThenInsert {
             let key = conflict_key(m, sq);
             let message = format!(
                 "two concurrent requests can both see no row in `{table}` (checked at line {}) and both insert",
-                line(m, select.range)
+                line(m, select.head)
             );
             let key_text = key.clone().unwrap_or_else(|| "<unique column>".to_string());
             let help = format!(
                 "Make the database enforce it: a unique constraint on `{table}({key_text})` and `INSERT ... ON CONFLICT ({key_text}) DO NOTHING` (check `rowCount`), or catch SQLSTATE 23505"
             );
             let mut d = cx
-                .diagnostic(ins.range, message)
-                .label(select.range, format!("`{}` checks for the row here", describe(m, sq)))
+                .diagnostic(ins.head, message)
+                .label(select.head, format!("`{}` checks for the row here", describe(m, sq)))
                 .label(guard.range, "the insert depends on this check")
                 .help(help);
             if let Some(text) = &ins.sql.text {

@@ -47,9 +47,9 @@ impl Rule for MissingRetry {
                 Database::Cockroachdb => "CockroachDB runs every transaction SERIALIZABLE and aborts conflicting ones with SQLSTATE 40001, expecting the client to retry",
                 Database::Postgres => "PostgreSQL aborts conflicting SERIALIZABLE/REPEATABLE READ transactions with SQLSTATE 40001, expecting the client to retry",
             };
-            let commit = tx.commits.iter().next().map(|c| m.query(*c).range);
+            let commit = tx.commits.iter().next().map(|c| m.query(*c).head);
             let mut d = cx.diagnostic(
-                q.range,
+                q.head,
                 format!("transaction on `{client_name}` is never retried on SQLSTATE 40001: {why}"),
             );
             if let Some(c) = commit {

@@ -11,7 +11,10 @@
 use std::collections::BTreeSet;
 
 use crate::diagnostic::{Applicability, Edit, Fix};
-use crate::rules::util::{client_name, describe, indent, is_balanced, line, statement_text, tx_skeleton};
+use crate::rules::util::{
+    balanced_region, call_text, client_name, renamed_text, describe, indent, is_balanced, line, source_block_text, statement_text,
+    tx_skeleton,
+};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::flow::WritePair;
 use crate::semantic::{FileModel, HandleKey, HandleKind, QueryId};
@@ -88,8 +91,22 @@ fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (Strin
     let receiver = first.receiver.clone();
     let is_pool = m.handle_kind(&pair.handle) == Some(HandleKind::Pool);
     let client = if is_pool { "client".to_string() } else { client_name(m, &pair.handle) };
-    let rename = if is_pool { Some((receiver.as_str(), client.as_str())) } else { None };
-    let body: Vec<String> = writes.iter().map(|q| statement_text(m, *q, rename)).collect();
+    let rename = if is_pool { Some((&pair.handle, client.as_str())) } else { None };
+    let callbacks = writes.iter().any(|q| m.query(*q).callback.is_some());
+    let region = if callbacks { None } else { write_region(m, writes) };
+    let body: Vec<String> = match region {
+        Some(r) => {
+            let base = m.source.indent_at(r.start).len();
+            let text = match rename {
+                Some((h, to)) => renamed_text(m, r, h, to),
+                None => m.source.slice(r).to_string(),
+            };
+            vec![source_block_text(&text, base)]
+        }
+        // Callback style: the statements, written the async way.
+        None if callbacks => writes.iter().map(|q| call_text(m, *q, &client)).collect(),
+        None => writes.iter().map(|q| statement_text(m, *q, rename)).collect(),
+    };
     let example = tx_skeleton(if is_pool { Some(&receiver) } else { None }, &client, &body);
     let help = if is_pool {
         format!(
@@ -98,23 +115,41 @@ fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (Strin
     } else {
         format!("Wrap these writes in `BEGIN` ... `COMMIT` on `{client}`, with `ROLLBACK` in `catch`")
     };
-    (help, example, edit(m, pair, writes, is_pool, &receiver, &client))
+    let fix = region.and_then(|r| edit(m, pair, writes, r, is_pool, &receiver, &client));
+    (help, example, fix)
 }
 
-/// A replacement of the statements from the first write to the last, when they form one plain
-/// sequence in one async function and declare nothing the rest of the function could need.
-fn edit(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId], is_pool: bool, receiver: &str, client: &str) -> Option<Fix> {
+/// The source region from the first write's statement to the last one's, extended to whole
+/// statements, when all the writes are in one function.
+fn write_region(m: &FileModel<'_>, writes: &[QueryId]) -> Option<TextRange> {
     let first = m.query(*writes.first()?);
     let last = m.query(*writes.last()?);
+    if !writes.iter().all(|q| m.standalone_of(m.query(*q).func) == m.standalone_of(first.func)) {
+        return None;
+    }
+    balanced_region(&m.source.text, TextRange::new(first.stmt_range.start, last.stmt_range.end))
+}
+
+/// A replacement of the region by the same statements inside a transaction, when they are one
+/// plain sequence in one async function and declare nothing the rest of the function could need.
+fn edit(
+    m: &FileModel<'_>,
+    pair: &WritePair,
+    writes: &[QueryId],
+    range: TextRange,
+    is_pool: bool,
+    receiver: &str,
+    client: &str,
+) -> Option<Fix> {
+    let first = m.query(*writes.first()?);
     let same_fn = writes.iter().all(|q| m.query(*q).func == first.func);
     let direct = pair.first.1.range == pair.first.1.outer && pair.second.1.range == pair.second.1.outer;
-    if !same_fn || !direct || pair.first.0 == pair.second.0 || !first.in_async_fn {
+    if !same_fn || !direct || !first.in_async_fn {
         return None;
     }
     if writes.iter().any(|q| m.query(*q).callback.is_some()) {
         return None;
     }
-    let range = TextRange::new(first.stmt_range.start, last.stmt_range.end);
     let text = m.source.slice(range);
     if text.is_empty() || !is_balanced(text) {
         return None;
@@ -131,12 +166,8 @@ fn edit(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId], is_pool: bool, 
         return None;
     }
     let ind = m.source.indent_at(range.start).to_string();
-    let body_text = if is_pool {
-        text.replace(&format!("{receiver}.query("), &format!("{client}.query("))
-    } else {
-        text.to_string()
-    };
-    let body = vec![crate::rules::util::source_block_text(&body_text, ind.len())];
+    let body_text = if is_pool { renamed_text(m, range, &pair.handle, client) } else { text.to_string() };
+    let body = vec![source_block_text(&body_text, ind.len())];
     let skeleton = tx_skeleton(if is_pool { Some(receiver) } else { None }, client, &body);
     let replaced = indent(&skeleton, &ind);
     Some(Fix {

@@ -55,7 +55,7 @@ impl Rule for RollbackWithoutFinally {
                 ),
                 (None, None) => continue,
             };
-            let mut d = cx.diagnostic(q.range, message);
+            let mut d = cx.diagnostic(q.head, message);
             if let Some(e) = open.first() {
                 d = d.label(e.site.outer, "an error here is not rolled back");
             }

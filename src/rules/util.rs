@@ -38,14 +38,16 @@ pub fn line(m: &FileModel<'_>, range: TextRange) -> u32 {
     m.source.line_col(range.start).line
 }
 
-/// The source of a query's statement, trimmed, with the receiver optionally renamed.
-pub fn statement_text(m: &FileModel<'_>, q: QueryId, rename: Option<(&str, &str)>) -> String {
+/// The source of a query's statement, with its indentation normalised and the receivers of
+/// `rename.0` renamed to `rename.1`.
+pub fn statement_text(m: &FileModel<'_>, q: QueryId, rename: Option<(&HandleKey, &str)>) -> String {
     let ev = m.query(q);
-    let text = source_block(m, ev.stmt_range);
-    match rename {
-        Some((from, to)) if from != to => text.replace(&format!("{from}.query("), &format!("{to}.query(")),
-        _ => text,
-    }
+    let base = m.source.indent_at(ev.stmt_range.start).len();
+    let text = match rename {
+        Some((handle, to)) => renamed_text(m, ev.stmt_range, handle, to),
+        None => m.source.slice(ev.stmt_range).to_string(),
+    };
+    source_block_text(&text, base)
 }
 
 /// The source of a range, with the indentation of its first line removed from every line.
@@ -66,6 +68,36 @@ pub fn source_block_text(text: &str, base: usize) -> String {
         }
     }
     out
+}
+
+/// The text of `range` with every query receiver of `handle` inside it renamed to `to`
+/// (`pool.query<Row>(...)` -> `client.query<Row>(...)`), by position rather than by text search.
+pub fn renamed_text(m: &FileModel<'_>, range: TextRange, handle: &HandleKey, to: &str) -> String {
+    let mut receivers: Vec<TextRange> = m
+        .db_queries()
+        .filter(|q| &q.handle == handle && range.contains(q.receiver_range))
+        .map(|q| q.receiver_range)
+        .collect();
+    receivers.sort();
+    receivers.dedup();
+    let mut out = String::new();
+    let mut at = range.start;
+    for r in receivers {
+        if r.start < at {
+            continue;
+        }
+        out.push_str(m.source.slice(TextRange::new(at, r.start)));
+        out.push_str(to);
+        at = r.end;
+    }
+    out.push_str(m.source.slice(TextRange::new(at, range.end)));
+    out
+}
+
+/// `await receiver.query(sql, values);` as written, without a callback.
+pub fn call_text(m: &FileModel<'_>, q: QueryId, receiver: &str) -> String {
+    let ev = m.query(q);
+    format!("await {receiver}.query({});", source_block(m, ev.args_range))
 }
 
 /// Indents every line of `code` by `indent`.
@@ -114,6 +146,50 @@ pub fn tx_skeleton(pool: Option<&str>, client: &str, body: &[String]) -> String 
         out.push_str(&format!(" finally {{\n  {client}.release();\n}}"));
     }
     out
+}
+
+/// Extends `[start, end)` forward until the brackets opened inside it are closed, so that it
+/// covers whole statements (a write inside a loop brings its loop). `None` when the region closes
+/// a bracket it did not open (it starts deeper than it ends).
+pub fn balanced_region(text: &str, range: TextRange) -> Option<TextRange> {
+    let bytes = text.as_bytes();
+    let mut depth: i64 = 0;
+    let mut i = range.start as usize;
+    while i < bytes.len() {
+        if i >= range.end as usize && depth == 0 {
+            break;
+        }
+        match bytes[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth < 0 {
+                    return None;
+                }
+            }
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != q {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if depth != 0 {
+        return None;
+    }
+    Some(TextRange::new(range.start, (i as u32).max(range.end)))
 }
 
 /// Whether `text` is a sequence of complete statements: brackets balance and never go negative.

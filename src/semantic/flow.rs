@@ -1004,7 +1004,7 @@ impl<'a> Interp<'a> {
         let root = self.root;
         let coarse = self.coarse;
         let guards_known: Vec<Vec<(GuardId, bool)>> = states.iter().map(|s| s.guards.clone()).collect();
-        let site = self.site(self.l().queries[q as usize].range);
+        let site = self.site(self.l().queries[q as usize].head);
         let ctx = self.facts.queries.entry(q).or_default();
         ctx.sites.insert((root, site));
         for s in states {
@@ -1038,7 +1038,7 @@ impl<'a> Interp<'a> {
                 ev.await_kind,
                 AwaitKind::Awaited | AwaitKind::Returned | AwaitKind::Chained | AwaitKind::PromiseAll
             );
-        let site = self.site(ev.range);
+        let site = self.site(ev.head);
         let Some(kind) = kind else {
             if throws_here {
                 out.throws = states.iter().map(|s| (s.clone(), site, ExitKind::Exception)).collect();
@@ -1244,6 +1244,10 @@ impl<'a> Interp<'a> {
     }
 
     fn note_write(&mut self, s: &mut State, key: &HandleKey, q: QueryId, site: Site) {
+        // Writes on an error path are compensations or logs, not part of the unit of work.
+        if s.error_path {
+            return;
+        }
         if let Some((_, first_q, first_site)) = s.writes.iter().find(|(k, _, _)| k == key) {
             self.facts.write_pairs.push(WritePair {
                 root: self.root,

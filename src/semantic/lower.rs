@@ -305,7 +305,7 @@ impl<'a> Lowerer<'a> {
         body: FnBody<'_>,
         is_async: bool,
         prebound: Option<FuncId>,
-        param_setup: &dyn Fn(&mut Self, usize, &[BindingId]),
+        param_setup: &dyn Fn(&mut Self, usize, &Pat, &[BindingId]),
     ) -> FuncId {
         let id = match prebound {
             Some(id) => {
@@ -319,7 +319,7 @@ impl<'a> Lowerer<'a> {
             let mut param_ids = Vec::new();
             for (i, p) in params.iter().enumerate() {
                 let ids = self.declare_pat(p, BindingKind::Param);
-                param_setup(self, i, &ids);
+                param_setup(self, i, p, &ids);
                 // Default values run at call time.
                 self.lower_pat_defaults(p);
                 param_ids.push(ids);
@@ -346,7 +346,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower_fn_expr_like(&mut self, e: &Expr, name: Option<String>, role: FnRole) -> Option<FuncId> {
-        self.lower_fn_expr_with(e, name, role, &|_, _, _| {})
+        self.lower_fn_expr_with(e, name, role, &|_, _, _, _| {})
     }
 
     fn lower_fn_expr_with(
@@ -354,7 +354,7 @@ impl<'a> Lowerer<'a> {
         e: &Expr,
         name: Option<String>,
         role: FnRole,
-        setup: &dyn Fn(&mut Self, usize, &[BindingId]),
+        setup: &dyn Fn(&mut Self, usize, &Pat, &[BindingId]),
     ) -> Option<FuncId> {
         match unparen(e) {
             Expr::Arrow(a) => {
@@ -379,7 +379,7 @@ impl<'a> Lowerer<'a> {
         name: Option<String>,
         role: FnRole,
         prebound: Option<FuncId>,
-        setup: &dyn Fn(&mut Self, usize, &[BindingId]),
+        setup: &dyn Fn(&mut Self, usize, &Pat, &[BindingId]),
     ) -> FuncId {
         let params: Vec<&Pat> = f.params.iter().map(|p| &p.pat).collect();
         let body = match &f.body {
@@ -752,7 +752,7 @@ impl<'a> Lowerer<'a> {
                     DefaultDecl::Fn(f) => {
                         let name = f.ident.as_ref().map(|i| i.sym.to_string()).or(Some("default".into()));
                         let pre = self.predeclared.get(&f.function.span.lo.0).copied();
-                        self.lower_function_node(&f.function, name, FnRole::Standalone, pre, &|_, _, _| {});
+                        self.lower_function_node(&f.function, name, FnRole::Standalone, pre, &|_, _, _, _| {});
                     }
                     DefaultDecl::Class(c) => self.lower_class(&c.class, c.ident.as_ref().map(|i| i.sym.to_string())),
                     DefaultDecl::TsInterfaceDecl(_) => {}
@@ -1052,7 +1052,7 @@ impl<'a> Lowerer<'a> {
                     Some(f.ident.sym.to_string()),
                     FnRole::Standalone,
                     pre,
-                    &|_, _, _| {},
+                    &|_, _, _, _| {},
                 );
                 if pre.is_none()
                     && let Some(b) = self.resolve(&f.ident.sym)
@@ -1187,7 +1187,7 @@ impl<'a> Lowerer<'a> {
                         Some(format!("{cname}.{key}")),
                         FnRole::Standalone,
                         None,
-                        &|_, _, _| {},
+                        &|_, _, _, _| {},
                     );
                 }
                 ClassMember::PrivateMethod(pm) => {
@@ -1196,7 +1196,7 @@ impl<'a> Lowerer<'a> {
                         Some(format!("{cname}.#{}", pm.key.name)),
                         FnRole::Standalone,
                         None,
-                        &|_, _, _| {},
+                        &|_, _, _, _| {},
                     );
                 }
                 ClassMember::Constructor(c) => {
@@ -1224,7 +1224,7 @@ impl<'a> Lowerer<'a> {
                         body,
                         false,
                         None,
-                        &|_, _, _| {},
+                        &|_, _, _, _| {},
                     );
                 }
                 ClassMember::ClassProp(p) => {
@@ -1259,7 +1259,7 @@ impl<'a> Lowerer<'a> {
                         FnBody::Block(&b.body.stmts, b.body.span),
                         false,
                         None,
-                        &|_, _, _| {},
+                        &|_, _, _, _| {},
                     );
                 }
                 _ => {}
@@ -1389,7 +1389,7 @@ impl<'a> Lowerer<'a> {
                                     },
                                     false,
                                     None,
-                                    &|_, _, _| {},
+                                    &|_, _, _, _| {},
                                 );
                                 self.emit(Op::Closure { func: f });
                             }
@@ -1399,7 +1399,7 @@ impl<'a> Lowerer<'a> {
                                     prop_key_name(&s.key),
                                     FnRole::Standalone,
                                     None,
-                                    &|_, _, _| {},
+                                    &|_, _, _, _| {},
                                 );
                                 self.emit(Op::Closure { func: f });
                             }
@@ -1409,7 +1409,7 @@ impl<'a> Lowerer<'a> {
                                     prop_key_name(&m.key),
                                     FnRole::Standalone,
                                     None,
-                                    &|_, _, _| {},
+                                    &|_, _, _, _| {},
                                 );
                                 self.emit(Op::Closure { func: f });
                             }
@@ -1846,19 +1846,20 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Lowers a call argument: function literals become standalone functions that may run later.
-    fn lower_arg(&mut self, e: &Expr) -> Arg {
+    fn lower_arg(&mut self, e: &Expr) -> (Arg, Taint) {
         if is_function_literal(e) {
             if let Some(f) = self.lower_fn_expr_like(e, None, FnRole::Standalone) {
                 self.emit(Op::Closure { func: f });
-                return Arg::Func(f);
+                return (Arg::Func(f), Taint::new());
             }
-            return Arg::Other;
+            return (Arg::Other, Taint::new());
         }
         let v = self.lower_expr(e, Use::Arg);
-        match v.binding {
+        let arg = match v.binding {
             Some(b) => Arg::Binding(b),
             None => Arg::Other,
-        }
+        };
+        (arg, v.taint)
     }
 
     fn lower_call(&mut self, c: &CallExpr, use_: Use) -> Val {
@@ -1913,8 +1914,11 @@ impl<'a> Lowerer<'a> {
         }
         let binding = self.resolve(&i.sym);
         let mut args = Vec::new();
+        // A value computed from query results stays derived from them (`Number(rows[0].n)`).
+        let mut taint = Taint::new();
         for a in &c.args {
-            let arg = self.lower_arg(&a.expr);
+            let (arg, t) = self.lower_arg(&a.expr);
+            taint_union(&mut taint, &t);
             if is_retry_name(&name)
                 && let Arg::Func(f) = arg
             {
@@ -1929,7 +1933,7 @@ impl<'a> Lowerer<'a> {
                 self.emit(Op::Respond { range });
             }
             self.escape_to_unknown_callee(&name, &args);
-            return Val::default();
+            return Val { taint, ..Default::default() };
         };
         match self.out.bindings[b as usize].origin {
             Origin::ReleaseFn(_) => {
@@ -1943,7 +1947,7 @@ impl<'a> Lowerer<'a> {
                 }
                 self.escape_to_unknown_callee(&name, &args);
                 self.emit(Op::CallBinding { binding: b, args, range, awaited });
-                Val::default()
+                Val { taint, ..Default::default() }
             }
         }
     }
@@ -2020,11 +2024,9 @@ impl<'a> Lowerer<'a> {
             let item = taint_member(&ov.taint, None);
             let body = self.block(|this| {
                 let item = item.clone();
-                let setup = move |this: &mut Self, i: usize, ids: &[BindingId]| {
+                let setup = move |this: &mut Self, i: usize, pat: &Pat, _: &[BindingId]| {
                     if i == 0 {
-                        for &b in ids {
-                            this.cur().taint.insert(b, item.clone());
-                        }
+                        this.assign_pat(pat, &Val { taint: item.clone(), ..Default::default() });
                     }
                 };
                 if let Some(f) = this.lower_fn_expr_with(&first.expr, None, FnRole::Inline, &setup) {
@@ -2062,6 +2064,7 @@ impl<'a> Lowerer<'a> {
         if is_retry_name(method) {
             self.cur().mentions_retry = true;
         }
+        let mut taint = taint_member(&ov.taint, Some(method));
         let mut args = Vec::new();
         for a in &c.args {
             let arg = if is_function_literal(&a.expr) {
@@ -2076,7 +2079,9 @@ impl<'a> Lowerer<'a> {
                     Arg::Other
                 }
             } else {
-                self.lower_arg(&a.expr)
+                let (arg, t) = self.lower_arg(&a.expr);
+                taint_union(&mut taint, &t);
+                arg
             };
             args.push(arg);
         }
@@ -2092,8 +2097,7 @@ impl<'a> Lowerer<'a> {
         {
             self.emit(Op::Respond { range });
         }
-        let _ = ov;
-        Val::default()
+        Val { taint, ..Default::default() }
     }
 
     fn lower_chain(&mut self, c: &CallExpr, m: &MemberExpr, method: &str, use_: Use) -> Val {
@@ -2102,25 +2106,23 @@ impl<'a> Lowerer<'a> {
         let step_fn = |this: &mut Self, e: &Expr, taint: Taint, connect: Option<ConnectId>| -> Option<FuncId> {
             if !is_function_literal(e) {
                 // `.then(handleRows)` with a named function: a call we may inline.
-                let arg = this.lower_arg(e);
+                let (arg, _) = this.lower_arg(e);
                 if let Arg::Binding(b) = arg {
                     let range = this.range(e.span());
                     this.emit(Op::CallBinding { binding: b, args: vec![Arg::Other], range, awaited: true });
                 }
                 return None;
             }
-            let setup = move |this: &mut Self, i: usize, ids: &[BindingId]| {
+            let setup = move |this: &mut Self, i: usize, pat: &Pat, ids: &[BindingId]| {
                 if i != 0 {
                     return;
                 }
-                for &b in ids {
-                    if let Some(cid) = connect {
-                        this.out.connects[cid as usize].target = Some(b);
-                        this.out.bindings[b as usize].origin = Origin::Connected(cid);
-                    }
-                    if !taint.is_empty() {
-                        this.cur().taint.insert(b, taint.clone());
-                    }
+                if let (Some(cid), [b]) = (connect, ids) {
+                    this.out.connects[cid as usize].target = Some(*b);
+                    this.out.bindings[*b as usize].origin = Origin::Connected(cid);
+                }
+                if !taint.is_empty() {
+                    this.assign_pat(pat, &Val { taint: taint.clone(), ..Default::default() });
                 }
             };
             let f = this.lower_fn_expr_with(e, None, FnRole::ChainStep, &setup)?;
@@ -2277,6 +2279,12 @@ impl<'a> Lowerer<'a> {
             }
         }
         let info = sql_template.as_ref().and_then(|t| sql::classify(&t.text));
+        let non_callback: Vec<&ExprOrSpread> =
+            c.args.iter().filter(|a| !is_function_literal(&a.expr)).collect();
+        let args_range = match (non_callback.first(), non_callback.last()) {
+            (Some(a), Some(b)) => TextRange::new(self.range(a.expr.span()).start, self.range(b.expr.span()).end),
+            _ => TextRange::new(self.range(c.span).end, self.range(c.span).end),
+        };
         let id = self.out.queries.len() as QueryId;
         let func = self.cur_id();
         let await_kind = match use_ {
@@ -2312,16 +2320,15 @@ impl<'a> Lowerer<'a> {
             callback: None,
             await_kind,
             in_async_fn,
-            insert_await_at: Some(range.start),
+            head: TextRange::new(range.start, if sql_range.end > range.start { sql_range.end } else { range.end }),
+            args_range,
         });
         self.cur().has_db_ops = true;
         self.emit(Op::Query(id));
         if let Some(cb) = callback_expr {
-            let setup = move |this: &mut Self, i: usize, ids: &[BindingId]| {
+            let setup = move |this: &mut Self, i: usize, pat: &Pat, _: &[BindingId]| {
                 if i == 1 {
-                    for &b in ids {
-                        this.cur().taint.insert(b, vec![(id, Field::Result)]);
-                    }
+                    this.assign_pat(pat, &Val { taint: vec![(id, Field::Result)], ..Default::default() });
                 }
             };
             let f = self.lower_fn_expr_with(cb, None, FnRole::Continuation, &setup);
@@ -2389,7 +2396,7 @@ impl<'a> Lowerer<'a> {
             }
         }
         if let Some(cb) = cb {
-            let setup = move |this: &mut Self, i: usize, ids: &[BindingId]| {
+            let setup = move |this: &mut Self, i: usize, _: &Pat, ids: &[BindingId]| {
                 let Some(&b) = ids.first() else { return };
                 match i {
                     0 => this.out.connects[id as usize].err_param = Some(b),

@@ -236,8 +236,10 @@ pub struct QueryEvent {
     pub callback: Option<FuncId>,
     pub await_kind: AwaitKind,
     pub in_async_fn: bool,
-    /// Where `await` could be inserted to await the call (start of the call expression).
-    pub insert_await_at: Option<u32>,
+    /// The call up to the end of its SQL argument (`client.query('...'`): the span to show.
+    pub head: TextRange,
+    /// The SQL and values arguments (everything but a callback), as written.
+    pub args_range: TextRange,
 }
 
 /// A `.connect(...)` call.
