@@ -116,13 +116,18 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             stdout.write_all(r.meta().doc.as_bytes()).map_err(output_error)?;
             Ok(ExitStatus::Clean)
         }
-        Some(Command::Debug { what: DebugCommand::Model { file } }) => debug_model(&file, stdout),
+        Some(Command::Debug {
+            what: DebugCommand::Model { file },
+        }) => debug_model(&file, stdout),
         None => check(cli.check, stdout),
     }
 }
 
 fn output_error(e: std::io::Error) -> Error {
-    Error::Output { path: PathBuf::from("<stdout>"), source: e }
+    Error::Output {
+        path: PathBuf::from("<stdout>"),
+        source: e,
+    }
 }
 
 fn write_rules(out: &mut dyn Write) -> std::io::Result<()> {
@@ -133,7 +138,14 @@ fn write_rules(out: &mut dyn Write) -> std::io::Result<()> {
             rules::FixAvailability::Suggestion => "suggestion",
             rules::FixAvailability::Safe => "fix",
         };
-        writeln!(out, "{:<28} {:<8} {:<10} {}", m.id, m.severity, fix, m.summary())?;
+        writeln!(
+            out,
+            "{:<28} {:<8} {:<10} {}",
+            m.id,
+            m.severity.as_str(),
+            fix,
+            m.summary()
+        )?;
     }
     Ok(())
 }
@@ -152,13 +164,26 @@ fn debug_model(file: &std::path::Path, out: &mut dyn Write) -> Result<ExitStatus
 
 fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     let started = Instant::now();
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    let mut opts = RunOptions { rules: RuleSet::all(), threads: args.threads, ..Default::default() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let mut opts = RunOptions {
+        rules: RuleSet::all(),
+        threads: args.threads,
+        ..Default::default()
+    };
     if let Some(db) = args.database {
         opts.lint.database = db.into();
     }
     let _ = Level::Off;
-    let found = discover(&paths, DiscoverOptions { no_ignore: args.no_ignore })?;
+    let found = discover(
+        &paths,
+        DiscoverOptions {
+            no_ignore: args.no_ignore,
+        },
+    )?;
     let outcomes = lint_files(&found.files, &opts)?;
     let run = collect(outcomes, found.problems, found.files.len(), started, &opts);
 
@@ -171,12 +196,19 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     let mut buf = Vec::new();
     report::write(args.format, &run, &pretty, &mut buf).map_err(output_error)?;
     match &args.output {
-        Some(path) => std::fs::write(path, &buf).map_err(|e| Error::Output { path: path.clone(), source: e })?,
+        Some(path) => std::fs::write(path, &buf).map_err(|e| Error::Output {
+            path: path.clone(),
+            source: e,
+        })?,
         None => stdout.write_all(&buf).map_err(output_error)?,
     }
 
     let errors = run.count(Severity::Error);
     let warnings = run.count(Severity::Warning);
     let too_many = args.max_warnings.is_some_and(|max| warnings > max);
-    Ok(if errors > 0 || too_many { ExitStatus::Findings } else { ExitStatus::Clean })
+    Ok(if errors > 0 || too_many {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    })
 }

@@ -51,10 +51,16 @@ pub struct Edit {
 
 impl Edit {
     pub fn insert(at: u32, text: impl Into<String>) -> Self {
-        Self { range: TextRange::new(at, at), text: text.into() }
+        Self {
+            range: TextRange::new(at, at),
+            text: text.into(),
+        }
     }
     pub fn replace(range: TextRange, text: impl Into<String>) -> Self {
-        Self { range, text: text.into() }
+        Self {
+            range,
+            text: text.into(),
+        }
     }
 }
 
@@ -111,7 +117,10 @@ impl Diagnostic {
         }
     }
     pub fn label(mut self, range: TextRange, message: impl Into<String>) -> Self {
-        self.labels.push(Label { range, message: message.into() });
+        self.labels.push(Label {
+            range,
+            message: message.into(),
+        });
         self
     }
     pub fn help(mut self, help: impl Into<String>) -> Self {

@@ -28,9 +28,13 @@ pub struct DiscoverOptions {
 
 /// Whether a file found while walking a directory is linted.
 pub fn is_lintable(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return false };
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
     let lower = name.to_ascii_lowercase();
-    let Some(ext) = lower.rsplit('.').next() else { return false };
+    let Some(ext) = lower.rsplit('.').next() else {
+        return false;
+    };
     if !EXTENSIONS.contains(&ext) || !lower.contains('.') {
         return false;
     }

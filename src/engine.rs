@@ -41,10 +41,13 @@ fn io_problem(path: &Path, message: String) -> Diagnostic {
 }
 
 /// Decodes bytes into a source file, or explains why it is not one.
-pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> {
+pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, Box<Diagnostic>> {
     let head = &bytes[..bytes.len().min(8192)];
     if head.contains(&0) {
-        return Err(io_problem(path, "binary file (contains NUL bytes); not analysed".to_string()));
+        return Err(Box::new(io_problem(
+            path,
+            "binary file (contains NUL bytes); not analysed".to_string(),
+        )));
     }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(path, text)),
@@ -57,7 +60,7 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> {
                 format!("file is not valid UTF-8 (invalid byte at offset {at}); not analysed"),
             );
             d.path = path.to_path_buf();
-            Err(d)
+            Err(Box::new(d))
         }
     }
 }
@@ -67,7 +70,10 @@ pub fn lint_path(path: &Path, opts: &RunOptions) -> FileOutcome {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
-            return FileOutcome { diagnostics: vec![io_problem(path, format!("cannot read file: {e}"))], source: None };
+            return FileOutcome {
+                diagnostics: vec![io_problem(path, format!("cannot read file: {e}"))],
+                source: None,
+            };
         }
     };
     lint_bytes(path, bytes, opts)
@@ -76,7 +82,10 @@ pub fn lint_path(path: &Path, opts: &RunOptions) -> FileOutcome {
 /// Lints file content (from disk or standard input).
 pub fn lint_bytes(path: &Path, bytes: Vec<u8>, opts: &RunOptions) -> FileOutcome {
     match decode(path, bytes) {
-        Err(d) => FileOutcome { diagnostics: vec![d], source: None },
+        Err(d) => FileOutcome {
+            diagnostics: vec![*d],
+            source: None,
+        },
         Ok(file) => {
             let diagnostics = lint_file(&file, &opts.rules, &opts.lint);
             let source = if diagnostics.is_empty() { None } else { Some(file) };
@@ -102,7 +111,13 @@ pub fn lint_files(files: &[PathBuf], opts: &RunOptions) -> Result<Vec<FileOutcom
 }
 
 /// Assembles a run's result from per-file outcomes.
-pub fn collect(outcomes: Vec<FileOutcome>, mut extra: Vec<Diagnostic>, files_scanned: usize, started: Instant, opts: &RunOptions) -> RunResult {
+pub fn collect(
+    outcomes: Vec<FileOutcome>,
+    mut extra: Vec<Diagnostic>,
+    files_scanned: usize,
+    started: Instant,
+    opts: &RunOptions,
+) -> RunResult {
     let mut diagnostics = Vec::new();
     let mut sources = HashMap::new();
     for o in outcomes {

@@ -44,7 +44,10 @@ pub fn unknown_rule(id: &str) -> Error {
         Some(best) => format!("did you mean `{best}`? Valid rules: {}", ids.join(", ")),
         None => format!("valid rules: {}", ids.join(", ")),
     };
-    Error::UnknownRule { id: id.to_string(), help }
+    Error::UnknownRule {
+        id: id.to_string(),
+        help,
+    }
 }
 
 /// The candidate with the smallest edit distance, if it is close enough to be a typo.
@@ -77,7 +80,10 @@ mod tests {
 
     #[test]
     fn suggests_close_rule_ids() {
-        assert_eq!(closest("missing-retri", &["missing-retry", "client-leak"]), Some("missing-retry"));
+        assert_eq!(
+            closest("missing-retri", &["missing-retry", "client-leak"]),
+            Some("missing-retry")
+        );
         assert_eq!(closest("zzz", &["missing-retry", "client-leak"]), None);
     }
 }

@@ -17,7 +17,9 @@ fn main() -> ExitCode {
     match run(cli, &mut stdout) {
         Ok(ExitStatus::Clean) => ExitCode::SUCCESS,
         Ok(ExitStatus::Findings) => ExitCode::from(1),
-        Err(Error::Output { source, path }) if source.kind() == std::io::ErrorKind::BrokenPipe && path.as_os_str() == "<stdout>" => {
+        Err(Error::Output { source, path })
+            if source.kind() == std::io::ErrorKind::BrokenPipe && path.as_os_str() == "<stdout>" =>
+        {
             // `txlint | head`: the reader went away; that is not an error.
             ExitCode::SUCCESS
         }

@@ -15,7 +15,10 @@ pub struct TextRange {
 
 impl TextRange {
     pub fn new(start: u32, end: u32) -> Self {
-        Self { start, end: end.max(start) }
+        Self {
+            start,
+            end: end.max(start),
+        }
     }
     pub fn len(self) -> u32 {
         self.end - self.start
@@ -94,7 +97,10 @@ impl LineIndex {
             end -= 1;
         }
         let column = text[start..end].chars().count() as u32 + 1;
-        LineCol { line: line as u32 + 1, column }
+        LineCol {
+            line: line as u32 + 1,
+            column,
+        }
     }
 
     /// The text of the 0-based line, without its terminator.
@@ -103,6 +109,26 @@ impl LineIndex {
         let end = self.starts.get(line + 1).map(|&e| e as usize).unwrap_or(text.len());
         text[start.min(text.len())..end.min(text.len())].trim_end_matches(['\n', '\r'])
     }
+}
+
+/// Splits text into lines at `\n`, `\r\n` and a lone `\r` (unlike `str::lines`), without the
+/// terminators.
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let t = rest?;
+        match t.find(['\n', '\r']) {
+            Some(i) => {
+                let skip = if t[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = Some(&t[i + skip..]).filter(|r| !r.is_empty());
+                Some(&t[..i])
+            }
+            None => {
+                rest = None;
+                if t.is_empty() { None } else { Some(t) }
+            }
+        }
+    })
 }
 
 /// One file being linted: its path (as given or discovered) and its text.
@@ -120,7 +146,11 @@ impl SourceFile {
             text.drain(..3);
         }
         let index = LineIndex::new(&text);
-        Self { path: path.into(), text, index }
+        Self {
+            path: path.into(),
+            text,
+            index,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -161,6 +191,13 @@ mod tests {
         // `x` after the 3-byte euro sign is the third code point of line 4.
         assert_eq!(idx.line_col(text, 12), LineCol { line: 4, column: 3 });
         assert_eq!(idx.line_text(text, 1), "bc");
+    }
+
+    #[test]
+    fn splits_all_line_endings() {
+        assert_eq!(lines("a\nb\r\nc\rd").collect::<Vec<_>>(), vec!["a", "b", "c", "d"]);
+        assert_eq!(lines("a\n").collect::<Vec<_>>(), vec!["a"]);
+        assert_eq!(lines("").count(), 0);
     }
 
     #[test]

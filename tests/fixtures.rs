@@ -30,7 +30,11 @@ fn invalid_fixtures_trigger_their_rule() {
                 rel.display(),
                 diags.iter().map(|d| (d.rule, &d.message)).collect::<Vec<_>>()
             );
-            let stem = rel.file_name().and_then(|n| n.to_str()).unwrap_or("x").replace('.', "_");
+            let stem = rel
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("x")
+                .replace('.', "_");
             let mut snapshot = render(Format::Pretty, &file, diags.clone());
             for d in &diags {
                 if let Some(fix) = &d.fix
@@ -44,12 +48,18 @@ fn invalid_fixtures_trigger_their_rule() {
                         fix.title,
                         rel.display()
                     );
-                    snapshot.push_str(&format!("\n--- fix: {} ({:?})\n{}", fix.title, fix.applicability, patched));
+                    snapshot.push_str(&format!(
+                        "\n--- fix: {} ({:?})\n{}",
+                        fix.title, fix.applicability, patched
+                    ));
                 }
             }
             settings().bind(|| {
                 insta::assert_snapshot!(format!("{rule}__invalid__{stem}"), snapshot);
-                insta::assert_snapshot!(format!("{rule}__invalid__{stem}.json"), render(Format::Json, &file, diags));
+                insta::assert_snapshot!(
+                    format!("{rule}__invalid__{stem}.json"),
+                    render(Format::Json, &file, diags)
+                );
             });
             checked += 1;
         }
@@ -93,6 +103,11 @@ fn clean_code_is_silent_under_all_rules() {
     for rel in files {
         let file = load(&rel);
         let diags = lint(&file, &RuleSet::all());
-        assert!(diags.is_empty(), "{} should be clean:\n{}", rel.display(), render(Format::Compact, &file, diags));
+        assert!(
+            diags.is_empty(),
+            "{} should be clean:\n{}",
+            rel.display(),
+            render(Format::Compact, &file, diags)
+        );
     }
 }

@@ -25,7 +25,7 @@ pub fn write(run: &RunResult, out: &mut dyn Write) -> io::Result<()> {
         };
         let mut message = d.message.clone();
         if let Some(help) = &d.help {
-            message.push_str("\n");
+            message.push('\n');
             message.push_str(help);
         }
         writeln!(

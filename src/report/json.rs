@@ -93,14 +93,27 @@ pub fn write(run: &RunResult, out: &mut dyn Write) -> io::Result<()> {
                 .iter()
                 .map(|l| {
                     let (s, e) = (pos(l.range.start), pos(l.range.end));
-                    LabelOut { line: s.line, column: s.column, end_line: e.line, end_column: e.column, message: &l.message }
+                    LabelOut {
+                        line: s.line,
+                        column: s.column,
+                        end_line: e.line,
+                        end_column: e.column,
+                        message: &l.message,
+                    }
                 })
                 .collect();
             let suggestion = match (&d.fix, &d.example) {
                 (None, None) => None,
                 (fix, code) => Some(Suggestion {
-                    title: fix.as_ref().map(|f| f.title.as_str()).or(d.help.as_deref()).unwrap_or(""),
-                    applicability: fix.as_ref().map(|f| f.applicability).unwrap_or(Applicability::Suggestion),
+                    title: fix
+                        .as_ref()
+                        .map(|f| f.title.as_str())
+                        .or(d.help.as_deref())
+                        .unwrap_or(""),
+                    applicability: fix
+                        .as_ref()
+                        .map(|f| f.applicability)
+                        .unwrap_or(Applicability::Suggestion),
                     code: code.as_deref(),
                     edits: fix
                         .iter()
@@ -141,7 +154,10 @@ pub fn write(run: &RunResult, out: &mut dyn Write) -> io::Result<()> {
         .collect();
     let doc = Document {
         version: 1,
-        tool: Tool { name: "txlint", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "txlint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         diagnostics,
         summary: Summary {
             files: run.files_scanned,

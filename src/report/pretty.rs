@@ -21,7 +21,11 @@ pub struct PrettyOptions {
 
 impl Default for PrettyOptions {
     fn default() -> Self {
-        Self { color: false, width: 100, summary: true }
+        Self {
+            color: false,
+            width: 100,
+            summary: true,
+        }
     }
 }
 
@@ -65,26 +69,46 @@ impl miette::Diagnostic for Adapter<'_> {
         self.source?;
         let span = |r: crate::source::TextRange| SourceSpan::new((r.start as usize).into(), r.len() as usize);
         let primary = LabeledSpan::new_primary_with_span(Some("here".to_string()), span(self.d.range));
-        let rest = self.d.labels.iter().map(move |l| LabeledSpan::new_with_span(Some(l.message.clone()), span(l.range)));
+        let rest = self
+            .d
+            .labels
+            .iter()
+            .map(move |l| LabeledSpan::new_with_span(Some(l.message.clone()), span(l.range)));
         Some(Box::new(std::iter::once(primary).chain(rest)))
     }
 }
 
 pub fn write(run: &RunResult, opts: &PrettyOptions, out: &mut dyn Write) -> io::Result<()> {
-    let theme = if opts.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(opts.width).with_links(false);
-    let mut sources: std::collections::HashMap<&std::path::Path, NamedSource<String>> = std::collections::HashMap::new();
+    let theme = if opts.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(opts.width)
+        .with_links(false);
+    let mut sources: std::collections::HashMap<&std::path::Path, NamedSource<String>> =
+        std::collections::HashMap::new();
     for d in &run.diagnostics {
         if !sources.contains_key(d.path.as_path())
             && let Some(src) = run.source(&d.path)
         {
-            sources.insert(d.path.as_path(), NamedSource::new(display_path(&d.path), src.text.clone()).with_language("javascript"));
+            sources.insert(
+                d.path.as_path(),
+                NamedSource::new(display_path(&d.path), src.text.clone()).with_language("javascript"),
+            );
         }
     }
     for d in &run.diagnostics {
-        let adapter = Adapter { d, source: sources.get(d.path.as_path()), help: d.help.clone() };
+        let adapter = Adapter {
+            d,
+            source: sources.get(d.path.as_path()),
+            help: d.help.clone(),
+        };
         let mut rendered = String::new();
-        handler.render_report(&mut rendered, &adapter).map_err(io::Error::other)?;
+        handler
+            .render_report(&mut rendered, &adapter)
+            .map_err(io::Error::other)?;
         if adapter.source.is_none() {
             writeln!(out, "{}:", display_path(&d.path))?;
         }
@@ -92,7 +116,7 @@ pub fn write(run: &RunResult, opts: &PrettyOptions, out: &mut dyn Write) -> io::
         // The suggested code is printed as is: wrapping would break it.
         if let Some(code) = &d.example {
             writeln!(out, "  suggestion:")?;
-            for line in code.lines() {
+            for line in crate::source::lines(code) {
                 writeln!(out, "  │ {line}")?;
             }
         }

@@ -183,14 +183,24 @@ fn descriptor(id: &str) -> Option<RuleDescriptor> {
     let (severity, summary, doc, tags, security) = match rules::find(id) {
         Some(rule) => {
             let meta = rule.meta();
-            (meta.severity, meta.summary(), meta.doc, vec!["correctness", "database", "transactions"], match meta.severity {
-                Severity::Error => "7.0",
-                Severity::Warning => "4.0",
-            })
+            (
+                meta.severity,
+                meta.summary(),
+                meta.doc,
+                vec!["correctness", "database", "transactions"],
+                match meta.severity {
+                    Severity::Error => "7.0",
+                    Severity::Warning => "4.0",
+                },
+            )
         }
         None => {
             let (summary, doc) = tool_diagnostic_doc(id)?;
-            let severity = if id == crate::PARSE_ERROR { Severity::Error } else { Severity::Warning };
+            let severity = if id == crate::PARSE_ERROR {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
             (severity, summary, doc, vec!["txlint"], "1.0")
         }
     };
@@ -198,9 +208,14 @@ fn descriptor(id: &str) -> Option<RuleDescriptor> {
     Some(RuleDescriptor {
         id: id.to_string(),
         name: pascal(id),
-        short_description: Text { text: summary.to_string() },
+        short_description: Text {
+            text: summary.to_string(),
+        },
         full_description: Text { text: full },
-        help: Help { text: doc.to_string(), markdown: doc.to_string() },
+        help: Help {
+            text: doc.to_string(),
+            markdown: doc.to_string(),
+        },
         help_uri: format!("{INFORMATION_URI}/blob/main/rules/{id}.md"),
         default_configuration: DefaultConfiguration { level: level(severity) },
         properties: RuleProperties {
@@ -215,15 +230,18 @@ fn descriptor(id: &str) -> Option<RuleDescriptor> {
 /// Summary plus the "Why is this bad?" section, as plain text.
 fn doc_first_section(doc: &str) -> String {
     let summary = rules::doc_summary(doc);
-    let why: Vec<&str> = doc
-        .lines()
+    let why: Vec<&str> = crate::source::lines(doc)
         .skip_while(|l| !l.starts_with("## Why"))
         .skip(1)
         .take_while(|l| !l.starts_with("## "))
         .collect();
     let why = why.join("\n");
     let why = why.trim();
-    if why.is_empty() { summary.to_string() } else { format!("{summary} {}", why.replace('\n', " ")) }
+    if why.is_empty() {
+        summary.to_string()
+    } else {
+        format!("{summary} {}", why.replace('\n', " "))
+    }
 }
 
 fn pascal(id: &str) -> String {
@@ -257,7 +275,11 @@ pub fn write(run: &RunResult, out: &mut dyn Write) -> io::Result<()> {
         .map(|p| {
             let s = p.to_string_lossy().replace('\\', "/");
             let s = if s.ends_with('/') { s } else { format!("{s}/") };
-            if s.starts_with('/') { format!("file://{s}") } else { format!("file:///{s}") }
+            if s.starts_with('/') {
+                format!("file://{s}")
+            } else {
+                format!("file:///{s}")
+            }
         })
         .unwrap_or_else(|_| "file:///".to_string());
     let log = Log {
@@ -283,7 +305,10 @@ pub fn write(run: &RunResult, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn artifact(d: &Diagnostic) -> ArtifactLocation {
-    ArtifactLocation { uri: uri_escape(&display_path(&d.path)), uri_base_id: "%SRCROOT%" }
+    ArtifactLocation {
+        uri: uri_escape(&display_path(&d.path)),
+        uri_base_id: "%SRCROOT%",
+    }
 }
 
 /// Percent-encodes what a relative URI reference cannot hold as is.
@@ -291,9 +316,26 @@ fn uri_escape(path: &str) -> String {
     let mut out = String::new();
     for b in path.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' | b'@' | b'+' | b'=' | b',' | b';' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b'/'
+            | b'@'
+            | b'+'
+            | b'='
+            | b','
+            | b';'
+            | b'!'
+            | b'$'
+            | b'&'
+            | b'\''
+            | b'('
+            | b')'
+            | b'*' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -307,8 +349,17 @@ fn region(run: &RunResult, d: &Diagnostic, range: crate::source::TextRange, exac
         None => run.positions(d),
     };
     // An empty region still needs end >= start.
-    let end_column = if !exact && e.line == s.line && e.column <= s.column { s.column + 1 } else { e.column };
-    Region { start_line: s.line, start_column: s.column, end_line: e.line, end_column }
+    let end_column = if !exact && e.line == s.line && e.column <= s.column {
+        s.column + 1
+    } else {
+        e.column
+    };
+    Region {
+        start_line: s.line,
+        start_column: s.column,
+        end_line: e.line,
+        end_column,
+    }
 }
 
 fn result<'a>(run: &RunResult, d: &'a Diagnostic, fp: String, rule_index: usize) -> ResultOut<'a> {
@@ -323,8 +374,13 @@ fn result<'a>(run: &RunResult, d: &'a Diagnostic, fp: String, rule_index: usize)
         .enumerate()
         .map(|(i, l)| Location {
             id: Some(i + 1),
-            physical_location: PhysicalLocation { artifact_location: artifact(d), region: region(run, d, l.range, false) },
-            message: Some(Text { text: l.message.clone() }),
+            physical_location: PhysicalLocation {
+                artifact_location: artifact(d),
+                region: region(run, d, l.range, false),
+            },
+            message: Some(Text {
+                text: l.message.clone(),
+            }),
         })
         .collect();
     let fixes = d
@@ -353,7 +409,10 @@ fn result<'a>(run: &RunResult, d: &'a Diagnostic, fp: String, rule_index: usize)
         message: Text { text: message },
         locations: vec![Location {
             id: None,
-            physical_location: PhysicalLocation { artifact_location: artifact(d), region: region(run, d, d.range, false) },
+            physical_location: PhysicalLocation {
+                artifact_location: artifact(d),
+                region: region(run, d, d.range, false),
+            },
             message: None,
         }],
         related_locations: related,

@@ -32,12 +32,16 @@ impl Rule for CheckThenInsert {
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
         for ins in m.db_queries() {
-            let Some(StmtKind::Insert(info)) = m.stmt(ins.id) else { continue };
+            let Some(StmtKind::Insert(info)) = m.stmt(ins.id) else {
+                continue;
+            };
             if info.on_conflict || info.upsert || info.conditional {
                 continue;
             }
             let Some(table) = info.table.as_deref() else { continue };
-            let Some(ctx) = m.flow.queries.get(&ins.id) else { continue };
+            let Some(ctx) = m.flow.queries.get(&ins.id) else {
+                continue;
+            };
             let mut found: Option<(QueryId, crate::semantic::GuardId)> = None;
             'roots: for (root, guards) in &ctx.guards {
                 if ctx.coarse_roots.contains(root) {
@@ -94,7 +98,9 @@ impl Rule for CheckThenInsert {
 
 /// The column(s) the SELECT looked the row up by: the natural conflict target.
 fn conflict_key(m: &FileModel<'_>, select: QueryId) -> Option<String> {
-    let Some(StmtKind::Select(s)) = m.stmt(select) else { return None };
+    let Some(StmtKind::Select(s)) = m.stmt(select) else {
+        return None;
+    };
     match &s.where_columns {
         Columns::Some(cols) if !cols.is_empty() && cols.len() <= 3 => {
             Some(cols.iter().cloned().collect::<Vec<_>>().join(", "))

@@ -30,7 +30,7 @@ impl Rule for MissingRetry {
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
         for (&begin, tx) in &m.flow.txs {
-            if tx.writes.is_empty() || tx.commits.is_empty() || tx.restart_protocol {
+            if tx.writes.is_empty() || tx.commits.is_empty() || tx.restart_protocol || tx.retried_by_loop {
                 continue;
             }
             let Some(client) = tx.client else { continue };
@@ -44,8 +44,12 @@ impl Rule for MissingRetry {
             let q = m.query(begin);
             let client_name = m.binding_name(client).to_string();
             let why = match m.database {
-                Database::Cockroachdb => "CockroachDB runs every transaction SERIALIZABLE and aborts conflicting ones with SQLSTATE 40001, expecting the client to retry",
-                Database::Postgres => "PostgreSQL aborts conflicting SERIALIZABLE/REPEATABLE READ transactions with SQLSTATE 40001, expecting the client to retry",
+                Database::Cockroachdb => {
+                    "CockroachDB runs every transaction SERIALIZABLE and aborts conflicting ones with SQLSTATE 40001, expecting the client to retry"
+                }
+                Database::Postgres => {
+                    "PostgreSQL aborts conflicting SERIALIZABLE/REPEATABLE READ transactions with SQLSTATE 40001, expecting the client to retry"
+                }
             };
             let commit = tx.commits.iter().next().map(|c| m.query(*c).head);
             let mut d = cx.diagnostic(
@@ -53,12 +57,15 @@ impl Rule for MissingRetry {
                 format!("transaction on `{client_name}` is never retried on SQLSTATE 40001: {why}"),
             );
             if let Some(c) = commit {
-                d = d.label(c, format!("commits here (line {}); a 40001 abort surfaces as an error", line(m, c)));
+                d = d.label(
+                    c,
+                    format!("commits here (line {}); a 40001 abort surfaces as an error", line(m, c)),
+                );
             }
             d = d
-                .help(format!(
-                    "Retry the whole transaction on `err.code === '40001'` in a bounded loop with backoff (run `ROLLBACK` first), or map 40001 to HTTP 409 so the caller retries"
-                ))
+                .help(
+                    "Retry the whole transaction on `err.code === '40001'` in a bounded loop with backoff (run `ROLLBACK` first), or map 40001 to HTTP 409 so the caller retries",
+                )
                 .example(retry_example(&client_name));
             cx.report(d.context(m.function_name(q.func)));
         }

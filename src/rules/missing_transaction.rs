@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::util::{
-    balanced_region, call_text, client_name, renamed_text, describe, indent, is_balanced, line, source_block_text, statement_text,
-    tx_skeleton,
+    balanced_region, call_text, client_name, describe, indent, is_balanced, line, renamed_text, source_block_text,
+    statement_text, tx_skeleton,
 };
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::flow::WritePair;
@@ -39,7 +39,11 @@ impl Rule for MissingTransaction {
         for pair in &m.flow.write_pairs {
             let (first_q, first) = pair.first;
             let (second_q, second) = pair.second;
-            let primary = if first.outer == second.outer { second.range } else { second.outer };
+            let primary = if first.outer == second.outer {
+                second.range
+            } else {
+                second.outer
+            };
             if !seen.insert(primary) {
                 continue;
             }
@@ -79,7 +83,12 @@ impl Rule for MissingTransaction {
 /// Every write of this root on this handle outside a transaction, in source order.
 fn writes_of(m: &FileModel<'_>, pair: &WritePair) -> Vec<QueryId> {
     let mut qs: BTreeSet<(u32, QueryId)> = BTreeSet::new();
-    for p in m.flow.write_pairs.iter().filter(|p| p.root == pair.root && p.handle == pair.handle) {
+    for p in m
+        .flow
+        .write_pairs
+        .iter()
+        .filter(|p| p.root == pair.root && p.handle == pair.handle)
+    {
         qs.insert((m.query(p.first.0).range.start, p.first.0));
         qs.insert((m.query(p.second.0).range.start, p.second.0));
     }
@@ -90,8 +99,16 @@ fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (Strin
     let first = m.query(pair.first.0);
     let receiver = first.receiver.clone();
     let is_pool = m.handle_kind(&pair.handle) == Some(HandleKind::Pool);
-    let client = if is_pool { "client".to_string() } else { client_name(m, &pair.handle) };
-    let rename = if is_pool { Some((&pair.handle, client.as_str())) } else { None };
+    let client = if is_pool {
+        "client".to_string()
+    } else {
+        client_name(m, &pair.handle)
+    };
+    let rename = if is_pool {
+        Some((&pair.handle, client.as_str()))
+    } else {
+        None
+    };
     let callbacks = writes.iter().any(|q| m.query(*q).callback.is_some());
     let region = if callbacks { None } else { write_region(m, writes) };
     let body: Vec<String> = match region {
@@ -124,10 +141,16 @@ fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (Strin
 fn write_region(m: &FileModel<'_>, writes: &[QueryId]) -> Option<TextRange> {
     let first = m.query(*writes.first()?);
     let last = m.query(*writes.last()?);
-    if !writes.iter().all(|q| m.standalone_of(m.query(*q).func) == m.standalone_of(first.func)) {
+    if !writes
+        .iter()
+        .all(|q| m.standalone_of(m.query(*q).func) == m.standalone_of(first.func))
+    {
         return None;
     }
-    balanced_region(&m.source.text, TextRange::new(first.stmt_range.start, last.stmt_range.end))
+    balanced_region(
+        &m.source.text,
+        TextRange::new(first.stmt_range.start, last.stmt_range.end),
+    )
 }
 
 /// A replacement of the region by the same statements inside a transaction, when they are one
@@ -155,7 +178,7 @@ fn edit(
         return None;
     }
     // A declaration inside the region would become block-scoped by the new `try`.
-    let declares = text.lines().any(|l| {
+    let declares = crate::source::lines(text).any(|l| {
         let t = l.trim_start();
         t.starts_with("const ") || t.starts_with("let ") || t.starts_with("var ") || t.starts_with("function ")
     });
@@ -166,7 +189,11 @@ fn edit(
         return None;
     }
     let ind = m.source.indent_at(range.start).to_string();
-    let body_text = if is_pool { renamed_text(m, range, &pair.handle, client) } else { text.to_string() };
+    let body_text = if is_pool {
+        renamed_text(m, range, &pair.handle, client)
+    } else {
+        text.to_string()
+    };
     let body = vec![source_block_text(&body_text, ind.len())];
     let skeleton = tx_skeleton(if is_pool { Some(receiver) } else { None }, client, &body);
     let replaced = indent(&skeleton, &ind);

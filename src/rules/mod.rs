@@ -45,7 +45,7 @@ impl RuleMeta {
 
 /// The first non-empty line after the `# id` title.
 pub fn doc_summary(doc: &str) -> &str {
-    doc.lines()
+    crate::source::lines(doc)
         .skip_while(|l| !l.starts_with("# "))
         .skip(1)
         .map(str::trim)
@@ -67,7 +67,10 @@ pub struct RuleContext {
 
 impl RuleContext {
     pub fn new(rule: &'static RuleMeta) -> Self {
-        Self { rule, diagnostics: Vec::new() }
+        Self {
+            rule,
+            diagnostics: Vec::new(),
+        }
     }
     pub fn id(&self) -> &'static str {
         self.rule.id
@@ -148,7 +151,9 @@ impl Default for RuleSet {
 impl RuleSet {
     /// Every rule at its default severity.
     pub fn all() -> Self {
-        Self { levels: vec![None; ALL.len()] }
+        Self {
+            levels: vec![None; ALL.len()],
+        }
     }
 
     /// Only this rule (as tests and `--select` use).

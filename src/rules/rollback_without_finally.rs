@@ -10,6 +10,7 @@
 use crate::rules::util::{line, pool_of_client, tx_skeleton};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::FileModel;
+use crate::semantic::flow::ExitKind;
 
 pub struct RollbackWithoutFinally;
 
@@ -36,37 +37,43 @@ impl Rule for RollbackWithoutFinally {
             if open.is_empty() && leaked.is_empty() {
                 continue;
             }
-            open.sort_by_key(|e| e.site.range);
-            leaked.sort_by_key(|e| e.site.range);
+            let at = |e: &crate::semantic::flow::ExitFact| e.origin.unwrap_or(e.site).outer;
+            open.sort_by_key(|e| at(e));
+            leaked.sort_by_key(|e| at(e));
             let q = m.query(begin);
             let name = m.binding_name(client).to_string();
             let message = match (open.first(), leaked.first()) {
                 (Some(e), Some(_)) => format!(
                     "an error after `BEGIN` (line {}) leaves the transaction on `{name}` open and skips `{name}.release()`: the connection goes back to the pool poisoned, or never",
-                    line(m, e.site.outer)
+                    line(m, at(e))
                 ),
                 (Some(e), None) => format!(
                     "an error after `BEGIN` (line {}) leaves the transaction on `{name}` open: no `ROLLBACK` runs on that path",
-                    line(m, e.site.outer)
+                    line(m, at(e))
                 ),
                 (None, Some(e)) => format!(
                     "an error after `BEGIN` (line {}) skips `{name}.release()`: the connection never returns to the pool",
-                    line(m, e.site.outer)
+                    line(m, at(e))
                 ),
                 (None, None) => continue,
             };
             let mut d = cx.diagnostic(q.head, message);
             if let Some(e) = open.first() {
-                d = d.label(e.site.outer, "an error here is not rolled back");
+                d = d.label(at(e), "an error here is not rolled back");
+                if e.origin.is_some() && !matches!(e.kind, ExitKind::Exception | ExitKind::Throw) {
+                    d = d.label(e.site.outer, "the error path leaves here without `ROLLBACK`");
+                }
             }
             if let Some(e) = leaked.first()
-                && open.first().is_none_or(|o| o.site.outer != e.site.outer)
+                && open.first().is_none_or(|o| at(o) != at(e))
             {
-                d = d.label(e.site.outer, format!("an error here skips `{name}.release()`"));
+                d = d.label(at(e), format!("an error here skips `{name}.release()`"));
             }
             let pool = pool_of_client(m, client);
             let help = if q.callback.is_some() || leaked.is_empty() && pool.is_none() {
-                format!("On every error path run `ROLLBACK` (or release the client with the error: `{name}.release(err)` / `done(err)`)")
+                format!(
+                    "On every error path run `ROLLBACK` (or release the client with the error: `{name}.release(err)` / `done(err)`)"
+                )
             } else {
                 format!("Put the statements in `try`, `ROLLBACK` in `catch`, and `{name}.release()` in `finally`")
             };

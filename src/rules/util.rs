@@ -7,7 +7,9 @@ use crate::source::TextRange;
 
 /// `INSERT INTO orders`, `UPDATE accounts`, `SELECT FROM tags`, `BEGIN`...
 pub fn describe(m: &FileModel<'_>, q: QueryId) -> String {
-    let Some(info) = &m.query(q).sql.info else { return "a query".to_string() };
+    let Some(info) = &m.query(q).sql.info else {
+        return "a query".to_string();
+    };
     let parts: Vec<String> = info
         .statements
         .iter()
@@ -23,7 +25,11 @@ pub fn describe(m: &FileModel<'_>, q: QueryId) -> String {
             other => other.name().to_string(),
         })
         .collect();
-    if parts.is_empty() { "a statement".to_string() } else { parts.join("; ") }
+    if parts.is_empty() {
+        "a statement".to_string()
+    } else {
+        parts.join("; ")
+    }
 }
 
 fn table_phrase(verb: &str, table: Option<&str>) -> String {
@@ -58,7 +64,7 @@ pub fn source_block(m: &FileModel<'_>, range: TextRange) -> String {
 /// Removes up to `base` columns of leading whitespace from every line but the first.
 pub fn source_block_text(text: &str, base: usize) -> String {
     let mut out = String::new();
-    for (i, l) in text.trim().lines().enumerate() {
+    for (i, l) in crate::source::lines(text.trim()).enumerate() {
         if i > 0 {
             out.push('\n');
             let ws = l.len() - l.trim_start().len();
@@ -102,8 +108,14 @@ pub fn call_text(m: &FileModel<'_>, q: QueryId, receiver: &str) -> String {
 
 /// Indents every line of `code` by `indent`.
 pub fn indent(code: &str, indent: &str) -> String {
-    code.lines()
-        .map(|l| if l.is_empty() { String::new() } else { format!("{indent}{l}") })
+    crate::source::lines(code)
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{indent}{l}")
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

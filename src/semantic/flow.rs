@@ -62,7 +62,11 @@ struct ClientState {
     began: Option<QueryId>,
 }
 
-const UNKNOWN_CLIENT: ClientState = ClientState { acq: Acq::Unknown, tx: Tx::Unknown, began: None };
+const UNKNOWN_CLIENT: ClientState = ClientState {
+    acq: Acq::Unknown,
+    tx: Tx::Unknown,
+    began: None,
+};
 
 /// A location in the analysed flow: the innermost range, and the range in the root function
 /// (the call that leads into a helper, or the same range).
@@ -82,12 +86,20 @@ struct State {
     /// Pools on which a BEGIN was sent (pool-transaction owns those).
     pool_tx: Vec<HandleKey>,
     error_path: bool,
+    /// Where the error of an error path was raised (the earliest site of a caught exception).
+    error_at: Option<Site>,
+    /// This iteration of a loop started after an error was caught in the previous one.
+    retry: bool,
     responded: bool,
 }
 
 impl State {
     fn client(&self, b: BindingId) -> ClientState {
-        self.clients.iter().find(|(id, _)| *id == b).map(|(_, c)| *c).unwrap_or(UNKNOWN_CLIENT)
+        self.clients
+            .iter()
+            .find(|(id, _)| *id == b)
+            .map(|(_, c)| *c)
+            .unwrap_or(UNKNOWN_CLIENT)
     }
     fn set_client(&mut self, b: BindingId, c: ClientState) {
         match self.clients.iter_mut().find(|(id, _)| *id == b) {
@@ -150,6 +162,8 @@ impl Outcome {
 pub struct ExitFact {
     pub root: FuncId,
     pub site: Site,
+    /// For an error path: where the error came from (the failing statement), when known.
+    pub origin: Option<Site>,
     pub kind: ExitKind,
     /// On an error path: an exception, or inside a `catch` / callback error branch.
     pub error_path: bool,
@@ -167,6 +181,8 @@ pub struct TxFacts {
     pub rollbacks: BTreeSet<QueryId>,
     /// `SAVEPOINT cockroach_restart` seen inside it.
     pub restart_protocol: bool,
+    /// Begun again by a loop after an error was caught: the loop retries it.
+    pub retried_by_loop: bool,
     /// Paths leaving with the transaction still open.
     pub open_exits: Vec<ExitFact>,
     /// Error paths leaving with the client still acquired (not released) after BEGIN.
@@ -290,6 +306,7 @@ fn merge_facts(into: &mut FlowFacts, from: FlowFacts) {
         e.commits.extend(t.commits);
         e.rollbacks.extend(t.rollbacks);
         e.restart_protocol |= t.restart_protocol;
+        e.retried_by_loop |= t.retried_by_loop;
         e.open_exits.extend(t.open_exits);
         e.leaked_after_begin.extend(t.leaked_after_begin);
         e.released_open.extend(t.released_open);
@@ -485,11 +502,19 @@ impl<'a> Interp<'a> {
     }
 
     fn kind_of(&self, original: &HandleKey, resolved: &HandleKey) -> Option<HandleKind> {
-        self.p.kinds.get(resolved).or_else(|| self.p.kinds.get(original)).copied()
+        self.p
+            .kinds
+            .get(resolved)
+            .or_else(|| self.p.kinds.get(original))
+            .copied()
     }
 
     fn client_kind(&self, b: BindingId) -> Option<HandleKind> {
-        self.p.kinds.get(&HandleKey::Binding(b)).copied().filter(|k| k.is_client())
+        self.p
+            .kinds
+            .get(&HandleKey::Binding(b))
+            .copied()
+            .filter(|k| k.is_client())
     }
 
     fn run_root(&mut self) {
@@ -499,11 +524,22 @@ impl<'a> Interp<'a> {
         if f.role == FnRole::ManagedTx {
             for params in &f.params {
                 for &b in params {
-                    init.set_client(b, ClientState { acq: Acq::Unknown, tx: Tx::Managed, began: None });
+                    init.set_client(
+                        b,
+                        ClientState {
+                            acq: Acq::Unknown,
+                            tx: Tx::Managed,
+                            began: None,
+                        },
+                    );
                 }
             }
         }
-        self.frames.push(Frame { func: self.root, subst: HashMap::new(), call_site: None });
+        self.frames.push(Frame {
+            func: self.root,
+            subst: HashMap::new(),
+            call_site: None,
+        });
         let out = self.exec_block(&f.body, vec![init]);
         self.frames.pop();
         let end = self.site(f.end);
@@ -518,16 +554,36 @@ impl<'a> Interp<'a> {
     /// Records what a path leaving the flow leaves behind.
     fn exit(&mut self, s: &State, site: Site, kind: ExitKind) {
         let error_path = s.error_path || matches!(kind, ExitKind::Throw | ExitKind::Exception);
-        let fact = ExitFact { root: self.root, site, kind, error_path, responded: s.responded };
+        let origin = match kind {
+            ExitKind::Exception | ExitKind::Throw => s.error_at.or(Some(site)),
+            _ => s.error_at,
+        };
+        let fact = ExitFact {
+            root: self.root,
+            site,
+            kind,
+            error_path,
+            origin,
+            responded: s.responded,
+        };
         for &(b, c) in &s.clients {
             if let Some(begin) = c.tx.open_begin() {
                 self.facts.txs.entry(begin).or_default().open_exits.push(fact.clone());
             }
             if c.acq == Acq::Acquired && self.client_kind(b) == Some(HandleKind::PooledClient) {
                 if let (true, Some(begin)) = (error_path, c.began) {
-                    self.facts.txs.entry(begin).or_default().leaked_after_begin.push(fact.clone());
+                    self.facts
+                        .txs
+                        .entry(begin)
+                        .or_default()
+                        .leaked_after_begin
+                        .push(fact.clone());
                 }
-                self.facts.leaks.push(LeakFact { client: b, exit: fact.clone(), began: c.began });
+                self.facts.leaks.push(LeakFact {
+                    client: b,
+                    exit: fact.clone(),
+                    began: c.began,
+                });
             }
         }
     }
@@ -591,10 +647,20 @@ impl<'a> Interp<'a> {
                     out.normal.push(s);
                 }
             }
-            Op::Call { callee, args, range, awaited } => {
+            Op::Call {
+                callee,
+                args,
+                range,
+                awaited,
+            } => {
                 return self.exec_call(Some(*callee), args, *range, *awaited, states);
             }
-            Op::CallBinding { binding, args, range, awaited } => {
+            Op::CallBinding {
+                binding,
+                args,
+                range,
+                awaited,
+            } => {
                 let callee = self.resolve_func(*binding);
                 return self.exec_call(callee, args, *range, *awaited, states);
             }
@@ -604,14 +670,23 @@ impl<'a> Interp<'a> {
                     out.normal = states;
                     return out;
                 }
-                self.frames.push(Frame { func: *func, subst: HashMap::new(), call_site: None });
+                self.frames.push(Frame {
+                    func: *func,
+                    subst: HashMap::new(),
+                    call_site: None,
+                });
                 let o = self.exec_block(&f.body, states);
                 self.frames.pop();
                 out.normal = o.normal;
                 out.normal.extend(o.returns.into_iter().map(|(s, _, _)| s));
                 out.throws = o.throws;
             }
-            Op::If { cond, guard, then_, else_ } => {
+            Op::If {
+                cond,
+                guard,
+                then_,
+                else_,
+            } => {
                 let mut then_in = Vec::new();
                 let mut else_in = Vec::new();
                 for s in states {
@@ -628,15 +703,27 @@ impl<'a> Interp<'a> {
                     then_in.iter_mut().for_each(|s| s.set_guard(*g, true));
                     else_in.iter_mut().for_each(|s| s.set_guard(*g, false));
                 }
-                let a = if then_in.is_empty() { Outcome::default() } else { self.exec_block(then_, then_in) };
-                let b = if else_in.is_empty() { Outcome::default() } else { self.exec_block(else_, else_in) };
+                let a = if then_in.is_empty() {
+                    Outcome::default()
+                } else {
+                    self.exec_block(then_, then_in)
+                };
+                let b = if else_in.is_empty() {
+                    Outcome::default()
+                } else {
+                    self.exec_block(else_, else_in)
+                };
                 let mut n = out.absorb_abrupt(a);
                 n.extend(out.absorb_abrupt(b));
                 out.normal = n;
             }
             Op::Loop { kind, body, label } => {
                 let mut entry = states;
-                let mut exits = if *kind == LoopKind::MaySkip { entry.clone() } else { Vec::new() };
+                let mut exits = if *kind == LoopKind::MaySkip {
+                    entry.clone()
+                } else {
+                    Vec::new()
+                };
                 for _ in 0..2 {
                     if entry.is_empty() {
                         break;
@@ -660,7 +747,10 @@ impl<'a> Interp<'a> {
                         }
                     }
                     for s in next.iter_mut() {
+                        // Coming back around after a caught error: the loop retries.
+                        s.retry = s.error_path;
                         s.error_path = false;
+                        s.error_at = None;
                     }
                     dedupe(&mut next, &mut self.coarse);
                     if *kind != LoopKind::Infinite {
@@ -784,7 +874,13 @@ impl<'a> Interp<'a> {
         out
     }
 
-    fn exec_try(&mut self, body: &Block, catch: Option<&Block>, finally: Option<&Block>, states: Vec<State>) -> Outcome {
+    fn exec_try(
+        &mut self,
+        body: &Block,
+        catch: Option<&Block>,
+        finally: Option<&Block>,
+        states: Vec<State>,
+    ) -> Outcome {
         let b = self.exec_block(body, states);
         let mut combined = Outcome {
             normal: b.normal,
@@ -795,11 +891,21 @@ impl<'a> Interp<'a> {
         };
         match catch {
             Some(c) => {
-                let mut input: Vec<State> = b
-                    .throws
+                // Each distinct state enters the catch once, with the earliest site that threw it.
+                let mut by_state: BTreeMap<State, Site> = BTreeMap::new();
+                for (mut s, site, _) in b.throws {
+                    s.error_path = true;
+                    let origin = s.error_at.unwrap_or(site);
+                    s.error_at = None;
+                    by_state
+                        .entry(s)
+                        .and_modify(|o| *o = (*o).min(origin))
+                        .or_insert(origin);
+                }
+                let mut input: Vec<State> = by_state
                     .into_iter()
-                    .map(|(mut s, _, _)| {
-                        s.error_path = true;
+                    .map(|(mut s, origin)| {
+                        s.error_at = Some(origin);
                         s
                     })
                     .collect();
@@ -823,7 +929,10 @@ impl<'a> Interp<'a> {
             let o = self.exec_block(fin, normal);
             out.normal = out.absorb_abrupt(o);
         }
-        for (group, is_return) in [(std::mem::take(&mut combined.returns), true), (std::mem::take(&mut combined.throws), false)] {
+        for (group, is_return) in [
+            (std::mem::take(&mut combined.returns), true),
+            (std::mem::take(&mut combined.throws), false),
+        ] {
             let mut by_site: BTreeMap<(Site, ExitKind), Vec<State>> = BTreeMap::new();
             for (s, site, kind) in group {
                 by_site.entry((site, kind)).or_default().push(s);
@@ -877,7 +986,11 @@ impl<'a> Interp<'a> {
             return;
         }
         let f = &self.l().functions[func as usize];
-        self.frames.push(Frame { func, subst: HashMap::new(), call_site: None });
+        self.frames.push(Frame {
+            func,
+            subst: HashMap::new(),
+            call_site: None,
+        });
         let o = self.exec_block(&f.body, states);
         let end = self.site(f.end);
         for s in o.normal {
@@ -899,9 +1012,8 @@ impl<'a> Interp<'a> {
     ) -> Outcome {
         let mut out = Outcome::default();
         let l = self.l();
-        let inlinable = callee.filter(|f| {
-            self.frames.len() < MAX_INLINE_DEPTH + 1 && !self.frames.iter().any(|fr| fr.func == *f)
-        });
+        let inlinable =
+            callee.filter(|f| self.frames.len() < MAX_INLINE_DEPTH + 1 && !self.frames.iter().any(|fr| fr.func == *f));
         let Some(fid) = inlinable else {
             if awaited {
                 let site = self.site(range);
@@ -929,8 +1041,16 @@ impl<'a> Interp<'a> {
                 Arg::Other => {}
             }
         }
-        let call_site = if self.frames.iter().any(|f| f.call_site.is_some()) { None } else { Some(range) };
-        self.frames.push(Frame { func: fid, subst, call_site });
+        let call_site = if self.frames.iter().any(|f| f.call_site.is_some()) {
+            None
+        } else {
+            Some(range)
+        };
+        self.frames.push(Frame {
+            func: fid,
+            subst,
+            call_site,
+        });
         let o = self.exec_block(&f.body, states);
         self.frames.pop();
         let locals: &[BindingId] = self.locals.get(fid as usize).map(Vec::as_slice).unwrap_or(&[]);
@@ -939,8 +1059,17 @@ impl<'a> Interp<'a> {
             s.flags.retain(|(b, _)| !locals.contains(b));
             s
         };
-        out.normal = o.normal.into_iter().chain(o.returns.into_iter().map(|(s, _, _)| s)).map(drop_locals).collect();
-        out.throws = o.throws.into_iter().map(|(s, site, k)| (drop_locals(s), site, k)).collect();
+        out.normal = o
+            .normal
+            .into_iter()
+            .chain(o.returns.into_iter().map(|(s, _, _)| s))
+            .map(drop_locals)
+            .collect();
+        out.throws = o
+            .throws
+            .into_iter()
+            .map(|(s, site, k)| (drop_locals(s), site, k))
+            .collect();
         out
     }
 
@@ -956,8 +1085,16 @@ impl<'a> Interp<'a> {
             out.normal = states;
             return out;
         }
-        let acquired = ClientState { acq: Acq::Acquired, tx: Tx::None, began: None };
-        let failed = ClientState { acq: Acq::NotAcquired, tx: Tx::None, began: None };
+        let acquired = ClientState {
+            acq: Acq::Acquired,
+            tx: Tx::None,
+            began: None,
+        };
+        let failed = ClientState {
+            acq: Acq::NotAcquired,
+            tx: Tx::None,
+            began: None,
+        };
         if let Some(cb) = c.callback {
             let err = c.err_param;
             let ok: Vec<State> = states
@@ -1103,6 +1240,7 @@ impl<'a> Interp<'a> {
                     if let Some(e) = err {
                         s.set_flag(e, true);
                     }
+                    s.error_at.get_or_insert(site);
                     if let Some(b) = client {
                         let mut c = s.client(b);
                         if let Tx::Open(begin) = c.tx
@@ -1162,6 +1300,7 @@ impl<'a> Interp<'a> {
                                 t.client = Some(b);
                                 t.roots.insert(self.root);
                                 t.isolation = *isolation;
+                                t.retried_by_loop |= s.retry;
                             }
                         }
                         StmtKind::Commit => {
@@ -1222,18 +1361,20 @@ impl<'a> Interp<'a> {
                 }
                 None => {
                     // A pool: every query is its own transaction.
+                    let in_pool_tx = s.pool_tx.contains(key);
                     match stmt {
-                        StmtKind::Begin { .. } => {
-                            if !s.pool_tx.contains(key) {
-                                s.pool_tx.push(key.clone());
-                                s.pool_tx.sort();
-                            }
+                        StmtKind::Begin { .. } if !in_pool_tx => {
+                            s.pool_tx.push(key.clone());
+                            s.pool_tx.sort();
                         }
-                        k if k.is_write() && kind == HandleKind::Pool => {
-                            if !managed_root && !s.pool_tx.contains(key) && !counted_write {
-                                counted_write = true;
-                                self.note_write(s, key, q, site);
-                            }
+                        k if k.is_write()
+                            && kind == HandleKind::Pool
+                            && !managed_root
+                            && !in_pool_tx
+                            && !counted_write =>
+                        {
+                            counted_write = true;
+                            self.note_write(s, key, q, site);
                         }
                         _ => {}
                     }

@@ -29,7 +29,12 @@ pub fn classify(l: &Lowered) -> BTreeMap<HandleKey, HandleKind> {
     let mut kinds = BTreeMap::new();
 
     // Pools first: clients depend on them.
-    let keys: BTreeSet<&HandleKey> = l.queries.iter().map(|q| &q.handle).chain(connected.iter().copied()).collect();
+    let keys: BTreeSet<&HandleKey> = l
+        .queries
+        .iter()
+        .map(|q| &q.handle)
+        .chain(connected.iter().copied())
+        .collect();
     for key in &keys {
         let used = used_with_sql.contains(key) || connected.contains(key);
         let kind = match key {

@@ -16,8 +16,8 @@ use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
 use crate::parse::Parsed;
-use crate::semantic::model::*;
 use crate::semantic::model::Function;
+use crate::semantic::model::*;
 use crate::semantic::sql::{self, hole_placeholder};
 use crate::source::TextRange;
 
@@ -31,9 +31,10 @@ pub struct Lowered {
     pub guards: Vec<Guard>,
 }
 
-pub fn lower(parsed: &Parsed) -> Lowered {
+pub fn lower(parsed: &Parsed, text: &str) -> Lowered {
     let mut l = Lowerer {
         parsed,
+        text,
         out: Lowered::default(),
         scopes: Vec::new(),
         fns: Vec::new(),
@@ -90,6 +91,7 @@ struct FnCtx {
 
 struct Lowerer<'a> {
     parsed: &'a Parsed,
+    text: &'a str,
     out: Lowered,
     scopes: Vec<Scope>,
     fns: Vec<FnCtx>,
@@ -142,12 +144,35 @@ fn is_retry_name(name: &str) -> bool {
 }
 
 const LOOP_CALLBACK_METHODS: &[&str] = &[
-    "forEach", "map", "flatMap", "filter", "some", "every", "find", "findIndex", "reduce",
+    "forEach",
+    "map",
+    "flatMap",
+    "filter",
+    "some",
+    "every",
+    "find",
+    "findIndex",
+    "reduce",
 ];
-const MANAGED_TX_METHODS: &[&str] =
-    &["transaction", "tx", "task", "txIf", "taskIf", "$transaction", "transactionAsync"];
+const MANAGED_TX_METHODS: &[&str] = &[
+    "transaction",
+    "tx",
+    "task",
+    "txIf",
+    "taskIf",
+    "$transaction",
+    "transactionAsync",
+];
 const RESPONSE_METHODS: &[&str] = &[
-    "send", "json", "end", "sendStatus", "redirect", "render", "jsonp", "sendFile", "download",
+    "send",
+    "json",
+    "end",
+    "sendStatus",
+    "redirect",
+    "render",
+    "jsonp",
+    "sendFile",
+    "download",
 ];
 const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "del", "all", "use"];
 
@@ -226,7 +251,9 @@ impl<'a> Lowerer<'a> {
     // ----- functions, blocks, emission -----------------------------------------------------
 
     fn cur(&mut self) -> &mut FnCtx {
-        self.fns.last_mut().expect("invariant: a function context is always open")
+        self.fns
+            .last_mut()
+            .expect("invariant: a function context is always open")
     }
 
     fn cur_id(&self) -> FuncId {
@@ -235,7 +262,10 @@ impl<'a> Lowerer<'a> {
 
     fn emit(&mut self, op: Op) {
         let ctx = self.cur();
-        ctx.blocks.last_mut().expect("invariant: a block is always open").push(op);
+        ctx.blocks
+            .last_mut()
+            .expect("invariant: a block is always open")
+            .push(op);
     }
 
     fn block<F: FnOnce(&mut Self)>(&mut self, f: F) -> Block {
@@ -296,17 +326,16 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Lowers a function (declaration, expression, arrow or method) and returns its id.
-    fn lower_function(
-        &mut self,
-        span: Span,
-        name: Option<String>,
-        role: FnRole,
-        params: &[&Pat],
-        body: FnBody<'_>,
-        is_async: bool,
-        prebound: Option<FuncId>,
-        param_setup: &dyn Fn(&mut Self, usize, &Pat, &[BindingId]),
-    ) -> FuncId {
+    fn lower_function(&mut self, spec: FnSpec<'_>, param_setup: ParamSetup<'_, 'a>) -> FuncId {
+        let FnSpec {
+            span,
+            name,
+            role,
+            params,
+            body,
+            is_async,
+            prebound,
+        } = spec;
         let id = match prebound {
             Some(id) => {
                 self.out.functions[id as usize].role = role;
@@ -354,7 +383,7 @@ impl<'a> Lowerer<'a> {
         e: &Expr,
         name: Option<String>,
         role: FnRole,
-        setup: &dyn Fn(&mut Self, usize, &Pat, &[BindingId]),
+        setup: ParamSetup<'_, 'a>,
     ) -> Option<FuncId> {
         match unparen(e) {
             Expr::Arrow(a) => {
@@ -363,7 +392,18 @@ impl<'a> Lowerer<'a> {
                     ArrowFunctionBody::FunctionBody(b) => FnBody::Block(&b.stmts, b.span),
                     ArrowFunctionBody::Expr(e) => FnBody::Expr(e),
                 };
-                Some(self.lower_function(a.span, name, role, &params, body, a.is_async, None, setup))
+                Some(self.lower_function(
+                    FnSpec {
+                        span: a.span,
+                        name,
+                        role,
+                        params: &params,
+                        body,
+                        is_async: a.is_async,
+                        prebound: None,
+                    },
+                    setup,
+                ))
             }
             Expr::Fn(f) => {
                 let name = name.or_else(|| f.ident.as_ref().map(|i| i.sym.to_string()));
@@ -379,14 +419,25 @@ impl<'a> Lowerer<'a> {
         name: Option<String>,
         role: FnRole,
         prebound: Option<FuncId>,
-        setup: &dyn Fn(&mut Self, usize, &Pat, &[BindingId]),
+        setup: ParamSetup<'_, 'a>,
     ) -> FuncId {
         let params: Vec<&Pat> = f.params.iter().map(|p| &p.pat).collect();
         let body = match &f.body {
             Some(b) => FnBody::Block(&b.stmts, b.span),
             None => FnBody::None,
         };
-        self.lower_function(f.span, name, role, &params, body, f.is_async, prebound, setup)
+        self.lower_function(
+            FnSpec {
+                span: f.span,
+                name,
+                role,
+                params: &params,
+                body,
+                is_async: f.is_async,
+                prebound,
+            },
+            setup,
+        )
     }
 
     // ----- scopes and bindings -------------------------------------------------------------
@@ -603,7 +654,11 @@ impl<'a> Lowerer<'a> {
     fn hoist_decl(&mut self, d: &Decl) {
         match d {
             Decl::Var(v) if v.kind != VarDeclKind::Var => {
-                let kind = if v.kind == VarDeclKind::Const { BindingKind::Const } else { BindingKind::Let };
+                let kind = if v.kind == VarDeclKind::Const {
+                    BindingKind::Const
+                } else {
+                    BindingKind::Let
+                };
                 for decl in &v.decls {
                     let ids = self.declare_pat(&decl.name, kind);
                     // Static SQL constants are known before any function body runs.
@@ -655,8 +710,7 @@ impl<'a> Lowerer<'a> {
                         && let Some(ident) = &f.ident
                     {
                         let id = self.declare(&ident.sym, BindingKind::Function, ident.span);
-                        let fid =
-                            self.alloc_function(f.function.span, Some(ident.sym.to_string()), FnRole::Standalone);
+                        let fid = self.alloc_function(f.function.span, Some(ident.sym.to_string()), FnRole::Standalone);
                         self.predeclared.insert(f.function.span.lo.0, fid);
                         self.out.bindings[id as usize].origin = Origin::Function(fid);
                     }
@@ -699,16 +753,25 @@ impl<'a> Lowerer<'a> {
             if text.trim() == "40001" || text.eq_ignore_ascii_case("serialization_failure") {
                 self.out.bindings[id as usize].is_retry_code = true;
             }
-            self.out.bindings[id as usize].sql = Some(SqlTemplate { text, holes: Vec::new(), tagged: false });
+            self.out.bindings[id as usize].sql = Some(SqlTemplate {
+                text,
+                holes: Vec::new(),
+                tagged: false,
+            });
         } else if let Expr::Object(o) = unparen(init) {
             for p in &o.props {
                 if let PropOrSpread::Prop(p) = p
                     && let Prop::KeyValue(kv) = p.as_ref()
                     && let (Some(k), Some(v)) = (prop_key_name(&kv.key), static_string(&kv.value))
                 {
-                    self.out.bindings[id as usize]
-                        .sql_props
-                        .insert(k, SqlTemplate { text: v, holes: Vec::new(), tagged: false });
+                    self.out.bindings[id as usize].sql_props.insert(
+                        k,
+                        SqlTemplate {
+                            text: v,
+                            holes: Vec::new(),
+                            tagged: false,
+                        },
+                    );
                 }
             }
         } else if let Expr::Lit(Lit::Num(n)) = unparen(init)
@@ -808,14 +871,22 @@ impl<'a> Lowerer<'a> {
         match s {
             Stmt::Block(b) => {
                 let blk = self.lower_block_stmt(&b.stmts);
-                self.cur().blocks.last_mut().expect("invariant: open block").extend(blk.0);
+                self.cur()
+                    .blocks
+                    .last_mut()
+                    .expect("invariant: open block")
+                    .extend(blk.0);
             }
             Stmt::Empty(_) | Stmt::Debugger(_) => {}
             Stmt::With(w) => {
                 self.cur().stmt_range = r;
                 self.lower_expr(&w.obj, Use::Other);
                 let blk = self.lower_body(&w.body);
-                self.cur().blocks.last_mut().expect("invariant: open block").extend(blk.0);
+                self.cur()
+                    .blocks
+                    .last_mut()
+                    .expect("invariant: open block")
+                    .extend(blk.0);
             }
             Stmt::Return(ret) => {
                 self.cur().stmt_range = r;
@@ -848,8 +919,12 @@ impl<'a> Lowerer<'a> {
                     }
                 }
             }
-            Stmt::Break(b) => self.emit(Op::Break { label: b.label.as_ref().map(|l| l.sym.to_string()) }),
-            Stmt::Continue(c) => self.emit(Op::Continue { label: c.label.as_ref().map(|l| l.sym.to_string()) }),
+            Stmt::Break(b) => self.emit(Op::Break {
+                label: b.label.as_ref().map(|l| l.sym.to_string()),
+            }),
+            Stmt::Continue(c) => self.emit(Op::Continue {
+                label: c.label.as_ref().map(|l| l.sym.to_string()),
+            }),
             Stmt::If(i) => {
                 self.cur().stmt_range = self.range(i.test.span());
                 let v = self.lower_expr(&i.test, Use::Test);
@@ -860,7 +935,12 @@ impl<'a> Lowerer<'a> {
                     Some(a) => self.lower_body(a),
                     None => Block::default(),
                 };
-                self.emit(Op::If { cond, guard, then_, else_ });
+                self.emit(Op::If {
+                    cond,
+                    guard,
+                    then_,
+                    else_,
+                });
             }
             Stmt::Switch(sw) => {
                 self.cur().stmt_range = self.range(sw.discriminant.span());
@@ -894,7 +974,11 @@ impl<'a> Lowerer<'a> {
                             this.declare_pat(p, BindingKind::Catch);
                         }
                         let blk = this.lower_block_stmt(&h.body.stmts);
-                        this.cur().blocks.last_mut().expect("invariant: open block").extend(blk.0);
+                        this.cur()
+                            .blocks
+                            .last_mut()
+                            .expect("invariant: open block")
+                            .extend(blk.0);
                         this.scopes.pop();
                     })
                 });
@@ -921,7 +1005,11 @@ impl<'a> Lowerer<'a> {
             Stmt::While(w) => {
                 self.cur().stmt_range = self.range(w.test.span());
                 let infinite = is_truthy_literal(&w.test);
-                let kind = if infinite { LoopKind::Infinite } else { LoopKind::MaySkip };
+                let kind = if infinite {
+                    LoopKind::Infinite
+                } else {
+                    LoopKind::MaySkip
+                };
                 let body = self.block(|this| {
                     this.lower_expr(&w.test, Use::Test);
                     let b = this.lower_body(&w.body);
@@ -935,7 +1023,11 @@ impl<'a> Lowerer<'a> {
                     this.cur().blocks.last_mut().expect("invariant: open block").extend(b.0);
                     this.lower_expr(&w.test, Use::Test);
                 });
-                let kind = if is_truthy_literal(&w.test) { LoopKind::Infinite } else { LoopKind::AtLeastOnce };
+                let kind = if is_truthy_literal(&w.test) {
+                    LoopKind::Infinite
+                } else {
+                    LoopKind::AtLeastOnce
+                };
                 self.emit(Op::Loop { kind, body, label });
             }
             Stmt::For(f) => {
@@ -979,14 +1071,17 @@ impl<'a> Lowerer<'a> {
                     let b = this.lower_body(&f.body);
                     this.cur().blocks.last_mut().expect("invariant: open block").extend(b.0);
                 });
-                self.emit(Op::Loop { kind: LoopKind::MaySkip, body, label });
+                self.emit(Op::Loop {
+                    kind: LoopKind::MaySkip,
+                    body,
+                    label,
+                });
             }
             Stmt::ForOf(f) => {
                 self.cur().stmt_range = self.range(f.right.span());
                 let v = self.lower_expr(&f.right, Use::Other);
                 let item_taint = taint_member(&v.taint, None);
-                let non_empty_literal =
-                    matches!(unparen(&f.right), Expr::Array(a) if !a.elems.is_empty());
+                let non_empty_literal = matches!(unparen(&f.right), Expr::Array(a) if !a.elems.is_empty());
                 let body = self.block(|this| {
                     this.declare_for_head(&f.left, &item_taint);
                     if f.is_await {
@@ -996,7 +1091,11 @@ impl<'a> Lowerer<'a> {
                     let b = this.lower_body(&f.body);
                     this.cur().blocks.last_mut().expect("invariant: open block").extend(b.0);
                 });
-                let kind = if non_empty_literal { LoopKind::AtLeastOnce } else { LoopKind::MaySkip };
+                let kind = if non_empty_literal {
+                    LoopKind::AtLeastOnce
+                } else {
+                    LoopKind::MaySkip
+                };
                 self.emit(Op::Loop { kind, body, label });
             }
             _ => {}
@@ -1021,7 +1120,13 @@ impl<'a> Lowerer<'a> {
                         self.declare_pat(&d.name, kind)
                     };
                     let _ = ids;
-                    self.assign_pat(&d.name, &Val { taint: taint.clone(), ..Default::default() });
+                    self.assign_pat(
+                        &d.name,
+                        &Val {
+                            taint: taint.clone(),
+                            ..Default::default()
+                        },
+                    );
                 }
             }
             ForHead::UsingDecl(u) => {
@@ -1029,7 +1134,13 @@ impl<'a> Lowerer<'a> {
                     self.declare_pat(&d.name, BindingKind::Const);
                 }
             }
-            ForHead::Pat(p) => self.assign_pat(p, &Val { taint: taint.clone(), ..Default::default() }),
+            ForHead::Pat(p) => self.assign_pat(
+                p,
+                &Val {
+                    taint: taint.clone(),
+                    ..Default::default()
+                },
+            ),
         }
     }
 
@@ -1203,11 +1314,11 @@ impl<'a> Lowerer<'a> {
                     let pats: Vec<Pat> = c
                         .params
                         .iter()
-                        .filter_map(|p| match p {
-                            ParamOrTsParamProp::Param(p) => Some(p.pat.clone()),
+                        .map(|p| match p {
+                            ParamOrTsParamProp::Param(p) => p.pat.clone(),
                             ParamOrTsParamProp::TsParamProp(tp) => match &tp.param {
-                                TsParamPropParam::Ident(i) => Some(Pat::Ident(i.clone())),
-                                TsParamPropParam::Assign(a) => Some(Pat::Assign(a.clone())),
+                                TsParamPropParam::Ident(i) => Pat::Ident(i.clone()),
+                                TsParamPropParam::Assign(a) => Pat::Assign(a.clone()),
                             },
                         })
                         .collect();
@@ -1217,13 +1328,15 @@ impl<'a> Lowerer<'a> {
                         None => FnBody::None,
                     };
                     self.lower_function(
-                        c.span,
-                        Some(format!("{cname}.constructor")),
-                        FnRole::Standalone,
-                        &refs,
-                        body,
-                        false,
-                        None,
+                        FnSpec {
+                            span: c.span,
+                            name: Some(format!("{cname}.constructor")),
+                            role: FnRole::Standalone,
+                            params: &refs,
+                            body,
+                            is_async: false,
+                            prebound: None,
+                        },
                         &|_, _, _, _| {},
                     );
                 }
@@ -1240,11 +1353,7 @@ impl<'a> Lowerer<'a> {
                 ClassMember::PrivateProp(p) => {
                     if let Some(v) = &p.value {
                         if is_function_literal(v) {
-                            self.lower_fn_expr_like(
-                                v,
-                                Some(format!("{cname}.#{}", p.key.name)),
-                                FnRole::Standalone,
-                            );
+                            self.lower_fn_expr_like(v, Some(format!("{cname}.#{}", p.key.name)), FnRole::Standalone);
                         } else {
                             self.lower_expr(v, Use::Other);
                         }
@@ -1252,13 +1361,15 @@ impl<'a> Lowerer<'a> {
                 }
                 ClassMember::StaticBlock(b) => {
                     self.lower_function(
-                        b.span,
-                        Some(format!("{cname}.static")),
-                        FnRole::Standalone,
-                        &[],
-                        FnBody::Block(&b.body.stmts, b.body.span),
-                        false,
-                        None,
+                        FnSpec {
+                            span: b.span,
+                            name: Some(format!("{cname}.static")),
+                            role: FnRole::Standalone,
+                            params: &[],
+                            body: FnBody::Block(&b.body.stmts, b.body.span),
+                            is_async: false,
+                            prebound: None,
+                        },
                         &|_, _, _, _| {},
                     );
                 }
@@ -1277,8 +1388,12 @@ impl<'a> Lowerer<'a> {
             },
             Expr::Unary(u) if u.op == UnaryOp::Bang => Cond::Not(Box::new(self.build_cond(&u.arg))),
             Expr::Bin(b) => match b.op {
-                BinaryOp::LogicalAnd => Cond::And(Box::new(self.build_cond(&b.left)), Box::new(self.build_cond(&b.right))),
-                BinaryOp::LogicalOr => Cond::Or(Box::new(self.build_cond(&b.left)), Box::new(self.build_cond(&b.right))),
+                BinaryOp::LogicalAnd => {
+                    Cond::And(Box::new(self.build_cond(&b.left)), Box::new(self.build_cond(&b.right)))
+                }
+                BinaryOp::LogicalOr => {
+                    Cond::Or(Box::new(self.build_cond(&b.left)), Box::new(self.build_cond(&b.right)))
+                }
                 BinaryOp::NotEq | BinaryOp::NotEqEq | BinaryOp::EqEq | BinaryOp::EqEqEq => {
                     let (l, r) = (unparen(&b.left), unparen(&b.right));
                     let other = if is_nullish_literal(r) {
@@ -1312,7 +1427,11 @@ impl<'a> Lowerer<'a> {
         }
         let id = self.out.guards.len() as GuardId;
         let range = self.range(test.span());
-        self.out.guards.push(Guard { id, range, taint: taint.clone() });
+        self.out.guards.push(Guard {
+            id,
+            range,
+            taint: taint.clone(),
+        });
         Some(id)
     }
 
@@ -1329,7 +1448,11 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Array(a) => {
                 let mut v = Val::default();
-                let elem_use = if use_ == Use::PromiseAll { Use::PromiseAll } else { Use::Other };
+                let elem_use = if use_ == Use::PromiseAll {
+                    Use::PromiseAll
+                } else {
+                    Use::Other
+                };
                 let mut elems = Some(Vec::new());
                 for el in &a.elems {
                     match el {
@@ -1379,16 +1502,18 @@ impl<'a> Lowerer<'a> {
                             }
                             Prop::Getter(g) => {
                                 let f = self.lower_function(
-                                    g.span,
-                                    prop_key_name(&g.key),
-                                    FnRole::Standalone,
-                                    &[],
-                                    match &g.function.body {
-                                        Some(b) => FnBody::Block(&b.stmts, b.span),
-                                        None => FnBody::None,
+                                    FnSpec {
+                                        span: g.span,
+                                        name: prop_key_name(&g.key),
+                                        role: FnRole::Standalone,
+                                        params: &[],
+                                        body: match &g.function.body {
+                                            Some(b) => FnBody::Block(&b.stmts, b.span),
+                                            None => FnBody::None,
+                                        },
+                                        is_async: false,
+                                        prebound: None,
                                     },
-                                    false,
-                                    None,
                                     &|_, _, _, _| {},
                                 );
                                 self.emit(Op::Closure { func: f });
@@ -1424,13 +1549,19 @@ impl<'a> Lowerer<'a> {
                     if !matches!(use_, Use::Bound | Use::Arg) {
                         self.emit(Op::Closure { func: f });
                     }
-                    return Val { func: Some(f), ..Default::default() };
+                    return Val {
+                        func: Some(f),
+                        ..Default::default()
+                    };
                 }
                 Val::default()
             }
             Expr::Unary(u) => {
                 let v = self.lower_expr(&u.arg, Use::Other);
-                Val { taint: v.taint, ..Default::default() }
+                Val {
+                    taint: v.taint,
+                    ..Default::default()
+                }
             }
             Expr::Update(u) => {
                 self.lower_expr(&u.arg, Use::Other);
@@ -1448,7 +1579,12 @@ impl<'a> Lowerer<'a> {
                 let then_ = self.block(|this| cv = this.lower_expr(&c.cons, use_));
                 let else_ = self.block(|this| av = this.lower_expr(&c.alt, use_));
                 if !then_.0.is_empty() || !else_.0.is_empty() {
-                    self.emit(Op::If { cond, guard, then_, else_ });
+                    self.emit(Op::If {
+                        cond,
+                        guard,
+                        then_,
+                        else_,
+                    });
                 }
                 let mut v = Val::default();
                 taint_union(&mut v.taint, &cv.taint);
@@ -1479,7 +1615,11 @@ impl<'a> Lowerer<'a> {
                             self.cur().mentions_retry = true;
                         }
                         return Val {
-                            sql: Some(SqlTemplate { text: text.into_owned(), holes: Vec::new(), tagged: false }),
+                            sql: Some(SqlTemplate {
+                                text: text.into_owned(),
+                                holes: Vec::new(),
+                                tagged: false,
+                            }),
                             ..Default::default()
                         };
                     }
@@ -1506,7 +1646,10 @@ impl<'a> Lowerer<'a> {
                     let hv = self.lower_expr(ex, Use::Other);
                     holes.push(hv.taint);
                 }
-                Val { sql: Some(template_text(&t.tpl, holes, true)), ..Default::default() }
+                Val {
+                    sql: Some(template_text(&t.tpl, holes, true)),
+                    ..Default::default()
+                }
             }
             Expr::Class(c) => {
                 self.lower_class(&c.class, c.ident.as_ref().map(|i| i.sym.to_string()));
@@ -1559,16 +1702,15 @@ impl<'a> Lowerer<'a> {
             // Calls of local bindings become `CallBinding` ops, which model their own failure.
             Expr::Ident(i) => self.scopes.iter().rev().any(|s| s.names.contains_key(&*i.sym)),
             Expr::Fn(_) | Expr::Arrow(_) => true,
-            Expr::Member(m) => matches!(
-                prop_name(&m.prop).as_deref(),
-                Some("then" | "catch" | "finally")
-            ),
+            Expr::Member(m) => matches!(prop_name(&m.prop).as_deref(), Some("then" | "catch" | "finally")),
             _ => false,
         }
     }
 
     fn lower_ident(&mut self, i: &Ident) -> Val {
-        let Some(b) = self.resolve(&i.sym) else { return Val::default() };
+        let Some(b) = self.resolve(&i.sym) else {
+            return Val::default();
+        };
         if self.out.bindings[b as usize].is_retry_code {
             self.cur().mentions_retry = true;
         }
@@ -1578,21 +1720,48 @@ impl<'a> Lowerer<'a> {
             Origin::Unknown => None,
             o => Some(o.clone()),
         };
-        let taint = self.fns.iter().rev().find_map(|f| f.taint.get(&b).cloned()).unwrap_or_default();
+        let taint = self
+            .fns
+            .iter()
+            .rev()
+            .find_map(|f| f.taint.get(&b).cloned())
+            .unwrap_or_default();
         let func = match binding.origin {
             Origin::Function(f) => Some(f),
             _ => None,
         };
-        Val { taint, binding: Some(b), sql, origin, func, ..Default::default() }
+        Val {
+            taint,
+            binding: Some(b),
+            sql,
+            origin,
+            func,
+            ..Default::default()
+        }
     }
 
     fn lower_bin(&mut self, b: &BinExpr, use_: Use) -> Val {
-        let lv = self.lower_expr(&b.left, if b.op.may_short_circuit() { Use::Test } else { Use::Other });
+        let lv = self.lower_expr(
+            &b.left,
+            if b.op.may_short_circuit() {
+                Use::Test
+            } else {
+                Use::Other
+            },
+        );
         if b.op.may_short_circuit() {
-            let cond = if b.op == BinaryOp::NullishCoalescing { Cond::Unknown } else { self.build_cond(&b.left) };
+            let cond = if b.op == BinaryOp::NullishCoalescing {
+                Cond::Unknown
+            } else {
+                self.build_cond(&b.left)
+            };
             let guard = self.guard_for(&b.left, &lv.taint);
             let mut rv = Val::default();
-            let right_use = if matches!(use_, Use::Discard | Use::Await | Use::Return) { use_ } else { Use::Other };
+            let right_use = if matches!(use_, Use::Discard | Use::Await | Use::Return) {
+                use_
+            } else {
+                Use::Other
+            };
             let ops = self.block(|this| rv = this.lower_expr(&b.right, right_use));
             if !ops.0.is_empty() {
                 let (then_, else_) = if b.op == BinaryOp::LogicalAnd {
@@ -1600,9 +1769,17 @@ impl<'a> Lowerer<'a> {
                 } else {
                     (Block::default(), ops)
                 };
-                self.emit(Op::If { cond, guard, then_, else_ });
+                self.emit(Op::If {
+                    cond,
+                    guard,
+                    then_,
+                    else_,
+                });
             }
-            let mut v = Val { taint: lv.taint, ..Default::default() };
+            let mut v = Val {
+                taint: lv.taint,
+                ..Default::default()
+            };
             taint_union(&mut v.taint, &rv.taint);
             if rv.query.is_some() {
                 v.query = rv.query;
@@ -1611,11 +1788,17 @@ impl<'a> Lowerer<'a> {
         }
         let rv = self.lower_expr(&b.right, Use::Other);
         // `err.code === RETRY_CODE` where the constant lives elsewhere may be the 40001 test.
-        if matches!(b.op, BinaryOp::EqEq | BinaryOp::EqEqEq | BinaryOp::NotEq | BinaryOp::NotEqEq) {
+        if matches!(
+            b.op,
+            BinaryOp::EqEq | BinaryOp::EqEqEq | BinaryOp::NotEq | BinaryOp::NotEqEq
+        ) {
             self.note_code_comparison(&b.left, &b.right);
             self.note_code_comparison(&b.right, &b.left);
         }
-        let mut v = Val { taint: lv.taint.clone(), ..Default::default() };
+        let mut v = Val {
+            taint: lv.taint.clone(),
+            ..Default::default()
+        };
         taint_union(&mut v.taint, &rv.taint);
         if b.op == BinaryOp::Add
             && let (Some(l), Some(r)) = (&lv.sql, &rv.sql)
@@ -1623,12 +1806,30 @@ impl<'a> Lowerer<'a> {
             let mut holes = l.holes.clone();
             let shifted = shift_holes(&r.text, l.holes.len());
             holes.extend(r.holes.iter().cloned());
-            v.sql = Some(SqlTemplate { text: format!("{}{}", l.text, shifted), holes, tagged: false });
+            v.sql = Some(SqlTemplate {
+                text: format!("{}{}", l.text, shifted),
+                holes,
+                tagged: false,
+            });
         } else if b.op == BinaryOp::Add && (lv.sql.is_some() || rv.sql.is_some()) {
             // `'SELECT ...' + x`: the unknown part becomes a hole.
             let (l, r) = match (&lv.sql, &rv.sql) {
-                (Some(l), None) => (l.clone(), SqlTemplate { text: String::new(), holes: vec![rv.taint.clone()], tagged: false }),
-                (None, Some(r)) => (SqlTemplate { text: String::new(), holes: vec![lv.taint.clone()], tagged: false }, r.clone()),
+                (Some(l), None) => (
+                    l.clone(),
+                    SqlTemplate {
+                        text: String::new(),
+                        holes: vec![rv.taint.clone()],
+                        tagged: false,
+                    },
+                ),
+                (None, Some(r)) => (
+                    SqlTemplate {
+                        text: String::new(),
+                        holes: vec![lv.taint.clone()],
+                        tagged: false,
+                    },
+                    r.clone(),
+                ),
                 _ => unreachable!("one side is known"),
             };
             let (text, holes) = if lv.sql.is_some() {
@@ -1641,7 +1842,11 @@ impl<'a> Lowerer<'a> {
                 holes.extend(r.holes.iter().cloned());
                 (format!("{}{}", hole_placeholder(0), shift_holes(&r.text, 1)), holes)
             };
-            v.sql = Some(SqlTemplate { text, holes, tagged: false });
+            v.sql = Some(SqlTemplate {
+                text,
+                holes,
+                tagged: false,
+            });
         }
         v
     }
@@ -1664,11 +1869,9 @@ impl<'a> Lowerer<'a> {
                     }
                 }
             },
-            Expr::Member(m) => {
-                // `err.code === PgErrors.SERIALIZATION_FAILURE` and similar.
-                if prop_name(&m.prop).is_some_and(|p| is_retry_name(&p) || p.contains("SERIALIZATION")) {
-                    self.cur().mentions_retry = true;
-                }
+            // `err.code === PgErrors.SERIALIZATION_FAILURE` and similar.
+            Expr::Member(m) if prop_name(&m.prop).is_some_and(|p| is_retry_name(&p) || p.contains("SERIALIZATION")) => {
+                self.cur().mentions_retry = true;
             }
             _ => {}
         }
@@ -1688,7 +1891,10 @@ impl<'a> Lowerer<'a> {
             {
                 self.out.bindings[b as usize].origin = Origin::Function(f);
             }
-            return Val { func: f, ..Default::default() };
+            return Val {
+                func: f,
+                ..Default::default()
+            };
         }
         let v = self.lower_expr(&a.right, Use::Bound);
         match &a.left {
@@ -1743,7 +1949,10 @@ impl<'a> Lowerer<'a> {
             MemberProp::Ident(i) => Some(i.sym.to_string()),
             MemberProp::PrivateName(_) => None,
         };
-        let mut v = Val { taint: taint_member(&ov.taint, prop.as_deref()), ..Default::default() };
+        let mut v = Val {
+            taint: taint_member(&ov.taint, prop.as_deref()),
+            ..Default::default()
+        };
         if let Some(o) = &ov.origin {
             let mo = member_origin(o, prop.as_deref().unwrap_or(""));
             if mo != Origin::Unknown {
@@ -1798,7 +2007,12 @@ impl<'a> Lowerer<'a> {
                 let mut v = Val::default();
                 let then_ = self.block(|this| v = this.lower_call(&call, use_));
                 if !then_.0.is_empty() {
-                    self.emit(Op::If { cond, guard: None, then_, else_: Block::default() });
+                    self.emit(Op::If {
+                        cond,
+                        guard: None,
+                        then_,
+                        else_: Block::default(),
+                    });
                 }
                 v
             }
@@ -1820,7 +2034,11 @@ impl<'a> Lowerer<'a> {
             && is_function_literal(&first.expr)
         {
             if let Some(f) = self.lower_fn_expr_like(&first.expr, None, FnRole::Inline) {
-                self.emit(Op::Inline { func: f, role: FnRole::Inline, first_param_client: None });
+                self.emit(Op::Inline {
+                    func: f,
+                    role: FnRole::Inline,
+                    first_param_client: None,
+                });
             }
             return Val::default();
         }
@@ -1842,7 +2060,10 @@ impl<'a> Lowerer<'a> {
             }
             _ => Origin::Unknown,
         };
-        Val { origin: Some(origin), ..Default::default() }
+        Val {
+            origin: Some(origin),
+            ..Default::default()
+        }
     }
 
     /// Lowers a call argument: function literals become standalone functions that may run later.
@@ -1887,7 +2108,11 @@ impl<'a> Lowerer<'a> {
                     self.lower_arg(&a.expr);
                 }
                 if let Some(f) = self.lower_fn_expr_like(callee, None, FnRole::Inline) {
-                    self.emit(Op::Inline { func: f, role: FnRole::Inline, first_param_client: None });
+                    self.emit(Op::Inline {
+                        func: f,
+                        role: FnRole::Inline,
+                        first_param_client: None,
+                    });
                 }
                 Val::default()
             }
@@ -1907,7 +2132,10 @@ impl<'a> Lowerer<'a> {
             && let Some(first) = c.args.first()
             && let Expr::Lit(Lit::Str(s)) = unparen(&first.expr)
         {
-            return Val { origin: Some(module_origin(&s.value.to_string_lossy())), ..Default::default() };
+            return Val {
+                origin: Some(module_origin(&s.value.to_string_lossy())),
+                ..Default::default()
+            };
         }
         if is_retry_name(&name) {
             self.cur().mentions_retry = true;
@@ -1933,12 +2161,19 @@ impl<'a> Lowerer<'a> {
                 self.emit(Op::Respond { range });
             }
             self.escape_to_unknown_callee(&name, &args);
-            return Val { taint, ..Default::default() };
+            return Val {
+                taint,
+                ..Default::default()
+            };
         };
         match self.out.bindings[b as usize].origin {
             Origin::ReleaseFn(_) => {
                 let error = c.args.first().is_some_and(|a| !is_falsy_literal(&a.expr));
-                self.emit(Op::Release { binding: b, error, range });
+                self.emit(Op::Release {
+                    binding: b,
+                    error,
+                    range,
+                });
                 Val::default()
             }
             _ => {
@@ -1946,8 +2181,16 @@ impl<'a> Lowerer<'a> {
                     self.emit(Op::Respond { range });
                 }
                 self.escape_to_unknown_callee(&name, &args);
-                self.emit(Op::CallBinding { binding: b, args, range, awaited });
-                Val { taint, ..Default::default() }
+                self.emit(Op::CallBinding {
+                    binding: b,
+                    args,
+                    range,
+                    awaited,
+                });
+                Val {
+                    taint,
+                    ..Default::default()
+                }
             }
         }
     }
@@ -1955,12 +2198,16 @@ impl<'a> Lowerer<'a> {
     /// Handing a client to a function named like a release helper ends our knowledge of it.
     fn escape_to_unknown_callee(&mut self, name: &str, args: &[Arg]) {
         let n = name.to_ascii_lowercase();
-        if ["release", "close", "end", "done", "finish", "cleanup", "dispose", "destroy"]
-            .iter()
-            .any(|k| n.contains(k))
+        if [
+            "release", "close", "end", "done", "finish", "cleanup", "dispose", "destroy",
+        ]
+        .iter()
+        .any(|k| n.contains(k))
         {
-            let bindings: Vec<BindingId> =
-                args.iter().filter_map(|a| if let Arg::Binding(b) = a { Some(*b) } else { None }).collect();
+            let bindings: Vec<BindingId> = args
+                .iter()
+                .filter_map(|a| if let Arg::Binding(b) = a { Some(*b) } else { None })
+                .collect();
             if !bindings.is_empty() {
                 self.emit(Op::Escape { bindings });
             }
@@ -2001,13 +2248,16 @@ impl<'a> Lowerer<'a> {
                     }
                     let error = method == "release" && c.args.first().is_some_and(|a| !is_falsy_literal(&a.expr));
                     let range = self.range(c.span);
-                    self.emit(Op::Release { binding: b, error, range });
+                    self.emit(Op::Release {
+                        binding: b,
+                        error,
+                        range,
+                    });
                     return Val::default();
                 }
             }
             "then" | "catch" | "finally" => return self.lower_chain(c, m, method, use_),
-            "all" | "allSettled" | "race" | "any"
-                if matches!(unparen(&m.obj), Expr::Ident(i) if &*i.sym == "Promise") =>
+            "all" | "allSettled" | "race" | "any" if matches!(unparen(&m.obj), Expr::Ident(i) if &*i.sym == "Promise") =>
             {
                 for a in &c.args {
                     self.lower_expr(&a.expr, Use::PromiseAll);
@@ -2026,18 +2276,35 @@ impl<'a> Lowerer<'a> {
                 let item = item.clone();
                 let setup = move |this: &mut Self, i: usize, pat: &Pat, _: &[BindingId]| {
                     if i == 0 {
-                        this.assign_pat(pat, &Val { taint: item.clone(), ..Default::default() });
+                        this.assign_pat(
+                            pat,
+                            &Val {
+                                taint: item.clone(),
+                                ..Default::default()
+                            },
+                        );
                     }
                 };
                 if let Some(f) = this.lower_fn_expr_with(&first.expr, None, FnRole::Inline, &setup) {
-                    this.emit(Op::Inline { func: f, role: FnRole::Inline, first_param_client: None });
+                    this.emit(Op::Inline {
+                        func: f,
+                        role: FnRole::Inline,
+                        first_param_client: None,
+                    });
                 }
             });
             for a in c.args.iter().skip(1) {
                 self.lower_arg(&a.expr);
             }
-            self.emit(Op::Loop { kind: LoopKind::MaySkip, body, label: None });
-            return Val { taint: ov.taint, ..Default::default() };
+            self.emit(Op::Loop {
+                kind: LoopKind::MaySkip,
+                body,
+                label: None,
+            });
+            return Val {
+                taint: ov.taint,
+                ..Default::default()
+            };
         }
         if MANAGED_TX_METHODS.contains(&method) && c.args.iter().any(|a| is_function_literal(&a.expr)) {
             self.lower_expr(&m.obj, Use::Other);
@@ -2055,7 +2322,9 @@ impl<'a> Lowerer<'a> {
         // Route registration: name the handlers after the route.
         let route = if HTTP_METHODS.contains(&method) {
             c.args.first().and_then(|a| match unparen(&a.expr) {
-                Expr::Lit(Lit::Str(s)) => Some(format!("{} {}", method.to_ascii_uppercase(), s.value.to_string_lossy())),
+                Expr::Lit(Lit::Str(s)) => {
+                    Some(format!("{} {}", method.to_ascii_uppercase(), s.value.to_string_lossy()))
+                }
                 _ => None,
             })
         } else {
@@ -2087,7 +2356,9 @@ impl<'a> Lowerer<'a> {
         }
         // `includes(err.code)` against a list held elsewhere may be the 40001 test.
         if method == "includes"
-            && c.args.first().is_some_and(|a| matches!(unparen(&a.expr), Expr::Member(mm) if prop_name(&mm.prop).as_deref() == Some("code")))
+            && c.args.first().is_some_and(
+                |a| matches!(unparen(&a.expr), Expr::Member(mm) if prop_name(&mm.prop).as_deref() == Some("code")),
+            )
         {
             self.cur().mentions_retry = true;
         }
@@ -2097,7 +2368,10 @@ impl<'a> Lowerer<'a> {
         {
             self.emit(Op::Respond { range });
         }
-        Val { taint, ..Default::default() }
+        Val {
+            taint,
+            ..Default::default()
+        }
     }
 
     fn lower_chain(&mut self, c: &CallExpr, m: &MemberExpr, method: &str, use_: Use) -> Val {
@@ -2109,7 +2383,12 @@ impl<'a> Lowerer<'a> {
                 let (arg, _) = this.lower_arg(e);
                 if let Arg::Binding(b) = arg {
                     let range = this.range(e.span());
-                    this.emit(Op::CallBinding { binding: b, args: vec![Arg::Other], range, awaited: true });
+                    this.emit(Op::CallBinding {
+                        binding: b,
+                        args: vec![Arg::Other],
+                        range,
+                        awaited: true,
+                    });
                 }
                 return None;
             }
@@ -2122,11 +2401,21 @@ impl<'a> Lowerer<'a> {
                     this.out.bindings[*b as usize].origin = Origin::Connected(cid);
                 }
                 if !taint.is_empty() {
-                    this.assign_pat(pat, &Val { taint: taint.clone(), ..Default::default() });
+                    this.assign_pat(
+                        pat,
+                        &Val {
+                            taint: taint.clone(),
+                            ..Default::default()
+                        },
+                    );
                 }
             };
             let f = this.lower_fn_expr_with(e, None, FnRole::ChainStep, &setup)?;
-            this.emit(Op::Inline { func: f, role: FnRole::ChainStep, first_param_client: connect });
+            this.emit(Op::Inline {
+                func: f,
+                role: FnRole::ChainStep,
+                first_param_client: connect,
+            });
             Some(f)
         };
         let ops = self.block(|this| match method {
@@ -2136,9 +2425,17 @@ impl<'a> Lowerer<'a> {
                     let catch = this.block(|this| {
                         step_fn(this, &rej.expr, Taint::new(), None);
                     });
-                    this.emit(Op::Try { body: producer.clone(), catch: Some(catch), finally: None });
+                    this.emit(Op::Try {
+                        body: producer.clone(),
+                        catch: Some(catch),
+                        finally: None,
+                    });
                 } else {
-                    this.cur().blocks.last_mut().expect("invariant: open block").extend(producer.0.clone());
+                    this.cur()
+                        .blocks
+                        .last_mut()
+                        .expect("invariant: open block")
+                        .extend(producer.0.clone());
                 }
                 if let Some(on_ok) = c.args.first() {
                     step_fn(this, &on_ok.expr, ov.taint.clone(), ov.connect);
@@ -2150,7 +2447,11 @@ impl<'a> Lowerer<'a> {
                         step_fn(this, &h.expr, Taint::new(), None);
                     }
                 });
-                this.emit(Op::Try { body: producer.clone(), catch: Some(catch), finally: None });
+                this.emit(Op::Try {
+                    body: producer.clone(),
+                    catch: Some(catch),
+                    finally: None,
+                });
             }
             _ => {
                 let fin = this.block(|this| {
@@ -2158,13 +2459,21 @@ impl<'a> Lowerer<'a> {
                         step_fn(this, &h.expr, Taint::new(), None);
                     }
                 });
-                this.emit(Op::Try { body: producer.clone(), catch: None, finally: Some(fin) });
+                this.emit(Op::Try {
+                    body: producer.clone(),
+                    catch: None,
+                    finally: Some(fin),
+                });
             }
         });
         if use_ == Use::Discard {
             self.emit(Op::Detached { body: ops });
         } else {
-            self.cur().blocks.last_mut().expect("invariant: open block").extend(ops.0);
+            self.cur()
+                .blocks
+                .last_mut()
+                .expect("invariant: open block")
+                .extend(ops.0);
         }
         Val::default()
     }
@@ -2222,8 +2531,14 @@ impl<'a> Lowerer<'a> {
                                     match &*i.sym {
                                         "text" => sql_template = v.sql,
                                         "values" => {
-                                            values = match v.binding.and_then(|b| self.out.bindings[b as usize].array.clone()) {
-                                                Some(elems) => Values::Array { elems, range: self.range(i.span) },
+                                            values = match v
+                                                .binding
+                                                .and_then(|b| self.out.bindings[b as usize].array.clone())
+                                            {
+                                                Some(elems) => Values::Array {
+                                                    elems,
+                                                    range: self.range(i.span),
+                                                },
                                                 None => Values::Unknown,
                                             }
                                         }
@@ -2279,12 +2594,28 @@ impl<'a> Lowerer<'a> {
             }
         }
         let info = sql_template.as_ref().and_then(|t| sql::classify(&t.text));
-        let non_callback: Vec<&ExprOrSpread> =
-            c.args.iter().filter(|a| !is_function_literal(&a.expr)).collect();
+        let non_callback: Vec<&ExprOrSpread> = c.args.iter().filter(|a| !is_function_literal(&a.expr)).collect();
         let args_range = match (non_callback.first(), non_callback.last()) {
             (Some(a), Some(b)) => TextRange::new(self.range(a.expr.span()).start, self.range(b.expr.span()).end),
             _ => TextRange::new(self.range(c.span).end, self.range(c.span).end),
         };
+        // Shown span: `client.query('...'`; in a multi-line chain, from `query` on.
+        let prop_start = match &m.prop {
+            MemberProp::Ident(i) => self.range(i.span).start,
+            _ => self.range(c.span).start,
+        };
+        let call = self.range(c.span);
+        let between = self
+            .text
+            .get(receiver_range.end as usize..prop_start as usize)
+            .unwrap_or("");
+        let head_start = if between.contains('\n') { prop_start } else { call.start };
+        let head_end = if sql_range.end > head_start {
+            sql_range.end
+        } else {
+            call.end
+        };
+        let head = TextRange::new(head_start, head_end);
         let id = self.out.queries.len() as QueryId;
         let func = self.cur_id();
         let await_kind = match use_ {
@@ -2320,7 +2651,7 @@ impl<'a> Lowerer<'a> {
             callback: None,
             await_kind,
             in_async_fn,
-            head: TextRange::new(range.start, if sql_range.end > range.start { sql_range.end } else { range.end }),
+            head,
             args_range,
         });
         self.cur().has_db_ops = true;
@@ -2328,13 +2659,23 @@ impl<'a> Lowerer<'a> {
         if let Some(cb) = callback_expr {
             let setup = move |this: &mut Self, i: usize, pat: &Pat, _: &[BindingId]| {
                 if i == 1 {
-                    this.assign_pat(pat, &Val { taint: vec![(id, Field::Result)], ..Default::default() });
+                    this.assign_pat(
+                        pat,
+                        &Val {
+                            taint: vec![(id, Field::Result)],
+                            ..Default::default()
+                        },
+                    );
                 }
             };
             let f = self.lower_fn_expr_with(cb, None, FnRole::Continuation, &setup);
             self.out.queries[id as usize].callback = f;
         }
-        Val { taint: vec![(id, Field::Result)], query: Some(id), ..Default::default() }
+        Val {
+            taint: vec![(id, Field::Result)],
+            query: Some(id),
+            ..Default::default()
+        }
     }
 
     fn lower_values(&mut self, e: &Expr) -> Values {
@@ -2353,13 +2694,23 @@ impl<'a> Lowerer<'a> {
                         None => spread = true,
                     }
                 }
-                if spread { Values::Unknown } else { Values::Array { elems, range: self.range(a.span) } }
+                if spread {
+                    Values::Unknown
+                } else {
+                    Values::Array {
+                        elems,
+                        range: self.range(a.span),
+                    }
+                }
             }
             Expr::Ident(i) if &*i.sym == "undefined" => Values::Missing,
             other => {
                 let v = self.lower_expr(other, Use::Arg);
                 match v.binding.and_then(|b| self.out.bindings[b as usize].array.clone()) {
-                    Some(elems) => Values::Array { elems, range: self.range(other.span()) },
+                    Some(elems) => Values::Array {
+                        elems,
+                        range: self.range(other.span()),
+                    },
                     None => Values::Unknown,
                 }
             }
@@ -2415,9 +2766,27 @@ impl<'a> Lowerer<'a> {
             self.out.connects[id as usize].callback = f;
             return Val::default();
         }
-        Val { connect: Some(id), ..Default::default() }
+        Val {
+            connect: Some(id),
+            ..Default::default()
+        }
     }
 }
+
+/// The shape of a function to lower.
+struct FnSpec<'s> {
+    span: Span,
+    name: Option<String>,
+    role: FnRole,
+    params: &'s [&'s Pat],
+    body: FnBody<'s>,
+    is_async: bool,
+    /// An id allocated when the declaration was hoisted.
+    prebound: Option<FuncId>,
+}
+
+/// Called for each parameter once it is declared: (index, pattern, its bindings).
+type ParamSetup<'f, 'a> = &'f dyn Fn(&mut Lowerer<'a>, usize, &Pat, &[BindingId]);
 
 /// A function body to lower.
 #[derive(Clone, Copy)]
@@ -2500,7 +2869,12 @@ fn static_string(e: &Expr) -> Option<String> {
         Expr::Tpl(t) if t.exprs.is_empty() => Some(
             t.quasis
                 .iter()
-                .map(|q| q.cooked.as_ref().map(|c| c.to_string_lossy().into_owned()).unwrap_or_else(|| q.raw.to_string()))
+                .map(|q| {
+                    q.cooked
+                        .as_ref()
+                        .map(|c| c.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| q.raw.to_string())
+                })
                 .collect(),
         ),
         Expr::Bin(b) if b.op == BinaryOp::Add => Some(static_string(&b.left)? + &static_string(&b.right)?),
@@ -2535,7 +2909,9 @@ fn counted_loop_runs(init: &VarDeclOrExpr, test: Option<&Expr>) -> bool {
         },
     };
     let Some(start) = start else { return false };
-    let Some(Expr::Bin(b)) = test.map(unparen) else { return false };
+    let Some(Expr::Bin(b)) = test.map(unparen) else {
+        return false;
+    };
     let Some(limit) = num_lit(&b.right) else { return false };
     match b.op {
         BinaryOp::Lt => start < limit,

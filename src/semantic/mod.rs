@@ -56,11 +56,30 @@ pub struct FileModel<'s> {
 
 impl<'s> FileModel<'s> {
     pub fn build(source: &'s SourceFile, parsed: &Parsed, database: Database) -> Self {
-        let lowered = lower::lower(parsed);
+        let lowered = lower::lower(parsed, &source.text);
         let kinds = handles::classify(&lowered);
-        let flow = flow::analyse(&flow::Program { l: &lowered, kinds: &kinds });
-        let lower::Lowered { functions, bindings, queries, connects, guards } = lowered;
-        FileModel { source, functions, bindings, queries, connects, guards, kinds, flow, database }
+        let flow = flow::analyse(&flow::Program {
+            l: &lowered,
+            kinds: &kinds,
+        });
+        let lower::Lowered {
+            functions,
+            bindings,
+            queries,
+            connects,
+            guards,
+        } = lowered;
+        FileModel {
+            source,
+            functions,
+            bindings,
+            queries,
+            connects,
+            guards,
+            kinds,
+            flow,
+            database,
+        }
     }
 
     /// The kind of the handle a query is sent through (`None`: not a database handle).
@@ -143,7 +162,10 @@ impl<'s> FileModel<'s> {
         }
         let top = chain.last().copied();
         if let Some(top) = top
-            && self.functions.iter().any(|g| g.mentions_retry && self.is_nested_in(g.id, top))
+            && self
+                .functions
+                .iter()
+                .any(|g| g.mentions_retry && self.is_nested_in(g.id, top))
         {
             return true;
         }

@@ -305,30 +305,86 @@ pub enum Op {
     Connect(ConnectId),
     /// `client.release(...)`, `client.end()` or `done(...)`: `error` when an error is passed
     /// (the connection is destroyed, which rolls back an open transaction).
-    Release { binding: BindingId, error: bool, range: TextRange },
+    Release {
+        binding: BindingId,
+        error: bool,
+        range: TextRange,
+    },
     /// Call of a function defined in this file.
-    Call { callee: FuncId, args: Vec<Arg>, range: TextRange, awaited: bool },
+    Call {
+        callee: FuncId,
+        args: Vec<Arg>,
+        range: TextRange,
+        awaited: bool,
+    },
     /// Call of a binding that is not a known function here (a callback parameter, in wrappers).
-    CallBinding { binding: BindingId, args: Vec<Arg>, range: TextRange, awaited: bool },
+    CallBinding {
+        binding: BindingId,
+        args: Vec<Arg>,
+        range: TextRange,
+        awaited: bool,
+    },
     /// A callback run in place: `.then` step, loop callback, promise executor.
-    Inline { func: FuncId, role: FnRole, first_param_client: Option<ConnectId> },
-    If { cond: Cond, guard: Option<GuardId>, then_: Block, else_: Block },
-    Loop { kind: LoopKind, body: Block, label: Option<String> },
-    Switch { cases: Vec<Block>, has_default: bool },
-    Try { body: Block, catch: Option<Block>, finally: Option<Block> },
+    Inline {
+        func: FuncId,
+        role: FnRole,
+        first_param_client: Option<ConnectId>,
+    },
+    If {
+        cond: Cond,
+        guard: Option<GuardId>,
+        then_: Block,
+        else_: Block,
+    },
+    Loop {
+        kind: LoopKind,
+        body: Block,
+        label: Option<String>,
+    },
+    Switch {
+        cases: Vec<Block>,
+        has_default: bool,
+    },
+    Try {
+        body: Block,
+        catch: Option<Block>,
+        finally: Option<Block>,
+    },
     /// Runs later, detached from this flow (a floating promise chain): its exits are final.
-    Detached { body: Block },
-    Labeled { label: String, body: Block },
-    Return { range: TextRange, escapes: Vec<BindingId> },
-    Throw { range: TextRange },
-    Break { label: Option<String> },
-    Continue { label: Option<String> },
+    Detached {
+        body: Block,
+    },
+    Labeled {
+        label: String,
+        body: Block,
+    },
+    Return {
+        range: TextRange,
+        escapes: Vec<BindingId>,
+    },
+    Throw {
+        range: TextRange,
+    },
+    Break {
+        label: Option<String>,
+    },
+    Continue {
+        label: Option<String>,
+    },
     /// `await` of something unknown: may throw.
-    MayThrow { range: TextRange },
+    MayThrow {
+        range: TextRange,
+    },
     /// A client is stored, returned, handed to code we cannot see: its state becomes unknown.
-    Escape { bindings: Vec<BindingId> },
+    Escape {
+        bindings: Vec<BindingId>,
+    },
     /// A closure is created that may run at any time.
-    Closure { func: FuncId },
+    Closure {
+        func: FuncId,
+    },
     /// An HTTP response is sent (`res.json(...)`, `res.status(400).send()`, `next(err)`).
-    Respond { range: TextRange },
+    Respond {
+        range: TextRange,
+    },
 }

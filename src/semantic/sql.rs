@@ -16,9 +16,9 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use sqlparser::ast::{
-    AssignmentTarget, Expr, FromTable, Ident, LockType, ObjectName, ObjectNamePart, OnInsert, Query,
-    SelectItem, SetExpr, Statement, TableObject, TransactionIsolationLevel, TransactionMode, Value,
-    visit_expressions, visit_relations,
+    AssignmentTarget, Expr, FromTable, Ident, LockType, ObjectName, ObjectNamePart, OnInsert, Query, SelectItem,
+    SetExpr, Statement, TableObject, TransactionIsolationLevel, TransactionMode, Value, visit_expressions,
+    visit_relations,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -126,13 +126,17 @@ pub struct DeleteInfo {
 /// What one SQL statement does, as far as the rules care.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StmtKind {
-    Begin { isolation: Option<Isolation> },
+    Begin {
+        isolation: Option<Isolation>,
+    },
     Commit,
     Rollback,
     RollbackToSavepoint(String),
     Savepoint(String),
     ReleaseSavepoint(String),
-    SetTransaction { isolation: Option<Isolation> },
+    SetTransaction {
+        isolation: Option<Isolation>,
+    },
     Select(SelectInfo),
     Insert(InsertInfo),
     Update(UpdateInfo),
@@ -262,7 +266,11 @@ fn classify_uncached(text: &str) -> Option<SqlInfo> {
         if statements.is_empty() {
             return None;
         }
-        return Some(SqlInfo { statements, confidence: Confidence::Parsed, placeholders });
+        return Some(SqlInfo {
+            statements,
+            confidence: Confidence::Parsed,
+            placeholders,
+        });
     }
     // A hole in an identifier position: retry with an identifier stand-in.
     if cleaned.contains(HOLE_PREFIX) {
@@ -270,7 +278,11 @@ fn classify_uncached(text: &str) -> Option<SqlInfo> {
         if let Some(statements) = parse_statements(&ident_form)
             && !statements.is_empty()
         {
-            return Some(SqlInfo { statements, confidence: Confidence::Parsed, placeholders });
+            return Some(SqlInfo {
+                statements,
+                confidence: Confidence::Parsed,
+                placeholders,
+            });
         }
     }
     keyword_fallback(&cleaned).map(|statements| SqlInfo {
@@ -324,8 +336,7 @@ fn parse_statements(text: &str) -> Option<Vec<StmtKind>> {
         if parser.peek_token().token == Token::EOF {
             break;
         }
-        let is_upsert =
-            matches!(&parser.peek_token().token, Token::Word(w) if w.value.eq_ignore_ascii_case("UPSERT"));
+        let is_upsert = matches!(&parser.peek_token().token, Token::Word(w) if w.value.eq_ignore_ascii_case("UPSERT"));
         let stmt = if is_upsert {
             let tok = parser.next_token();
             let stmt = parser.parse_insert(tok).ok()?;
@@ -356,9 +367,7 @@ fn parse_statements(text: &str) -> Option<Vec<StmtKind>> {
 fn isolation_of(modes: &[TransactionMode]) -> Option<Isolation> {
     modes.iter().find_map(|m| match m {
         TransactionMode::IsolationLevel(level) => Some(match level {
-            TransactionIsolationLevel::Serializable | TransactionIsolationLevel::Snapshot => {
-                Isolation::Serializable
-            }
+            TransactionIsolationLevel::Serializable | TransactionIsolationLevel::Snapshot => Isolation::Serializable,
             TransactionIsolationLevel::RepeatableRead => Isolation::RepeatableRead,
             TransactionIsolationLevel::ReadCommitted | TransactionIsolationLevel::ReadUncommitted => {
                 Isolation::ReadCommitted
@@ -370,15 +379,19 @@ fn isolation_of(modes: &[TransactionMode]) -> Option<Isolation> {
 
 fn stmt_kind(stmt: &Statement) -> StmtKind {
     match stmt {
-        Statement::StartTransaction { modes, .. } => StmtKind::Begin { isolation: isolation_of(modes) },
+        Statement::StartTransaction { modes, .. } => StmtKind::Begin {
+            isolation: isolation_of(modes),
+        },
         Statement::Commit { .. } => StmtKind::Commit,
-        Statement::Rollback { savepoint: Some(name), .. } => StmtKind::RollbackToSavepoint(ident_name(name)),
+        Statement::Rollback {
+            savepoint: Some(name), ..
+        } => StmtKind::RollbackToSavepoint(ident_name(name)),
         Statement::Rollback { savepoint: None, .. } => StmtKind::Rollback,
         Statement::Savepoint { name } => StmtKind::Savepoint(ident_name(name)),
         Statement::ReleaseSavepoint { name } => StmtKind::ReleaseSavepoint(ident_name(name)),
-        Statement::Set(sqlparser::ast::Set::SetTransaction { modes, .. }) => {
-            StmtKind::SetTransaction { isolation: isolation_of(modes) }
-        }
+        Statement::Set(sqlparser::ast::Set::SetTransaction { modes, .. }) => StmtKind::SetTransaction {
+            isolation: isolation_of(modes),
+        },
         Statement::Query(q) => query_kind(q),
         Statement::Insert(insert) => {
             let table = match &insert.table {
@@ -389,7 +402,12 @@ fn stmt_kind(stmt: &Statement) -> StmtKind {
             let conditional = insert.source.as_ref().is_some_and(|src| {
                 matches!(src.body.as_ref(), SetExpr::Select(sel) if sel.selection.as_ref().is_some_and(contains_not_exists))
             });
-            StmtKind::Insert(InsertInfo { table, on_conflict, upsert: false, conditional })
+            StmtKind::Insert(InsertInfo {
+                table,
+                on_conflict,
+                upsert: false,
+                conditional,
+            })
         }
         Statement::Update(update) => {
             let table = match &update.table.relation {
@@ -406,7 +424,11 @@ fn stmt_kind(stmt: &Statement) -> StmtKind {
                 for t in targets {
                     if let Some(column) = object_name(t) {
                         let relative = expr_columns(&a.value).contains(&column);
-                        assignments.push(Assignment { column, params: params.clone(), relative });
+                        assignments.push(Assignment {
+                            column,
+                            params: params.clone(),
+                            relative,
+                        });
                     }
                 }
             }
@@ -414,7 +436,12 @@ fn stmt_kind(stmt: &Statement) -> StmtKind {
                 Some(e) => Columns::Some(expr_columns(e)),
                 None => Columns::Some(BTreeSet::new()),
             };
-            StmtKind::Update(UpdateInfo { table, assignments, assignments_known: true, where_columns })
+            StmtKind::Update(UpdateInfo {
+                table,
+                assignments,
+                assignments_known: true,
+                where_columns,
+            })
         }
         Statement::Delete(delete) => {
             let tables = match &delete.from {
@@ -460,7 +487,12 @@ fn query_kind(q: &Query) -> StmtKind {
     let cte_names: BTreeSet<String> = q
         .with
         .as_ref()
-        .map(|w| w.cte_tables.iter().map(|c| c.alias.name.value.to_ascii_lowercase()).collect())
+        .map(|w| {
+            w.cte_tables
+                .iter()
+                .map(|c| c.alias.name.value.to_ascii_lowercase())
+                .collect()
+        })
         .unwrap_or_default();
     let mut tables = Vec::new();
     let _ = visit_relations(q, |name| {
@@ -508,11 +540,20 @@ fn query_kind(q: &Query) -> StmtKind {
     } else {
         None
     };
-    StmtKind::Select(SelectInfo { tables, columns, where_columns, lock })
+    StmtKind::Select(SelectInfo {
+        tables,
+        columns,
+        where_columns,
+        lock,
+    })
 }
 
 fn ident_name(i: &Ident) -> String {
-    if i.quote_style.is_some() { i.value.clone() } else { i.value.to_ascii_lowercase() }
+    if i.quote_style.is_some() {
+        i.value.clone()
+    } else {
+        i.value.to_ascii_lowercase()
+    }
 }
 
 /// The last part of a possibly qualified name (`public.accounts` -> `accounts`).
@@ -727,30 +768,42 @@ mod tests {
         assert_eq!(kind("START TRANSACTION"), StmtKind::Begin { isolation: None });
         assert_eq!(
             kind("BEGIN ISOLATION LEVEL SERIALIZABLE"),
-            StmtKind::Begin { isolation: Some(Isolation::Serializable) }
+            StmtKind::Begin {
+                isolation: Some(Isolation::Serializable)
+            }
         );
-        assert_eq!(kind("BEGIN TRANSACTION PRIORITY HIGH"), StmtKind::Begin { isolation: None });
+        assert_eq!(
+            kind("BEGIN TRANSACTION PRIORITY HIGH"),
+            StmtKind::Begin { isolation: None }
+        );
         assert_eq!(kind("COMMIT"), StmtKind::Commit);
         assert_eq!(kind("ROLLBACK"), StmtKind::Rollback);
         assert_eq!(
             kind("ROLLBACK TO SAVEPOINT cockroach_restart"),
             StmtKind::RollbackToSavepoint("cockroach_restart".into())
         );
-        assert_eq!(kind("SAVEPOINT cockroach_restart"), StmtKind::Savepoint("cockroach_restart".into()));
+        assert_eq!(
+            kind("SAVEPOINT cockroach_restart"),
+            StmtKind::Savepoint("cockroach_restart".into())
+        );
         assert_eq!(
             kind("RELEASE SAVEPOINT cockroach_restart"),
             StmtKind::ReleaseSavepoint("cockroach_restart".into())
         );
         assert_eq!(
             kind("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"),
-            StmtKind::SetTransaction { isolation: Some(Isolation::RepeatableRead) }
+            StmtKind::SetTransaction {
+                isolation: Some(Isolation::RepeatableRead)
+            }
         );
     }
 
     #[test]
     fn comments_and_case() {
         let k = kind("-- move money\n/* block */ update Accounts set balance = $1 where id = $2");
-        let StmtKind::Update(u) = k else { panic!("not an update: {k:?}") };
+        let StmtKind::Update(u) = k else {
+            panic!("not an update: {k:?}")
+        };
         assert_eq!(u.table.as_deref(), Some("accounts"));
         assert_eq!(u.assignments[0].column, "balance");
         assert_eq!(u.assignments[0].params, vec![ParamRef::Placeholder(1)]);
@@ -772,7 +825,9 @@ mod tests {
         assert_eq!(s.columns, Columns::All);
         assert!(s.where_columns.contains("status"));
         assert_eq!(s.lock, None);
-        let StmtKind::Select(s) = kind("SELECT id FROM t FOR NO KEY UPDATE") else { panic!() };
+        let StmtKind::Select(s) = kind("SELECT id FROM t FOR NO KEY UPDATE") else {
+            panic!()
+        };
         assert_eq!(s.lock, Some(Lock::ForUpdate));
         let StmtKind::Select(s) = kind("SELECT EXISTS (SELECT 1 FROM tags WHERE name = $1)") else {
             panic!()
@@ -782,13 +837,14 @@ mod tests {
 
     #[test]
     fn insert_and_upsert() {
-        let StmtKind::Insert(i) = kind("INSERT INTO tags (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
-        else {
+        let StmtKind::Insert(i) = kind("INSERT INTO tags (name) VALUES ($1) ON CONFLICT (name) DO NOTHING") else {
             panic!()
         };
         assert_eq!(i.table.as_deref(), Some("tags"));
         assert!(i.on_conflict);
-        let StmtKind::Insert(i) = kind("insert into tags(name) values ($1) returning id") else { panic!() };
+        let StmtKind::Insert(i) = kind("insert into tags(name) values ($1) returning id") else {
+            panic!()
+        };
         assert!(!i.on_conflict);
         let StmtKind::Insert(i) = kind("UPSERT INTO accounts (id, balance) VALUES ($1, $2)") else {
             panic!()
@@ -799,8 +855,7 @@ mod tests {
 
     #[test]
     fn cockroach_as_of_system_time() {
-        let StmtKind::Select(s) = kind("SELECT * FROM accounts AS OF SYSTEM TIME '-10s' WHERE id = $1")
-        else {
+        let StmtKind::Select(s) = kind("SELECT * FROM accounts AS OF SYSTEM TIME '-10s' WHERE id = $1") else {
             panic!()
         };
         assert_eq!(s.tables, vec!["accounts"]);
@@ -808,7 +863,10 @@ mod tests {
 
     #[test]
     fn delete_and_multi_statement() {
-        assert!(matches!(kind("DELETE FROM sessions WHERE user_id = $1"), StmtKind::Delete(_)));
+        assert!(matches!(
+            kind("DELETE FROM sessions WHERE user_id = $1"),
+            StmtKind::Delete(_)
+        ));
         let info = classify("BEGIN; UPDATE a SET x = 1; COMMIT;").expect("sql");
         assert_eq!(info.statements.len(), 3);
         assert!(info.is_write());
@@ -843,8 +901,7 @@ mod tests {
 
     #[test]
     fn keyword_fallback_for_unparsable_dml() {
-        let info = classify("INSERT INTO t (a) VALUES ($1) ON CONFLICT ON CONSTRAINT t_pkey DO NOTHING")
-            .expect("sql");
+        let info = classify("INSERT INTO t (a) VALUES ($1) ON CONFLICT ON CONSTRAINT t_pkey DO NOTHING").expect("sql");
         assert!(matches!(&info.statements[0], StmtKind::Insert(i) if i.on_conflict));
         let info = classify("UPDATE t SET a = WHERE ((").expect("sql");
         assert!(info.is_write());

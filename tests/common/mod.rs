@@ -18,7 +18,9 @@ pub fn root() -> PathBuf {
 pub fn fixture_files(dir: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let base = root().join("fixtures").join(dir);
-    let Ok(entries) = std::fs::read_dir(&base) else { return out };
+    let Ok(entries) = std::fs::read_dir(&base) else {
+        return out;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_file() {
@@ -54,7 +56,11 @@ pub fn render(format: Format, file: &SourceFile, diagnostics: Vec<Diagnostic>) -
         rules: txlint::rules::ids().collect(),
     };
     let mut out = Vec::new();
-    let opts = PrettyOptions { color: false, width: 80, summary: false };
+    let opts = PrettyOptions {
+        color: false,
+        width: 80,
+        summary: false,
+    };
     report::write(format, &run, &opts, &mut out).expect("render");
     String::from_utf8(out).expect("utf-8")
 }

@@ -1,0 +1,160 @@
+//! End-to-end tests of the built binary: exit codes, reporters, SARIF shape.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::root;
+
+fn txlint(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_txlint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run txlint")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+const BAD: &str = "const { Pool } = require('pg');\nconst pool = new Pool();\nasync function f(a) {\n  await pool.query('INSERT INTO a (x) VALUES ($1)', [a]);\n  await pool.query('INSERT INTO b (x) VALUES ($1)', [a]);\n}\nmodule.exports = { f };\n";
+const GOOD: &str = "const { Pool } = require('pg');\nconst pool = new Pool();\nasync function f(a) {\n  await pool.query('INSERT INTO a (x) VALUES ($1)', [a]);\n}\nmodule.exports = { f };\n";
+
+#[test]
+fn exit_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("good.js"), GOOD).expect("write");
+    let clean = txlint(&["good.js"], dir.path());
+    assert_eq!(code(&clean), 0, "{}", String::from_utf8_lossy(&clean.stdout));
+
+    std::fs::write(dir.path().join("bad.js"), BAD).expect("write");
+    let bad = txlint(&["."], dir.path());
+    assert_eq!(code(&bad), 1);
+    let out = String::from_utf8_lossy(&bad.stdout);
+    assert!(out.contains("missing-transaction"), "{out}");
+
+    let missing = txlint(&["does-not-exist"], dir.path());
+    assert_eq!(code(&missing), 2);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("does-not-exist"));
+
+    let usage = txlint(&["--format", "nope", "."], dir.path());
+    assert_eq!(code(&usage), 2);
+}
+
+#[test]
+fn warnings_only_exit_zero_unless_over_max() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let warn_only = "const { Pool } = require('pg');\nconst pool = new Pool();\nasync function f(a) {\n  const c = await pool.connect();\n  try {\n    await c.query('BEGIN');\n    await c.query('UPDATE a SET x = $1', [a]);\n    await c.query('COMMIT');\n  } catch (e) {\n    await c.query('ROLLBACK');\n    throw e;\n  } finally {\n    c.release();\n  }\n}\nmodule.exports = { f };\n";
+    std::fs::write(dir.path().join("w.js"), warn_only).expect("write");
+    let o = txlint(&["--format", "compact", "w.js"], dir.path());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("warning [missing-retry]"), "{out}");
+    assert_eq!(code(&o), 0);
+    assert_eq!(code(&txlint(&["--max-warnings", "0", "w.js"], dir.path())), 1);
+    assert_eq!(code(&txlint(&["--max-warnings", "1", "w.js"], dir.path())), 0);
+}
+
+#[test]
+fn fixtures_directory_has_findings() {
+    let o = txlint(&["--format", "compact", "fixtures/"], &root());
+    assert_eq!(code(&o), 1);
+}
+
+#[test]
+fn parse_errors_are_reported_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("broken.js"), "function (").expect("write");
+    std::fs::write(dir.path().join("bad.js"), BAD).expect("write");
+    std::fs::write(dir.path().join("latin1.js"), b"const s = '\xe9';\n").expect("write");
+    std::fs::write(dir.path().join("binary.js"), b"\x00\x01\x02").expect("write");
+    let o = txlint(&["--format", "compact", "."], dir.path());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("broken.js:1:"), "{out}");
+    assert!(out.contains("error [parse-error]"), "{out}");
+    assert!(
+        out.contains("latin1.js:1:1: error [parse-error] file is not valid UTF-8"),
+        "{out}"
+    );
+    assert!(out.contains("binary.js:1:1: warning [io-error] binary file"), "{out}");
+    assert!(out.contains("[missing-transaction]"), "{out}");
+    assert_eq!(code(&o), 1);
+}
+
+#[test]
+fn sarif_of_the_fixtures_tree() {
+    let o = txlint(&["--format", "sarif", "fixtures/"], &root());
+    let log: serde_json::Value = serde_json::from_slice(&o.stdout).expect("SARIF is JSON");
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    for id in txlint::rules::ids() {
+        let n = rules.iter().filter(|r| r["id"] == id).count();
+        assert_eq!(n, 1, "one rule entry for {id}");
+        let r = rules.iter().find(|r| r["id"] == id).expect("rule");
+        assert!(
+            r["help"]["markdown"]
+                .as_str()
+                .is_some_and(|h| h.starts_with(&format!("# {id}")))
+        );
+        assert!(r["shortDescription"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(r["defaultConfiguration"]["level"].is_string());
+    }
+    let results = run["results"].as_array().expect("results");
+    assert!(!results.is_empty());
+    for r in results {
+        let loc = &r["locations"][0]["physicalLocation"];
+        let uri = loc["artifactLocation"]["uri"].as_str().expect("uri");
+        assert!(!uri.starts_with('/') && !uri.contains("://"), "relative uri: {uri}");
+        assert!(uri.starts_with("fixtures/"), "{uri}");
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        assert!(loc["region"]["startLine"].as_u64().is_some_and(|l| l >= 1));
+        assert!(r["partialFingerprints"].as_object().is_some_and(|f| !f.is_empty()));
+    }
+}
+
+#[test]
+fn rules_and_explain() {
+    let o = txlint(&["rules"], &root());
+    assert_eq!(code(&o), 0);
+    let out = String::from_utf8_lossy(&o.stdout);
+    for id in txlint::rules::ids() {
+        assert!(out.contains(id), "{out}");
+    }
+    let o = txlint(&["explain", "missing-retry"], &root());
+    assert_eq!(code(&o), 0);
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("# missing-retry"));
+    let o = txlint(&["explain", "missing-retri"], &root());
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `missing-retry`"));
+}
+
+#[test]
+fn output_file_and_unwritable_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("bad.js"), BAD).expect("write");
+    let o = txlint(&["--format", "json", "--output", "out.json", "bad.js"], dir.path());
+    assert_eq!(code(&o), 1);
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out.json")).expect("report written")).expect("json");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["diagnostics"][0]["rule"], "missing-transaction");
+    let o = txlint(&["--output", "no/such/dir/out.txt", "bad.js"], dir.path());
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no/such/dir/out.txt"));
+}
+
+#[test]
+fn reporters_snapshot() {
+    let file = "fixtures/missing-transaction/invalid/pool_two_inserts.js";
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(root().join("tests/snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    for (format, name) in [("compact", "reporter__compact"), ("github", "reporter__github")] {
+        let o = txlint(&["--format", format, file], &root());
+        s.bind(|| insta::assert_snapshot!(name, String::from_utf8_lossy(&o.stdout)));
+    }
+}
