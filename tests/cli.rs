@@ -158,3 +158,32 @@ fn reporters_snapshot() {
         s.bind(|| insta::assert_snapshot!(name, String::from_utf8_lossy(&o.stdout)));
     }
 }
+
+#[test]
+fn discovery_honours_ignores_and_skips_bundles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    for sub in ["src", "node_modules/pkg", "dist", "gen"] {
+        std::fs::create_dir_all(p.join(sub)).expect("mkdir");
+    }
+    std::fs::write(p.join(".gitignore"), "dist/\n").expect("write");
+    std::fs::write(p.join(".ignore"), "gen/\n").expect("write");
+    for f in ["src/a.js", "node_modules/pkg/b.js", "dist/c.js", "gen/d.ts", "src/e.min.js", "src/f.d.ts"] {
+        std::fs::write(p.join(f), BAD).expect("write");
+    }
+    std::fs::write(p.join("src/notes.md"), BAD).expect("write");
+    let files = |args: &[&str]| {
+        let o = txlint(&[&["--format", "compact"], args].concat(), p);
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        let mut names: Vec<String> = txlint::source::lines(&out)
+            .filter_map(|l| l.split(':').next().map(str::to_string))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    };
+    assert_eq!(files(&["."]), vec!["src/a.js"]);
+    assert_eq!(files(&["--no-ignore", "."]), vec!["dist/c.js", "gen/d.ts", "src/a.js"]);
+    // Named files are always linted.
+    assert_eq!(files(&["dist/c.js", "src/e.min.js"]), vec!["dist/c.js", "src/e.min.js"]);
+}

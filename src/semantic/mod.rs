@@ -282,3 +282,60 @@ impl<'s> FileModel<'s> {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn model(name: &str, code: &str) -> String {
+        let src = SourceFile::new(name, code.to_string());
+        let parsed = crate::parse::parse(&src).expect("parses");
+        FileModel::build(&src, &parsed, Database::Cockroachdb).dump()
+    }
+
+    #[test]
+    fn handles_by_origin_and_use() {
+        let dump = model(
+            "a.js",
+            "const { Pool } = require('pg');\nconst db = require('./db');\nconst pool = new Pool();\nconst { Client } = require('@elastic/elasticsearch');\nconst client = new Client();\nasync function f(conn) {\n  await conn.query('SELECT 1');\n  await db.query('SELECT 2');\n  await client.query({ match: 'BEGIN' });\n  const c = await pool.connect();\n  c.release();\n}\n",
+        );
+        assert!(dump.contains("  pool: Pool\n"), "{dump}");
+        assert!(dump.contains("  db: Pool\n"), "{dump}");
+        assert!(dump.contains("  conn: ParamClient\n"), "{dump}");
+        assert!(dump.contains("  c: PooledClient\n"), "{dump}");
+        assert!(!dump.contains("  client:"), "an HTTP client is not a handle:\n{dump}");
+    }
+
+    #[test]
+    fn shadowed_names_are_different_bindings() {
+        let dump = model(
+            "a.js",
+            "const { Pool } = require('pg');\nconst pool = new Pool();\nfunction f() {\n  const pool = makeCache();\n  return pool.query('k');\n}\nasync function g() {\n  await pool.query('SELECT 1');\n}\n",
+        );
+        // Only the module-level `pool` sends SQL and is a pool; the cache in `f` is not.
+        assert_eq!(dump.matches(": Pool\n").count(), 1, "{dump}");
+    }
+
+    #[test]
+    fn callback_connect_and_then_chain_clients() {
+        let dump = model(
+            "a.js",
+            "const pg = require('pg');\nconst pool = new pg.Pool();\npool.connect((err, client, done) => {\n  client.query('SELECT 1', () => done());\n});\npool.connect().then((c2) => c2.query('SELECT 2').finally(() => c2.release()));\n",
+        );
+        assert!(dump.contains("  client: PooledClient\n"), "{dump}");
+        assert!(dump.contains("  c2: PooledClient\n"), "{dump}");
+        assert!(!dump.contains("leaks:\n  "), "both clients are released:\n{dump}");
+    }
+
+    #[test]
+    fn transaction_state_follows_paths() {
+        let dump = model(
+            "a.js",
+            "const { Pool } = require('pg');\nconst pool = new Pool();\nasync function f(x) {\n  const client = await pool.connect();\n  try {\n    await client.query('BEGIN');\n    if (x) {\n      await client.query('UPDATE a SET b = 1');\n    }\n    await client.query('COMMIT');\n  } catch (e) {\n    await client.query('ROLLBACK');\n    throw e;\n  } finally {\n    client.release();\n  }\n}\n",
+        );
+        assert!(dump.contains("client.query UPDATE await=Awaited tx=[Open(0)]"), "{dump}");
+        assert!(dump.contains("writes={1} commits={2} rollbacks={3}"), "{dump}");
+        assert!(dump.contains("leaks:\nwrite pairs:"), "no leak:\n{dump}");
+    }
+}
