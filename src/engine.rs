@@ -42,16 +42,13 @@ fn io_problem(path: &Path, message: String) -> Diagnostic {
 
 /// Decodes bytes into a source file, or explains why it is not one.
 pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, Box<Diagnostic>> {
-    let head = &bytes[..bytes.len().min(8192)];
-    if head.contains(&0) {
-        return Err(Box::new(io_problem(
-            path,
-            "binary file (contains NUL bytes); not analysed".to_string(),
-        )));
-    }
     match String::from_utf8(bytes) {
+        // Valid UTF-8 is source text, even with NUL characters in its strings.
         Ok(text) => Ok(SourceFile::new(path, text)),
         Err(e) => {
+            if e.as_bytes()[..e.as_bytes().len().min(8192)].contains(&0) {
+                return Err(Box::new(io_problem(path, "binary file; not analysed".to_string())));
+            }
             let at = e.utf8_error().valid_up_to() as u32;
             let mut d = Diagnostic::new(
                 PARSE_ERROR,

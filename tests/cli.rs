@@ -69,7 +69,7 @@ fn parse_errors_are_reported_and_the_run_goes_on() {
     std::fs::write(dir.path().join("broken.js"), "function (").expect("write");
     std::fs::write(dir.path().join("bad.js"), BAD).expect("write");
     std::fs::write(dir.path().join("latin1.js"), b"const s = '\xe9';\n").expect("write");
-    std::fs::write(dir.path().join("binary.js"), b"\x00\x01\x02").expect("write");
+    std::fs::write(dir.path().join("binary.js"), b"\x00\x01\x02\xff\xfe").expect("write");
     let o = txlint(&["--format", "compact", "."], dir.path());
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("broken.js:1:"), "{out}");
@@ -168,7 +168,14 @@ fn discovery_honours_ignores_and_skips_bundles() {
     }
     std::fs::write(p.join(".gitignore"), "dist/\n").expect("write");
     std::fs::write(p.join(".ignore"), "gen/\n").expect("write");
-    for f in ["src/a.js", "node_modules/pkg/b.js", "dist/c.js", "gen/d.ts", "src/e.min.js", "src/f.d.ts"] {
+    for f in [
+        "src/a.js",
+        "node_modules/pkg/b.js",
+        "dist/c.js",
+        "gen/d.ts",
+        "src/e.min.js",
+        "src/f.d.ts",
+    ] {
         std::fs::write(p.join(f), BAD).expect("write");
     }
     std::fs::write(p.join("src/notes.md"), BAD).expect("write");

@@ -5,9 +5,15 @@
 //! at compile time and used by `txlint explain`, `txlint rules`, the README table and SARIF.
 
 mod check_then_insert;
+mod client_leak;
+mod early_return_in_transaction;
 mod missing_retry;
 mod missing_transaction;
+mod placeholder_mismatch;
+mod pool_transaction;
+mod read_modify_write;
 mod rollback_without_finally;
+mod unawaited_query;
 mod util;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -100,9 +106,15 @@ pub(crate) use rule_doc;
 /// Every rule, sorted by id.
 pub static ALL: &[&dyn Rule] = &[
     &check_then_insert::CheckThenInsert,
+    &client_leak::ClientLeak,
+    &early_return_in_transaction::EarlyReturnInTransaction,
     &missing_retry::MissingRetry,
     &missing_transaction::MissingTransaction,
+    &placeholder_mismatch::PlaceholderMismatch,
+    &pool_transaction::PoolTransaction,
+    &read_modify_write::ReadModifyWrite,
     &rollback_without_finally::RollbackWithoutFinally,
+    &unawaited_query::UnawaitedQuery,
 ];
 
 /// The rule with this id.

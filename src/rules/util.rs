@@ -21,10 +21,20 @@ pub fn describe(m: &FileModel<'_>, q: QueryId) -> String {
             }
             StmtKind::Update(u) => table_phrase("UPDATE", u.table.as_deref()),
             StmtKind::Delete(d) => table_phrase("DELETE FROM", d.table.as_deref()),
-            StmtKind::Select(s) => table_phrase("SELECT FROM", s.tables.first().map(String::as_str)),
+            StmtKind::Select(s) => match s.tables.first() {
+                Some(t) => format!("SELECT FROM {t}"),
+                None => "SELECT".to_string(),
+            },
             other => other.name().to_string(),
         })
         .collect();
+    if parts.is_empty() {
+        // DDL, SET, SHOW...: name it by its first keyword.
+        let text = m.query(q).sql.text.as_deref().unwrap_or("");
+        if let Some(word) = text.split_whitespace().next() {
+            return word.to_ascii_uppercase();
+        }
+    }
     if parts.is_empty() {
         "a statement".to_string()
     } else {
@@ -238,4 +248,25 @@ pub fn is_balanced(text: &str) -> bool {
         i += 1;
     }
     depth == 0
+}
+
+/// Whether this flow owns the transaction: it acquired the client, or it commits or rolls back
+/// somewhere. A helper that only runs `BEGIN` on a client it was given leaves the rest to its
+/// caller, on purpose.
+pub fn tx_owned(m: &FileModel<'_>, tx: &crate::semantic::flow::TxFacts) -> bool {
+    let acquired = tx.client.is_some_and(|c| {
+        matches!(
+            m.handle_kind(&HandleKey::Binding(c)),
+            Some(crate::semantic::HandleKind::PooledClient | crate::semantic::HandleKind::StandaloneClient)
+        )
+    });
+    acquired || !tx.commits.is_empty() || !tx.rollbacks.is_empty()
+}
+
+/// Where the client bound to `b` was acquired (`pool.connect()`), when known.
+pub fn connect_site(m: &FileModel<'_>, b: BindingId) -> Option<TextRange> {
+    match &m.bindings[b as usize].origin {
+        Origin::Connected(c) => Some(m.connects[*c as usize].range),
+        _ => None,
+    }
 }

@@ -46,6 +46,11 @@ pub enum Tx {
 }
 
 impl Tx {
+    /// Inside a transaction (ours or a library's).
+    pub fn is_in_tx(self) -> bool {
+        matches!(self, Tx::Open(_) | Tx::Aborted(_) | Tx::Managed)
+    }
+
     pub fn open_begin(self) -> Option<QueryId> {
         match self {
             Tx::Open(b) | Tx::Aborted(b) => Some(b),
@@ -88,6 +93,9 @@ struct State {
     error_path: bool,
     /// Where the error of an error path was raised (the earliest site of a caught exception).
     error_at: Option<Site>,
+    /// The last `return` executed while a transaction was open (in a helper or `.then` step, the
+    /// path goes on from there).
+    returned_at: Option<Site>,
     /// This iteration of a loop started after an error was caught in the previous one.
     retry: bool,
     responded: bool,
@@ -164,6 +172,8 @@ pub struct ExitFact {
     pub site: Site,
     /// For an error path: where the error came from (the failing statement), when known.
     pub origin: Option<Site>,
+    /// The `return` that left a transaction open, when it was not the exit itself.
+    pub returned_at: Option<Site>,
     pub kind: ExitKind,
     /// On an error path: an exception, or inside a `catch` / callback error branch.
     pub error_path: bool,
@@ -214,8 +224,8 @@ pub struct WritePair {
 /// How a query was reached, over every path and root.
 #[derive(Debug, Clone, Default)]
 pub struct QueryCtx {
-    /// Transaction states of its handle when it ran.
-    pub tx: BTreeSet<Tx>,
+    /// Per root: transaction states of its handle when it ran.
+    pub tx: BTreeMap<FuncId, BTreeSet<Tx>>,
     /// Per root: guard -> (reached with true, reached with false, reached without passing it).
     pub guards: BTreeMap<FuncId, BTreeMap<GuardId, (bool, bool, bool)>>,
     /// Roots where guard tracking lost precision.
@@ -252,6 +262,8 @@ struct Frame {
     func: FuncId,
     subst: HashMap<BindingId, Subst>,
     call_site: Option<TextRange>,
+    /// A `.then`/`.catch` step: its `return` continues the chain.
+    chain_step: bool,
 }
 
 struct Interp<'a> {
@@ -316,7 +328,9 @@ fn merge_facts(into: &mut FlowFacts, from: FlowFacts) {
     into.write_pairs.extend(from.write_pairs);
     for (q, c) in from.queries {
         let e = into.queries.entry(q).or_default();
-        e.tx.extend(c.tx);
+        for (root, views) in c.tx {
+            e.tx.entry(root).or_default().extend(views);
+        }
         for (root, g) in c.guards {
             let eg = e.guards.entry(root).or_default();
             for (id, (t, f, a)) in g {
@@ -539,6 +553,7 @@ impl<'a> Interp<'a> {
             func: self.root,
             subst: HashMap::new(),
             call_site: None,
+            chain_step: false,
         });
         let out = self.exec_block(&f.body, vec![init]);
         self.frames.pop();
@@ -564,6 +579,7 @@ impl<'a> Interp<'a> {
             kind,
             error_path,
             origin,
+            returned_at: s.returned_at.filter(|r| *r != site),
             responded: s.responded,
         };
         for &(b, c) in &s.clients {
@@ -664,16 +680,18 @@ impl<'a> Interp<'a> {
                 let callee = self.resolve_func(*binding);
                 return self.exec_call(callee, args, *range, *awaited, states);
             }
-            Op::Inline { func, .. } => {
+            Op::Inline { func, role, .. } => {
                 let f = &self.l().functions[*func as usize];
                 if self.frames.iter().any(|fr| fr.func == *func) {
                     out.normal = states;
                     return out;
                 }
+                let chain_step = *role == FnRole::ChainStep;
                 self.frames.push(Frame {
                     func: *func,
                     subst: HashMap::new(),
                     call_site: None,
+                    chain_step,
                 });
                 let o = self.exec_block(&f.body, states);
                 self.frames.pop();
@@ -812,9 +830,17 @@ impl<'a> Interp<'a> {
                     }
                 }
             }
-            Op::Return { range, escapes } => {
+            Op::Return {
+                range,
+                escapes,
+                explicit,
+            } => {
                 let site = self.site(*range);
+                let in_step = self.frames.last().is_some_and(|f| f.chain_step);
                 for mut s in states {
+                    if in_step && *explicit && s.clients.iter().any(|(_, c)| c.tx.open_begin().is_some()) {
+                        s.returned_at = Some(site);
+                    }
                     for b in escapes {
                         let rb = self.resolve(*b);
                         s.forget_client(rb);
@@ -834,7 +860,15 @@ impl<'a> Interp<'a> {
                 out.normal = states;
             }
             Op::Escape { bindings } => {
-                let resolved: Vec<BindingId> = bindings.iter().map(|b| self.resolve(*b)).collect();
+                let l = self.l();
+                let resolved: Vec<BindingId> = bindings
+                    .iter()
+                    .map(|b| match l.bindings[*b as usize].origin {
+                        Origin::ReleaseFn(cid) => l.connects[cid as usize].target.unwrap_or(*b),
+                        _ => *b,
+                    })
+                    .map(|b| self.resolve(b))
+                    .collect();
                 out.normal = states
                     .into_iter()
                     .map(|mut s| {
@@ -990,6 +1024,7 @@ impl<'a> Interp<'a> {
             func,
             subst: HashMap::new(),
             call_site: None,
+            chain_step: false,
         });
         let o = self.exec_block(&f.body, states);
         let end = self.site(f.end);
@@ -1050,6 +1085,7 @@ impl<'a> Interp<'a> {
             func: fid,
             subst,
             call_site,
+            chain_step: false,
         });
         let o = self.exec_block(&f.body, states);
         self.frames.pop();
@@ -1144,8 +1180,9 @@ impl<'a> Interp<'a> {
         let site = self.site(self.l().queries[q as usize].head);
         let ctx = self.facts.queries.entry(q).or_default();
         ctx.sites.insert((root, site));
+        let views = ctx.tx.entry(root).or_default();
         for s in states {
-            ctx.tx.insert(tx_of(s));
+            views.insert(tx_of(s));
         }
         if coarse {
             ctx.coarse_roots.insert(root);
@@ -1219,7 +1256,11 @@ impl<'a> Interp<'a> {
             self.apply_statements(q, stmts, client, &key, kind, managed_root, site, &mut ok);
             next.push(ok);
         }
-        if let Some(cb) = ev.callback {
+        // `await client.query(sql, cb)` (async code that also passes a callback): the callback
+        // runs on the side; the client's story goes on here. `unawaited-query` reports it.
+        let side_callback = matches!(ev.await_kind, AwaitKind::Awaited | AwaitKind::PromiseAll)
+            || (ev.await_kind == AwaitKind::Returned && ev.in_async_fn);
+        if let Some(cb) = ev.callback.filter(|_| !side_callback) {
             // Callback style: the callback is the rest of this client's story.
             let f = &l.functions[cb as usize];
             let err = f.params.first().and_then(|p| p.first().copied());

@@ -365,7 +365,11 @@ impl<'a> Lowerer<'a> {
                     self.cur().stmt_range = r;
                     let v = self.lower_expr(e, Use::Return);
                     let escapes = v.binding.into_iter().collect();
-                    self.emit(Op::Return { range: r, escapes });
+                    self.emit(Op::Return {
+                        range: r,
+                        escapes,
+                        explicit: false,
+                    });
                 }
                 FnBody::None => {}
             }
@@ -905,7 +909,11 @@ impl<'a> Lowerer<'a> {
                         }
                     }
                 }
-                self.emit(Op::Return { range: r, escapes });
+                self.emit(Op::Return {
+                    range: r,
+                    escapes,
+                    explicit: true,
+                });
             }
             Stmt::Labeled(l) => {
                 let label = l.label.sym.to_string();
@@ -1557,7 +1565,13 @@ impl<'a> Lowerer<'a> {
                 Val::default()
             }
             Expr::Unary(u) => {
-                let v = self.lower_expr(&u.arg, Use::Other);
+                // `void promise` discards it, like an expression statement.
+                let inner = if u.op == UnaryOp::Void {
+                    Use::Discard
+                } else {
+                    Use::Other
+                };
+                let v = self.lower_expr(&u.arg, inner);
                 Val {
                     taint: v.taint,
                     ..Default::default()
@@ -2155,7 +2169,10 @@ impl<'a> Lowerer<'a> {
             args.push(arg);
         }
         let range = self.range(c.span);
-        let awaited = matches!(use_, Use::Await | Use::Return | Use::Then | Use::PromiseAll);
+        // A rejected promise surfaces here only when waited for: `return f()` counts in an async
+        // function (the caller's await sees it), not in a plain callback.
+        let in_async = self.fns.last().is_some_and(|f| f.is_async);
+        let awaited = matches!(use_, Use::Await | Use::Then | Use::PromiseAll) || (use_ == Use::Return && in_async);
         let Some(b) = binding else {
             if name == "next" {
                 self.emit(Op::Respond { range });
@@ -2195,8 +2212,19 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Handing a client to a function named like a release helper ends our knowledge of it.
+    /// Handing a client to a function named like a release helper, or handing over its release
+    /// callback (`stream.on('end', done)`), ends our knowledge of it.
     fn escape_to_unknown_callee(&mut self, name: &str, args: &[Arg]) {
+        let release_fns: Vec<BindingId> = args
+            .iter()
+            .filter_map(|a| match a {
+                Arg::Binding(b) if matches!(self.out.bindings[*b as usize].origin, Origin::ReleaseFn(_)) => Some(*b),
+                _ => None,
+            })
+            .collect();
+        if !release_fns.is_empty() {
+            self.emit(Op::Escape { bindings: release_fns });
+        }
         let n = name.to_ascii_lowercase();
         if [
             "release", "close", "end", "done", "finish", "cleanup", "dispose", "destroy",
@@ -2538,6 +2566,7 @@ impl<'a> Lowerer<'a> {
                                                 Some(elems) => Values::Array {
                                                     elems,
                                                     range: self.range(i.span),
+                                                    texts: Vec::new(),
                                                 },
                                                 None => Values::Unknown,
                                             }
@@ -2682,6 +2711,7 @@ impl<'a> Lowerer<'a> {
         match unparen(e) {
             Expr::Array(a) => {
                 let mut elems = Vec::new();
+                let mut texts = Vec::new();
                 let mut spread = false;
                 for el in &a.elems {
                     match el {
@@ -2690,6 +2720,9 @@ impl<'a> Lowerer<'a> {
                                 spread = true;
                             }
                             elems.push(self.lower_expr(&el.expr, Use::Other).taint);
+                            let r = self.range(el.expr.span());
+                            let text = self.text.get(r.start as usize..r.end as usize).unwrap_or("");
+                            texts.push(text.split_whitespace().collect::<Vec<_>>().join(" "));
                         }
                         None => spread = true,
                     }
@@ -2700,6 +2733,7 @@ impl<'a> Lowerer<'a> {
                     Values::Array {
                         elems,
                         range: self.range(a.span),
+                        texts,
                     }
                 }
             }
@@ -2710,6 +2744,7 @@ impl<'a> Lowerer<'a> {
                     Some(elems) => Values::Array {
                         elems,
                         range: self.range(other.span()),
+                        texts: Vec::new(),
                     },
                     None => Values::Unknown,
                 }

@@ -237,7 +237,10 @@ impl<'s> FileModel<'s> {
                 .flow
                 .queries
                 .get(&q.id)
-                .map(|c| c.tx.iter().map(|t| format!("{t:?}")).collect())
+                .map(|c| {
+                    let all: std::collections::BTreeSet<_> = c.tx.values().flatten().collect();
+                    all.into_iter().map(|t| format!("{t:?}")).collect()
+                })
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
@@ -334,7 +337,10 @@ mod tests {
             "a.js",
             "const { Pool } = require('pg');\nconst pool = new Pool();\nasync function f(x) {\n  const client = await pool.connect();\n  try {\n    await client.query('BEGIN');\n    if (x) {\n      await client.query('UPDATE a SET b = 1');\n    }\n    await client.query('COMMIT');\n  } catch (e) {\n    await client.query('ROLLBACK');\n    throw e;\n  } finally {\n    client.release();\n  }\n}\n",
         );
-        assert!(dump.contains("client.query UPDATE await=Awaited tx=[Open(0)]"), "{dump}");
+        assert!(
+            dump.contains("client.query UPDATE await=Awaited tx=[Open(0)]"),
+            "{dump}"
+        );
         assert!(dump.contains("writes={1} commits={2} rollbacks={3}"), "{dump}");
         assert!(dump.contains("leaks:\nwrite pairs:"), "no leak:\n{dump}");
     }

@@ -194,8 +194,13 @@ pub enum AwaitKind {
 pub enum Values {
     /// No values argument at all.
     Missing,
-    /// A literal array (no spread): one taint per element.
-    Array { elems: Vec<Taint>, range: TextRange },
+    /// A literal array (no spread): one taint per element, and each element's source text
+    /// (whitespace collapsed) when it was written here.
+    Array {
+        elems: Vec<Taint>,
+        range: TextRange,
+        texts: Vec<String>,
+    },
     /// Anything else.
     Unknown,
 }
@@ -361,6 +366,8 @@ pub enum Op {
     Return {
         range: TextRange,
         escapes: Vec<BindingId>,
+        /// A `return` statement, not an arrow's expression body.
+        explicit: bool,
     },
     Throw {
         range: TextRange,

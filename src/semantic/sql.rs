@@ -85,6 +85,8 @@ pub struct SelectInfo {
     pub columns: Columns,
     /// Columns the WHERE clause tests.
     pub where_columns: Columns,
+    /// `column = <bound value>` equalities ANDed at the top of WHERE: the row's key.
+    pub key_params: Vec<(String, ParamRef)>,
     pub lock: Option<Lock>,
 }
 
@@ -116,6 +118,8 @@ pub struct UpdateInfo {
     /// Whether the assignments are known (parsed).
     pub assignments_known: bool,
     pub where_columns: Columns,
+    /// `column = <bound value>` equalities ANDed at the top of WHERE.
+    pub key_params: Vec<(String, ParamRef)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -436,11 +440,13 @@ fn stmt_kind(stmt: &Statement) -> StmtKind {
                 Some(e) => Columns::Some(expr_columns(e)),
                 None => Columns::Some(BTreeSet::new()),
             };
+            let key_params = update.selection.as_ref().map(key_params).unwrap_or_default();
             StmtKind::Update(UpdateInfo {
                 table,
                 assignments,
                 assignments_known: true,
                 where_columns,
+                key_params,
             })
         }
         Statement::Delete(delete) => {
@@ -505,6 +511,10 @@ fn query_kind(q: &Query) -> StmtKind {
         }
         ControlFlow::<()>::Continue(())
     });
+    let key = match q.body.as_ref() {
+        SetExpr::Select(sel) => sel.selection.as_ref().map(key_params).unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let (columns, where_columns) = match q.body.as_ref() {
         SetExpr::Select(sel) => {
             let mut cols = BTreeSet::new();
@@ -544,8 +554,50 @@ fn query_kind(q: &Query) -> StmtKind {
         tables,
         columns,
         where_columns,
+        key_params: key,
         lock,
     })
+}
+
+/// `col = $n` (either way round) in the top-level AND chain of a WHERE clause.
+fn key_params(e: &Expr) -> Vec<(String, ParamRef)> {
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    let col = |e: &Expr| match e {
+        Expr::Identifier(i) if !i.value.starts_with(HOLE_PREFIX) => Some(ident_name(i)),
+        Expr::CompoundIdentifier(p) => p.last().map(ident_name),
+        _ => None,
+    };
+    let param = |e: &Expr| match param_refs(e).as_slice() {
+        [one] if matches!(e, Expr::Value(_) | Expr::Identifier(_) | Expr::Cast { .. }) => Some(*one),
+        _ => None,
+    };
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::Nested(inner) => stack.push(inner),
+            Expr::BinaryOp {
+                left,
+                op: sqlparser::ast::BinaryOperator::And,
+                right,
+            } => {
+                stack.push(left);
+                stack.push(right);
+            }
+            Expr::BinaryOp {
+                left,
+                op: sqlparser::ast::BinaryOperator::Eq,
+                right,
+            } => {
+                if let (Some(c), Some(p)) = (col(left), param(right)) {
+                    out.push((c, p));
+                } else if let (Some(c), Some(p)) = (col(right), param(left)) {
+                    out.push((c, p));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 fn ident_name(i: &Ident) -> String {
@@ -592,13 +644,12 @@ fn param_refs(e: &Expr) -> Vec<ParamRef> {
     let mut out = Vec::new();
     let _ = visit_expressions(e, |e| {
         match e {
-            Expr::Value(v) => {
-                if let Value::Placeholder(p) = &v.value
-                    && let Some(r) = parse_param_ref(p)
-                {
-                    out.push(r);
-                }
-            }
+            Expr::Value(v) => match &v.value {
+                Value::Placeholder(p) => out.extend(parse_param_ref(p)),
+                // `'${name}'`: a hole inside a string literal still carries its value.
+                Value::SingleQuotedString(text) => out.extend(holes_in(text)),
+                _ => {}
+            },
             Expr::Identifier(i) => {
                 if let Some(n) = i.value.strip_prefix(HOLE_PREFIX).and_then(|n| n.parse().ok()) {
                     out.push(ParamRef::Hole(n));
@@ -611,6 +662,19 @@ fn param_refs(e: &Expr) -> Vec<ParamRef> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Hole stand-ins written inside a string literal.
+fn holes_in(text: &str) -> Vec<ParamRef> {
+    text.match_indices(HOLE_PREFIX)
+        .filter_map(|(i, _)| {
+            let digits: String = text[i + HOLE_PREFIX.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok().map(ParamRef::Hole)
+        })
+        .collect()
 }
 
 fn parse_param_ref(p: &str) -> Option<ParamRef> {
@@ -724,6 +788,7 @@ fn keyword_fallback(text: &str) -> Option<Vec<StmtKind>> {
                     tables,
                     columns: Columns::Unknown,
                     where_columns: Columns::Unknown,
+                    key_params: Vec::new(),
                     lock,
                 })
             }
@@ -742,6 +807,7 @@ fn keyword_fallback(text: &str) -> Option<Vec<StmtKind>> {
                 assignments: Vec::new(),
                 assignments_known: false,
                 where_columns: Columns::Unknown,
+                key_params: Vec::new(),
             }),
             "DELETE" if upper.get(1).is_some_and(|w| w == "FROM") => {
                 StmtKind::Delete(DeleteInfo { table: after("FROM") })

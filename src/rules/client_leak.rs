@@ -1,0 +1,123 @@
+//! `client-leak`: a client from `pool.connect()` that some path never releases.
+//!
+//! Facts used: the flow's leak facts (a path leaves with the client still acquired). A client that
+//! is returned, stored, handed to a function named like a release helper, or captured by a callback
+//! that runs later is not tracked. Error paths after a `BEGIN` of a writing transaction are left to
+//! `rollback-without-finally`, which reports them with the missing `ROLLBACK`.
+
+use std::collections::BTreeMap;
+
+use crate::rules::util::{connect_site, describe, line, pool_of_client, tx_skeleton};
+use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
+use crate::semantic::flow::{ExitKind, LeakFact};
+use crate::semantic::{BindingId, FileModel};
+
+pub struct ClientLeak;
+
+static META: RuleMeta = RuleMeta {
+    id: "client-leak",
+    severity: crate::diagnostic::Severity::Error,
+    fix: FixAvailability::Suggestion,
+    doc: rule_doc!("client-leak"),
+};
+
+impl Rule for ClientLeak {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
+        let mut by_client: BTreeMap<BindingId, Vec<&LeakFact>> = BTreeMap::new();
+        for leak in &m.flow.leaks {
+            let covered = leak.exit.error_path
+                && leak
+                    .began
+                    .is_some_and(|b| m.flow.txs.get(&b).is_some_and(|t| !t.writes.is_empty()));
+            if !covered {
+                by_client.entry(leak.client).or_default().push(leak);
+            }
+        }
+        for (client, mut leaks) in by_client {
+            let name = m.binding_name(client).to_string();
+            let pool = pool_of_client(m, client);
+            let acquired = connect_site(m, client);
+            leaks.sort_by_key(|l| (l.exit.site.outer, l.exit.kind));
+            let example = tx_free_skeleton(pool.as_deref(), &name);
+            // Explicit exits: one finding each.
+            let mut exceptions = Vec::new();
+            for leak in &leaks {
+                let e = &leak.exit;
+                let message = match e.kind {
+                    ExitKind::Return if e.responded => {
+                        format!(
+                            "sends the response and returns without releasing `{name}`: the connection never goes back to the pool"
+                        )
+                    }
+                    ExitKind::Return => {
+                        format!("returns without releasing `{name}`: the connection never goes back to the pool")
+                    }
+                    ExitKind::FallOff => format!(
+                        "reaches the end without releasing `{name}`: the connection never goes back to the pool"
+                    ),
+                    ExitKind::Throw => {
+                        format!("throws without releasing `{name}`: the connection never goes back to the pool")
+                    }
+                    ExitKind::Exception => {
+                        exceptions.push(*leak);
+                        continue;
+                    }
+                };
+                let mut d = cx.diagnostic(e.site.outer, message);
+                if let Some(a) = acquired {
+                    d = d.label(a, format!("`{name}` acquired here"));
+                }
+                d = d
+                    .help(format!(
+                        "Release `{name}` in a `finally` block so every path returns it"
+                    ))
+                    .example(example.clone());
+                cx.report(d.context(m.function_name(e.root)));
+            }
+            // Failures: one finding per client, at the first statement that can fail.
+            if let Some(first) = exceptions.first() {
+                let site = first.exit.origin.unwrap_or(first.exit.site).outer;
+                let what = m
+                    .queries
+                    .iter()
+                    .find(|q| q.head == site)
+                    .map(|q| format!("`{}`", describe(m, q.id)))
+                    .unwrap_or_else(|| "this call".to_string());
+                let more = exceptions.len() - 1;
+                let message = format!(
+                    "if {what} fails, `{name}` is never released{}: after a few errors the pool is exhausted",
+                    if more > 0 {
+                        format!(
+                            " (nor after {more} more statement{} that can fail)",
+                            if more == 1 { "" } else { "s" }
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+                let mut d = cx.diagnostic(site, message);
+                if let Some(a) = acquired {
+                    d = d.label(a, format!("`{name}` acquired here (line {})", line(m, a)));
+                }
+                d = d
+                    .help(format!(
+                        "Put the code that uses `{name}` in `try` and call `{name}.release()` in `finally`"
+                    ))
+                    .example(example);
+                cx.report(d.context(m.function_name(first.exit.root)));
+            }
+        }
+    }
+}
+
+fn tx_free_skeleton(pool: Option<&str>, client: &str) -> String {
+    let pool = pool.unwrap_or("pool");
+    let _ = tx_skeleton;
+    format!(
+        "const {client} = await {pool}.connect();\ntry {{\n  // ... queries on {client}\n}} finally {{\n  {client}.release();\n}}"
+    )
+}

@@ -1,0 +1,86 @@
+//! `placeholder-mismatch`: the `$n` placeholders of a literal SQL text do not match the literal
+//! values array sent with it.
+//!
+//! Checked only when the whole text is known (no template holes, not a tagged template) and the
+//! values are a literal array without spread, or missing. A skipped number is reported even when
+//! the values are not literal. Texts with `?` (other drivers' placeholders) are left alone.
+
+use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
+use crate::semantic::{FileModel, Values};
+
+pub struct PlaceholderMismatch;
+
+static META: RuleMeta = RuleMeta {
+    id: "placeholder-mismatch",
+    severity: crate::diagnostic::Severity::Error,
+    fix: FixAvailability::None,
+    doc: rule_doc!("placeholder-mismatch"),
+};
+
+impl Rule for PlaceholderMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
+        for q in m.db_queries() {
+            let (Some(text), Some(info)) = (&q.sql.text, &q.sql.info) else {
+                continue;
+            };
+            if !q.sql.holes.is_empty() || q.sql.tagged || text.contains('?') {
+                continue;
+            }
+            let Some(ph) = &info.placeholders else { continue };
+            let max = ph.max();
+            let list = |n: u32| (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            if let Some(gap) = ph.first_gap() {
+                let d = cx
+                    .diagnostic(q.sql.range, format!("`${gap}` is never used while `${max}` is: PostgreSQL cannot infer the type of `${gap}` and rejects the query"))
+                    .help(format!("Number the placeholders without gaps ({}) and pass the values in that order", list(max)));
+                cx.report(d.context(m.function_name(q.func)));
+                continue;
+            }
+            let message = match &q.values {
+                Values::Array { elems, range, .. } => {
+                    let n = elems.len() as u32;
+                    if n == max {
+                        continue;
+                    }
+                    let d = if max == 0 {
+                        cx.diagnostic(*range, format!("{n} value{} passed but the SQL has no placeholders: the query fails with \"bind message supplies {n} parameters\"", if n == 1 { " is" } else { "s are" }))
+                    } else {
+                        cx.diagnostic(
+                            q.sql.range,
+                            format!(
+                                "the SQL uses placeholders up to `${max}` but {n} value{} passed: the query fails, or binds the wrong values",
+                                if n == 1 { " is" } else { "s are" }
+                            ),
+                        )
+                        .label(*range, format!("{n} value{}", if n == 1 { "" } else { "s" }))
+                    };
+                    d.help(format!(
+                        "Pass exactly {max} value{} for {}",
+                        if max == 1 { "" } else { "s" },
+                        if max == 0 {
+                            "no placeholders".to_string()
+                        } else {
+                            list(max)
+                        }
+                    ))
+                }
+                Values::Missing if max > 0 => cx
+                    .diagnostic(
+                        q.sql.range,
+                        format!("the SQL uses `${max}` but no values are passed: the query fails"),
+                    )
+                    .help(format!(
+                        "Pass the values as the second argument: `{}.query(sql, [{}])`",
+                        q.receiver,
+                        (1..=max).map(|i| format!("v{i}")).collect::<Vec<_>>().join(", ")
+                    )),
+                _ => continue,
+            };
+            cx.report(message.context(m.function_name(q.func)));
+        }
+    }
+}
