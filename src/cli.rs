@@ -93,6 +93,10 @@ pub struct CheckArgs {
     /// Exit with 1 when there are more than N warnings.
     #[arg(long, value_name = "N")]
     pub max_warnings: Option<usize>,
+
+    /// Apply safe fixes (such as adding a missing `await`) to the files, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
 }
 
 /// How the process should exit.
@@ -184,7 +188,20 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             no_ignore: args.no_ignore,
         },
     )?;
-    let outcomes = lint_files(&found.files, &opts)?;
+    let mut outcomes = lint_files(&found.files, &opts)?;
+    if args.fix {
+        for (path, outcome) in found.files.iter().zip(outcomes.iter_mut()) {
+            let Some(src) = &outcome.source else { continue };
+            let Some((fixed, _count)) = crate::fix::apply_safe_fixes(src, &outcome.diagnostics) else {
+                continue;
+            };
+            std::fs::write(path, fixed.as_bytes()).map_err(|e| Error::Output {
+                path: path.clone(),
+                source: e,
+            })?;
+            *outcome = crate::engine::lint_path(path, &opts);
+        }
+    }
     let run = collect(outcomes, found.problems, found.files.len(), started, &opts);
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();

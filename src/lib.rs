@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod engine;
 pub mod error;
+pub mod fix;
 pub mod parse;
 pub mod report;
 pub mod rules;

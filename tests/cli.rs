@@ -194,3 +194,25 @@ fn discovery_honours_ignores_and_skips_bundles() {
     // Named files are always linted.
     assert_eq!(files(&["dist/c.js", "src/e.min.js"]), vec!["dist/c.js", "src/e.min.js"]);
 }
+
+#[test]
+fn fix_adds_await_and_the_result_is_clean_and_parses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = std::fs::read_to_string(root().join("fixtures/unawaited-query/invalid/loop_without_await.js"))
+        .expect("fixture");
+    std::fs::write(dir.path().join("f.js"), &src).expect("write");
+    let before = txlint(&["--format", "compact", "f.js"], dir.path());
+    assert!(String::from_utf8_lossy(&before.stdout).contains("[unawaited-query]"));
+    let o = txlint(&["--fix", "--format", "compact", "f.js"], dir.path());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!out.contains("[unawaited-query]"), "{out}");
+    let fixed = std::fs::read_to_string(dir.path().join("f.js")).expect("read");
+    assert!(fixed.contains("await client.query('INSERT INTO post_tags"), "{fixed}");
+    assert_eq!(fixed.matches("await ").count(), src.matches("await ").count() + 1);
+    let reparsed = txlint::source::SourceFile::new("f.js", fixed);
+    assert!(txlint::parse::parse(&reparsed).is_ok());
+    // Suggestions are never applied.
+    std::fs::write(dir.path().join("g.js"), BAD).expect("write");
+    txlint(&["--fix", "g.js"], dir.path());
+    assert_eq!(std::fs::read_to_string(dir.path().join("g.js")).expect("read"), BAD);
+}
