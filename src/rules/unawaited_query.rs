@@ -26,7 +26,7 @@ impl Rule for UnawaitedQuery {
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
         for q in m.db_queries() {
-            if !m.handle_kind(&q.handle).is_some_and(|k| k.is_client()) {
+            if !m.handle_kind(&q.handle).is_some_and(|k| k.is_client()) || q.callback_binding.is_some() {
                 continue;
             }
             let in_tx = m

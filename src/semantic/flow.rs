@@ -632,37 +632,7 @@ impl<'a> Interp<'a> {
         match op {
             Op::Query(q) => return self.exec_query(*q, states),
             Op::Connect(c) => return self.exec_connect(*c, states),
-            Op::Release { binding, error, range } => {
-                let site = self.site(*range);
-                let target = match self.l().bindings[*binding as usize].origin {
-                    Origin::ReleaseFn(cid) => self.l().connects[cid as usize].target.map(|t| self.resolve(t)),
-                    _ => Some(self.resolve(*binding)),
-                };
-                let Some(b) = target else {
-                    out.normal = states;
-                    return out;
-                };
-                if self.client_kind(b).is_none() {
-                    out.normal = states;
-                    return out;
-                }
-                for mut s in states {
-                    let mut c = s.client(b);
-                    if c.acq == Acq::NotAcquired {
-                        out.normal.push(s);
-                        continue;
-                    }
-                    if *error {
-                        // Destroying the connection rolls back whatever was open on it.
-                        c.tx = if c.tx == Tx::Managed { Tx::Managed } else { Tx::None };
-                    } else if let Some(begin) = c.tx.open_begin() {
-                        self.facts.txs.entry(begin).or_default().released_open.push(site);
-                    }
-                    c.acq = Acq::Released;
-                    s.set_client(b, c);
-                    out.normal.push(s);
-                }
-            }
+            Op::Release { binding, error, range } => return self.exec_release(*binding, *error, *range, states),
             Op::Call {
                 callee,
                 args,
@@ -677,6 +647,11 @@ impl<'a> Interp<'a> {
                 range,
                 awaited,
             } => {
+                // A release callback handed to a helper (`rollback(client, done)`) releases there.
+                let rb = self.resolve(*binding);
+                if matches!(self.l().bindings[rb as usize].origin, Origin::ReleaseFn(_)) {
+                    return self.exec_release(rb, !args.is_empty(), *range, states);
+                }
                 let callee = self.resolve_func(*binding);
                 return self.exec_call(callee, args, *range, *awaited, states);
             }
@@ -904,6 +879,38 @@ impl<'a> Interp<'a> {
                     })
                     .collect();
             }
+        }
+        out
+    }
+
+    /// `client.release(err?)`, `client.end()` or `done(err?)`: with an error the connection is
+    /// destroyed, which rolls back whatever was open on it.
+    fn exec_release(&mut self, binding: BindingId, error: bool, range: TextRange, states: Vec<State>) -> Outcome {
+        let mut out = Outcome::default();
+        let site = self.site(range);
+        let rb = self.resolve(binding);
+        let target = match self.l().bindings[rb as usize].origin {
+            Origin::ReleaseFn(cid) => self.l().connects[cid as usize].target.map(|t| self.resolve(t)),
+            _ => Some(rb),
+        };
+        let Some(b) = target.filter(|b| self.client_kind(*b).is_some()) else {
+            out.normal = states;
+            return out;
+        };
+        for mut s in states {
+            let mut c = s.client(b);
+            if c.acq == Acq::NotAcquired {
+                out.normal.push(s);
+                continue;
+            }
+            if error {
+                c.tx = if c.tx == Tx::Managed { Tx::Managed } else { Tx::None };
+            } else if let Some(begin) = c.tx.open_begin() {
+                self.facts.txs.entry(begin).or_default().released_open.push(site);
+            }
+            c.acq = Acq::Released;
+            s.set_client(b, c);
+            out.normal.push(s);
         }
         out
     }

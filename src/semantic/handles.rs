@@ -12,10 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::semantic::lower::Lowered;
 use crate::semantic::model::*;
 
-/// `pool`, `pgPool`, `dbPool`, `readPool`...
+/// `pool`, `pgPool`, `dbPool`, `readPool`... and, as a property, `fastify.pg` (fastify-postgres).
 pub fn is_pool_name(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
-    last.ends_with("pool")
+    last.ends_with("pool") || (name.contains('.') && last == "pg")
 }
 
 pub fn classify(l: &Lowered) -> BTreeMap<HandleKey, HandleKind> {

@@ -162,7 +162,10 @@ const MANAGED_TX_METHODS: &[&str] = &[
     "taskIf",
     "$transaction",
     "transactionAsync",
+    "transact",
 ];
+/// Methods that check a client out of a pool (`db.getClient()` is the node-postgres docs' helper).
+const CONNECT_METHODS: &[&str] = &["connect", "getClient"];
 const RESPONSE_METHODS: &[&str] = &[
     "send",
     "json",
@@ -1279,6 +1282,8 @@ impl<'a> Lowerer<'a> {
                 binding.origin = Origin::Function(f);
             }
         }
+        // SQL texts and values arrays: a `let`/`var` holds what was assigned last (in source
+        // order, which is execution order for the straight-line code that builds queries).
         let binding = &mut self.out.bindings[b as usize];
         if binding.kind == BindingKind::Const {
             if let Some(sql) = &val.sql
@@ -1289,6 +1294,9 @@ impl<'a> Lowerer<'a> {
             if let Some(array) = &val.array {
                 binding.array = Some(array.clone());
             }
+        } else if matches!(binding.kind, BindingKind::Let | BindingKind::Var) {
+            binding.sql = val.sql.clone();
+            binding.array = val.array.clone();
         }
     }
 
@@ -1920,6 +1928,16 @@ impl<'a> Lowerer<'a> {
                         let ctx = self.cur();
                         let entry = ctx.taint.entry(b).or_default();
                         taint_union(entry, &v.taint);
+                        // `sql += ' WHERE ...'`: append when both parts are known, else unknown.
+                        let binding = &mut self.out.bindings[b as usize];
+                        binding.sql = match (a.op, binding.sql.take(), &v.sql) {
+                            (AssignOp::AddAssign, Some(l), Some(r)) => Some(SqlTemplate {
+                                text: format!("{}{}", l.text, shift_holes(&r.text, l.holes.len())),
+                                holes: l.holes.iter().chain(&r.holes).cloned().collect(),
+                                tagged: false,
+                            }),
+                            _ => None,
+                        };
                     }
                 }
             }
@@ -2266,7 +2284,7 @@ impl<'a> Lowerer<'a> {
     fn lower_method_call(&mut self, c: &CallExpr, m: &MemberExpr, method: &str, use_: Use) -> Val {
         match method {
             "query" => return self.lower_query(c, m, use_),
-            "connect" => return self.lower_connect(c, m, use_),
+            name if CONNECT_METHODS.contains(&name) => return self.lower_connect(c, m, use_),
             "release" | "end" => {
                 if let Expr::Ident(i) = unparen(&m.obj)
                     && let Some(b) = self.resolve(&i.sym)
@@ -2525,6 +2543,7 @@ impl<'a> Lowerer<'a> {
         let mut values = Values::Missing;
         let mut config_object = false;
         let mut callback_expr: Option<&Expr> = None;
+        let mut callback_binding: Option<BindingId> = None;
         let mut inline_text = false;
         if let Some(first) = first {
             sql_range = self.range(first.expr.span());
@@ -2585,6 +2604,8 @@ impl<'a> Lowerer<'a> {
                     if let Some(next) = args.next() {
                         if is_function_literal(&next.expr) {
                             callback_expr = Some(&next.expr);
+                        } else if let Some(b) = self.callback_ident(&next.expr) {
+                            callback_binding = Some(b);
                         } else if matches!(values, Values::Missing) {
                             values = self.lower_values(&next.expr);
                         } else {
@@ -2603,6 +2624,8 @@ impl<'a> Lowerer<'a> {
                     if let Some(next) = args.next() {
                         if is_function_literal(&next.expr) {
                             callback_expr = Some(&next.expr);
+                        } else if let Some(b) = self.callback_ident(&next.expr) {
+                            callback_binding = Some(b);
                         } else {
                             values = self.lower_values(&next.expr);
                         }
@@ -2610,10 +2633,13 @@ impl<'a> Lowerer<'a> {
                 }
             }
             if callback_expr.is_none()
+                && callback_binding.is_none()
                 && let Some(next) = args.next()
             {
                 if is_function_literal(&next.expr) {
                     callback_expr = Some(&next.expr);
+                } else if let Some(b) = self.callback_ident(&next.expr) {
+                    callback_binding = Some(b);
                 } else {
                     self.lower_expr(&next.expr, Use::Other);
                 }
@@ -2678,6 +2704,7 @@ impl<'a> Lowerer<'a> {
             values,
             config_object,
             callback: None,
+            callback_binding: None,
             await_kind,
             in_async_fn,
             head,
@@ -2685,6 +2712,24 @@ impl<'a> Lowerer<'a> {
         });
         self.cur().has_db_ops = true;
         self.emit(Op::Query(id));
+        // `client.query('COMMIT', done)`, `client.query(sql, params, handleResult)`: a named callback.
+        if let Some(b) = callback_binding {
+            self.out.queries[id as usize].callback_binding = Some(b);
+            match self.out.bindings[b as usize].origin {
+                Origin::ReleaseFn(_) => self.emit(Op::Release {
+                    binding: b,
+                    error: false,
+                    range,
+                }),
+                Origin::Function(_) => self.emit(Op::CallBinding {
+                    binding: b,
+                    args: vec![Arg::Other, Arg::Other],
+                    range,
+                    awaited: false,
+                }),
+                _ => {}
+            }
+        }
         if let Some(cb) = callback_expr {
             let setup = move |this: &mut Self, i: usize, pat: &Pat, _: &[BindingId]| {
                 if i == 1 {
@@ -2705,6 +2750,24 @@ impl<'a> Lowerer<'a> {
             query: Some(id),
             ..Default::default()
         }
+    }
+
+    /// An identifier passed where a query callback goes: a release callback, a function defined
+    /// here, or a parameter named like a callback.
+    fn callback_ident(&mut self, e: &Expr) -> Option<BindingId> {
+        let Expr::Ident(i) = unparen(e) else { return None };
+        let b = self.scopes.iter().rev().find_map(|s| s.names.get(&*i.sym).copied())?;
+        let binding = &self.out.bindings[b as usize];
+        let named_like_callback = matches!(
+            &*i.sym,
+            "cb" | "callback" | "done" | "next" | "release" | "resolve" | "reject"
+        ) || i.sym.ends_with("Callback")
+            || i.sym.ends_with("Cb");
+        let is_fn = matches!(binding.origin, Origin::ReleaseFn(_) | Origin::Function(_));
+        (is_fn || (named_like_callback && binding.kind == BindingKind::Param)).then(|| {
+            self.resolve(&i.sym);
+            b
+        })
     }
 
     fn lower_values(&mut self, e: &Expr) -> Values {

@@ -239,6 +239,8 @@ pub struct QueryEvent {
     /// Whether values came from a `{ text, values }` config object.
     pub config_object: bool,
     pub callback: Option<FuncId>,
+    /// A callback passed by name (`client.query('COMMIT', done)`).
+    pub callback_binding: Option<BindingId>,
     pub await_kind: AwaitKind,
     pub in_async_fn: bool,
     /// The call up to the end of its SQL argument (`client.query('...'`): the span to show.
