@@ -217,37 +217,8 @@ pub fn balanced_region(text: &str, range: TextRange) -> Option<TextRange> {
 /// Whether `text` is a sequence of complete statements: brackets balance and never go negative.
 /// Strings and comments are skipped roughly; this gates edits, it does not parse.
 pub fn is_balanced(text: &str) -> bool {
-    let mut depth: i64 = 0;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => {
-                depth -= 1;
-                if depth < 0 {
-                    return false;
-                }
-            }
-            q @ (b'\'' | b'"' | b'`') => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != q {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    depth == 0
+    let whole = TextRange::new(0, text.len() as u32);
+    balanced_region(text, whole) == Some(whole)
 }
 
 /// Whether this flow owns the transaction: it acquired the client, or it commits or rolls back

@@ -1022,6 +1022,37 @@ impl<'a> Interp<'a> {
         self.exit(s, site, ExitKind::FallOff);
     }
 
+    /// Runs a callback twice: after success (`err` falsy, from `ok_states`) and after failure
+    /// (`err` truthy, an error path raised at `site`, from `bad_states`). `adjust` sets up each.
+    fn run_callback(
+        &mut self,
+        cb: FuncId,
+        err: Option<BindingId>,
+        site: Site,
+        ok_states: &[State],
+        bad_states: &[State],
+        adjust: impl Fn(&mut State, bool),
+    ) {
+        for (input, ok) in [(ok_states, true), (bad_states, false)] {
+            let runs: Vec<State> = input
+                .iter()
+                .cloned()
+                .map(|mut s| {
+                    if let Some(e) = err {
+                        s.set_flag(e, !ok);
+                    }
+                    if !ok {
+                        s.error_path = true;
+                        s.error_at.get_or_insert(site);
+                    }
+                    adjust(&mut s, ok);
+                    s
+                })
+                .collect();
+            self.run_continuation(cb, runs);
+        }
+    }
+
     fn run_continuation(&mut self, func: FuncId, states: Vec<State>) {
         if self.frames.iter().any(|fr| fr.func == func) {
             return;
@@ -1139,32 +1170,10 @@ impl<'a> Interp<'a> {
             began: None,
         };
         if let Some(cb) = c.callback {
-            let err = c.err_param;
-            let ok: Vec<State> = states
-                .iter()
-                .cloned()
-                .map(|mut s| {
-                    s.set_client(target, acquired);
-                    if let Some(e) = err {
-                        s.set_flag(e, false);
-                    }
-                    s
-                })
-                .collect();
-            let bad: Vec<State> = states
-                .iter()
-                .cloned()
-                .map(|mut s| {
-                    s.set_client(target, failed);
-                    if let Some(e) = err {
-                        s.set_flag(e, true);
-                    }
-                    s.error_path = true;
-                    s
-                })
-                .collect();
-            self.run_continuation(cb, ok);
-            self.run_continuation(cb, bad);
+            let site = self.site(c.range);
+            self.run_callback(cb, c.err_param, site, &states, &states, |s, ok| {
+                s.set_client(target, if ok { acquired } else { failed });
+            });
             out.normal = states;
             return out;
         }
@@ -1271,39 +1280,17 @@ impl<'a> Interp<'a> {
             // Callback style: the callback is the rest of this client's story.
             let f = &l.functions[cb as usize];
             let err = f.params.first().and_then(|p| p.first().copied());
-            let ok: Vec<State> = next
-                .iter()
-                .cloned()
-                .map(|mut s| {
-                    if let Some(e) = err {
-                        s.set_flag(e, false);
+            let begins = stmts.iter().any(|k| matches!(k, StmtKind::Begin { .. }));
+            self.run_callback(cb, err, site, &next, &states, |s, ok| {
+                // The failed statement aborts an open transaction.
+                if let (false, Some(b)) = (ok, client) {
+                    let mut c = s.client(b);
+                    if let (Tx::Open(begin), false) = (c.tx, begins) {
+                        c.tx = Tx::Aborted(begin);
+                        s.set_client(b, c);
                     }
-                    s
-                })
-                .collect();
-            let bad: Vec<State> = states
-                .iter()
-                .cloned()
-                .map(|mut s| {
-                    if let Some(e) = err {
-                        s.set_flag(e, true);
-                    }
-                    s.error_at.get_or_insert(site);
-                    if let Some(b) = client {
-                        let mut c = s.client(b);
-                        if let Tx::Open(begin) = c.tx
-                            && !stmts.iter().any(|k| matches!(k, StmtKind::Begin { .. }))
-                        {
-                            c.tx = Tx::Aborted(begin);
-                            s.set_client(b, c);
-                        }
-                    }
-                    s.error_path = true;
-                    s
-                })
-                .collect();
-            self.run_continuation(cb, ok);
-            self.run_continuation(cb, bad);
+                }
+            });
             let mut touched = self.mentioned_clients(&f.body);
             touched.extend(client);
             out.normal = next

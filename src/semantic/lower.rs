@@ -1534,20 +1534,11 @@ impl<'a> Lowerer<'a> {
                                 );
                                 self.emit(Op::Closure { func: f });
                             }
-                            Prop::Setter(s) => {
+                            Prop::Setter(SetterProp { key, function, .. })
+                            | Prop::Method(MethodProp { key, function }) => {
                                 let f = self.lower_function_node(
-                                    &s.function,
-                                    prop_key_name(&s.key),
-                                    FnRole::Standalone,
-                                    None,
-                                    &|_, _, _, _| {},
-                                );
-                                self.emit(Op::Closure { func: f });
-                            }
-                            Prop::Method(m) => {
-                                let f = self.lower_function_node(
-                                    &m.function,
-                                    prop_key_name(&m.key),
+                                    function,
+                                    prop_key_name(key),
                                     FnRole::Standalone,
                                     None,
                                     &|_, _, _, _| {},
@@ -1822,53 +1813,11 @@ impl<'a> Lowerer<'a> {
             ..Default::default()
         };
         taint_union(&mut v.taint, &rv.taint);
-        if b.op == BinaryOp::Add
-            && let (Some(l), Some(r)) = (&lv.sql, &rv.sql)
-        {
-            let mut holes = l.holes.clone();
-            let shifted = shift_holes(&r.text, l.holes.len());
-            holes.extend(r.holes.iter().cloned());
-            v.sql = Some(SqlTemplate {
-                text: format!("{}{}", l.text, shifted),
-                holes,
-                tagged: false,
-            });
-        } else if b.op == BinaryOp::Add && (lv.sql.is_some() || rv.sql.is_some()) {
-            // `'SELECT ...' + x`: the unknown part becomes a hole.
-            let (l, r) = match (&lv.sql, &rv.sql) {
-                (Some(l), None) => (
-                    l.clone(),
-                    SqlTemplate {
-                        text: String::new(),
-                        holes: vec![rv.taint.clone()],
-                        tagged: false,
-                    },
-                ),
-                (None, Some(r)) => (
-                    SqlTemplate {
-                        text: String::new(),
-                        holes: vec![lv.taint.clone()],
-                        tagged: false,
-                    },
-                    r.clone(),
-                ),
-                _ => unreachable!("one side is known"),
-            };
-            let (text, holes) = if lv.sql.is_some() {
-                let mut holes = l.holes.clone();
-                let n = holes.len();
-                holes.push(rv.taint.clone());
-                (format!("{}{}", l.text, hole_placeholder(n)), holes)
-            } else {
-                let mut holes = vec![lv.taint.clone()];
-                holes.extend(r.holes.iter().cloned());
-                (format!("{}{}", hole_placeholder(0), shift_holes(&r.text, 1)), holes)
-            };
-            v.sql = Some(SqlTemplate {
-                text,
-                holes,
-                tagged: false,
-            });
+        // `'SELECT ... WHERE id = ' + x`: known parts concatenate, an unknown part is a hole.
+        if b.op == BinaryOp::Add && (lv.sql.is_some() || rv.sql.is_some()) {
+            let l = lv.sql.clone().unwrap_or_else(|| hole_template(lv.taint.clone()));
+            let r = rv.sql.clone().unwrap_or_else(|| hole_template(rv.taint.clone()));
+            v.sql = Some(concat_templates(&l, &r));
         }
         v
     }
@@ -1931,11 +1880,7 @@ impl<'a> Lowerer<'a> {
                         // `sql += ' WHERE ...'`: append when both parts are known, else unknown.
                         let binding = &mut self.out.bindings[b as usize];
                         binding.sql = match (a.op, binding.sql.take(), &v.sql) {
-                            (AssignOp::AddAssign, Some(l), Some(r)) => Some(SqlTemplate {
-                                text: format!("{}{}", l.text, shift_holes(&r.text, l.holes.len())),
-                                holes: l.holes.iter().chain(&r.holes).cloned().collect(),
-                                tagged: false,
-                            }),
+                            (AssignOp::AddAssign, Some(l), Some(r)) => Some(concat_templates(&l, r)),
                             _ => None,
                         };
                     }
@@ -2939,6 +2884,24 @@ fn template_text(t: &Tpl, holes: Vec<Taint>, tagged: bool) -> SqlTemplate {
         }
     }
     SqlTemplate { text, holes, tagged }
+}
+
+/// A SQL part whose text is unknown: one hole.
+fn hole_template(taint: Taint) -> SqlTemplate {
+    SqlTemplate {
+        text: hole_placeholder(0),
+        holes: vec![taint],
+        tagged: false,
+    }
+}
+
+/// `l + r`, renumbering the holes of `r`.
+fn concat_templates(l: &SqlTemplate, r: &SqlTemplate) -> SqlTemplate {
+    SqlTemplate {
+        text: format!("{}{}", l.text, shift_holes(&r.text, l.holes.len())),
+        holes: l.holes.iter().chain(&r.holes).cloned().collect(),
+        tagged: false,
+    }
 }
 
 /// Renumbers hole stand-ins when two templates are concatenated.
