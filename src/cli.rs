@@ -8,12 +8,13 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::{CliSettings, Resolver};
 use crate::diagnostic::Severity;
 use crate::discover::{DiscoverOptions, discover};
-use crate::engine::{RunOptions, collect, lint_files};
+use crate::engine::{collect, lint_bytes, lint_files, lint_path};
 use crate::error::{Error, unknown_rule};
 use crate::report::{self, Format, PrettyOptions};
-use crate::rules::{self, Level, RuleSet};
+use crate::rules::{self, Level};
 use crate::semantic::Database;
 
 /// Finds data-integrity bugs in Node.js code that talks to CockroachDB or PostgreSQL through
@@ -36,6 +37,8 @@ pub enum Command {
         /// Rule id, e.g. `missing-transaction`.
         rule: String,
     },
+    /// Print the JSON Schema of `.txlintrc.json`.
+    ConfigSchema,
     /// Developer tools.
     #[command(hide = true)]
     Debug {
@@ -97,6 +100,39 @@ pub struct CheckArgs {
     /// Apply safe fixes (such as adding a missing `await`) to the files, then report what remains.
     #[arg(long)]
     pub fix: bool,
+
+    /// Use this configuration file for every file (instead of the nearest `.txlintrc.json`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Set a rule's level: `--rule missing-retry=off` (repeatable; levels: off, warn, error).
+    #[arg(long = "rule", value_name = "ID=LEVEL")]
+    pub rules: Vec<String>,
+
+    /// Run only these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub select: Option<Vec<String>>,
+
+    /// Report errors only.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the current findings in this baseline file (and report nothing).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Lint source read from standard input.
+    #[arg(long, requires = "stdin_filename", conflicts_with = "fix")]
+    pub stdin: bool,
+
+    /// The path standard input is linted as (its extension picks the syntax, its directory the
+    /// configuration).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
 }
 
 /// How the process should exit.
@@ -118,6 +154,12 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         Some(Command::Explain { rule }) => {
             let r = rules::find(&rule).ok_or_else(|| unknown_rule(&rule))?;
             stdout.write_all(r.meta().doc.as_bytes()).map_err(output_error)?;
+            Ok(ExitStatus::Clean)
+        }
+        Some(Command::ConfigSchema) => {
+            stdout
+                .write_all(crate::config::schema().as_bytes())
+                .map_err(output_error)?;
             Ok(ExitStatus::Clean)
         }
         Some(Command::Debug {
@@ -166,43 +208,112 @@ fn debug_model(file: &std::path::Path, out: &mut dyn Write) -> Result<ExitStatus
     Ok(ExitStatus::Clean)
 }
 
+/// Parses `--rule id=level` values.
+fn parse_rule_args(args: &[String]) -> Result<Vec<(String, Level)>, Error> {
+    let ids = crate::config::known_ids();
+    args.iter()
+        .map(|a| {
+            let (id, level) = a.split_once('=').ok_or_else(|| Error::Usage {
+                message: format!("`--rule {a}` needs a level"),
+                help: "write `--rule <id>=<off|warn|error>`".to_string(),
+            })?;
+            if !ids.contains(&id) {
+                return Err(unknown_rule(id));
+            }
+            let level = Level::parse(level).ok_or_else(|| Error::Usage {
+                message: format!("unknown level `{level}` in `--rule {a}`"),
+                help: "use off, warn or error".to_string(),
+            })?;
+            Ok((id.to_string(), level))
+        })
+        .collect()
+}
+
 fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     let started = Instant::now();
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
+    let ids = crate::config::known_ids();
+    if let Some(sel) = &args.select
+        && let Some(bad) = sel.iter().find(|id| !ids.contains(&id.as_str()))
+    {
+        return Err(unknown_rule(bad));
+    }
+    let cli = CliSettings {
+        database: args.database.map(Into::into),
+        rules: parse_rule_args(&args.rules)?,
+        select: args.select.clone(),
+    };
+    if let Some(c) = &args.config
+        && !c.is_file()
+    {
+        return Err(Error::Usage {
+            message: format!("configuration file not found: {}", c.display()),
+            help: "pass an existing .txlintrc.json to --config".to_string(),
+        });
+    }
+    let mut resolver = Resolver::new(args.config.as_deref(), cli)?;
+
+    let (outcomes, problems, scanned) = if args.stdin {
+        let path = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("stdin.js"));
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(Error::Stdin)?;
+        resolver.preload(std::slice::from_ref(&path))?;
+        let settings = resolver.settings(&path);
+        let pool = crate::engine::pool(1)?;
+        let outcome = pool.install(|| lint_bytes(&path, bytes, &settings));
+        (vec![outcome], Vec::new(), 1)
     } else {
-        args.paths.clone()
-    };
-    let mut opts = RunOptions {
-        rules: RuleSet::all(),
-        threads: args.threads,
-        ..Default::default()
-    };
-    if let Some(db) = args.database {
-        opts.lint.database = db.into();
-    }
-    let _ = Level::Off;
-    let found = discover(
-        &paths,
-        DiscoverOptions {
-            no_ignore: args.no_ignore,
-        },
-    )?;
-    let mut outcomes = lint_files(&found.files, &opts)?;
-    if args.fix {
-        for (path, outcome) in found.files.iter().zip(outcomes.iter_mut()) {
-            let Some(src) = &outcome.source else { continue };
-            let Some((fixed, _count)) = crate::fix::apply_safe_fixes(src, &outcome.diagnostics) else {
-                continue;
-            };
-            std::fs::write(path, fixed.as_bytes()).map_err(|e| Error::Output {
-                path: path.clone(),
-                source: e,
-            })?;
-            *outcome = crate::engine::lint_path(path, &opts);
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        let found = discover(
+            &paths,
+            DiscoverOptions {
+                no_ignore: args.no_ignore,
+            },
+        )?;
+        resolver.preload(&found.files)?;
+        let files: Vec<(PathBuf, crate::config::FileSettings)> = found
+            .files
+            .into_iter()
+            .map(|f| {
+                let s = resolver.settings(&f);
+                (f, s)
+            })
+            .filter(|(_, s)| !s.ignored)
+            .collect();
+        let mut outcomes = lint_files(&files, args.threads)?;
+        if args.fix {
+            for ((path, settings), outcome) in files.iter().zip(outcomes.iter_mut()) {
+                let Some(src) = &outcome.source else { continue };
+                let Some((fixed, _count)) = crate::fix::apply_safe_fixes(src, &outcome.diagnostics) else {
+                    continue;
+                };
+                std::fs::write(path, fixed.as_bytes()).map_err(|e| Error::Output {
+                    path: path.clone(),
+                    source: e,
+                })?;
+                *outcome = lint_path(path, settings);
+            }
         }
+        let n = files.len();
+        (outcomes, found.problems, n)
+    };
+    let mut run = collect(outcomes, problems, scanned, started);
+
+    if let Some(path) = &args.write_baseline {
+        let n = crate::baseline::write(path, &run)?;
+        writeln!(stdout, "Wrote {n} findings to {}.", path.display()).map_err(output_error)?;
+        return Ok(ExitStatus::Clean);
     }
-    let run = collect(outcomes, found.problems, found.files.len(), started, &opts);
+    if let Some(path) = &args.baseline {
+        let b = crate::baseline::load(path)?;
+        crate::baseline::filter(&mut run, &b);
+    }
+    if args.quiet {
+        run.diagnostics.retain(|d| d.severity == Severity::Error);
+    }
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let pretty = PrettyOptions {

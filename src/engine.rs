@@ -8,24 +8,15 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use crate::config::FileSettings;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Error;
 use crate::report::RunResult;
-use crate::rules::RuleSet;
 use crate::source::{SourceFile, TextRange};
-use crate::{IO_ERROR, LintOptions, PARSE_ERROR, lint_file};
+use crate::{IO_ERROR, PARSE_ERROR, lint_file};
 
 /// Stack size of worker threads: parsing, lowering and dropping the AST of deeply nested code.
 pub const WORKER_STACK: usize = 64 << 20;
-
-/// How to run.
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    pub rules: RuleSet,
-    pub lint: LintOptions,
-    /// 0: one thread per core.
-    pub threads: usize,
-}
 
 /// The outcome of one file.
 pub struct FileOutcome {
@@ -63,7 +54,7 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, Box<Diagnostic>
 }
 
 /// Lints one file from disk.
-pub fn lint_path(path: &Path, opts: &RunOptions) -> FileOutcome {
+pub fn lint_path(path: &Path, opts: &FileSettings) -> FileOutcome {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
@@ -77,7 +68,7 @@ pub fn lint_path(path: &Path, opts: &RunOptions) -> FileOutcome {
 }
 
 /// Lints file content (from disk or standard input).
-pub fn lint_bytes(path: &Path, bytes: Vec<u8>, opts: &RunOptions) -> FileOutcome {
+pub fn lint_bytes(path: &Path, bytes: Vec<u8>, opts: &FileSettings) -> FileOutcome {
     match decode(path, bytes) {
         Err(d) => FileOutcome {
             diagnostics: vec![*d],
@@ -101,10 +92,10 @@ pub fn pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
         .map_err(|e| Error::Threads(e.to_string()))
 }
 
-/// Lints files in parallel; output order is the input order.
-pub fn lint_files(files: &[PathBuf], opts: &RunOptions) -> Result<Vec<FileOutcome>, Error> {
-    let pool = pool(opts.threads)?;
-    Ok(pool.install(|| files.par_iter().map(|p| lint_path(p, opts)).collect()))
+/// Lints files in parallel (`threads` 0: one per core); output order is the input order.
+pub fn lint_files(files: &[(PathBuf, FileSettings)], threads: usize) -> Result<Vec<FileOutcome>, Error> {
+    let pool = pool(threads)?;
+    Ok(pool.install(|| files.par_iter().map(|(p, s)| lint_path(p, s)).collect()))
 }
 
 /// Assembles a run's result from per-file outcomes.
@@ -113,7 +104,6 @@ pub fn collect(
     mut extra: Vec<Diagnostic>,
     files_scanned: usize,
     started: Instant,
-    opts: &RunOptions,
 ) -> RunResult {
     let mut diagnostics = Vec::new();
     let mut sources = HashMap::new();
@@ -130,6 +120,6 @@ pub fn collect(
         sources,
         files_scanned,
         duration: started.elapsed(),
-        rules: opts.rules.enabled().map(|(r, _)| r.meta().id).collect(),
+        rules: crate::rules::ids().collect(),
     }
 }

@@ -35,6 +35,10 @@ pub enum Error {
     #[error("{message}")]
     #[diagnostic(code(txlint::usage), help("{help}"))]
     Usage { message: String, help: String },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] Box<crate::config::ConfigError>),
 }
 
 /// "Did you mean ...?" for an unknown rule id.

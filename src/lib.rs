@@ -6,7 +6,9 @@
 //! [`lint_source`] is the entry point every test uses; the CLI (`cli`) adds discovery, parallel
 //! linting, configuration and reporters around it.
 
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod engine;
@@ -17,6 +19,7 @@ pub mod report;
 pub mod rules;
 pub mod semantic;
 pub mod source;
+pub mod suppress;
 
 use std::path::Path;
 
@@ -70,5 +73,5 @@ pub fn lint_file(file: &SourceFile, rules: &RuleSet, opts: &LintOptions) -> Vec<
         }
     }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    out
+    suppress::apply(file, out, rules)
 }

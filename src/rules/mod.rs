@@ -152,6 +152,8 @@ impl Level {
 pub struct RuleSet {
     /// Per rule (in `ALL` order): `None` = default severity, `Some(Off)` = disabled.
     levels: Vec<Option<Level>>,
+    /// Level of `unused-suppression` reports.
+    pub unused_suppression: Level,
 }
 
 impl Default for RuleSet {
@@ -165,6 +167,7 @@ impl RuleSet {
     pub fn all() -> Self {
         Self {
             levels: vec![None; ALL.len()],
+            unused_suppression: Level::Warn,
         }
     }
 
@@ -175,11 +178,20 @@ impl RuleSet {
                 .iter()
                 .map(|r| if r.meta().id == id { None } else { Some(Level::Off) })
                 .collect(),
+            unused_suppression: if id == crate::UNUSED_SUPPRESSION {
+                Level::Warn
+            } else {
+                Level::Off
+            },
         }
     }
 
     /// Sets a rule's level; returns false for an unknown id.
     pub fn set(&mut self, id: &str, level: Level) -> bool {
+        if id == crate::UNUSED_SUPPRESSION {
+            self.unused_suppression = level;
+            return true;
+        }
         match ALL.iter().position(|r| r.meta().id == id) {
             Some(i) => {
                 self.levels[i] = Some(level);
@@ -195,6 +207,9 @@ impl RuleSet {
             if !ids.iter().any(|id| id == r.meta().id) {
                 self.levels[i] = Some(Level::Off);
             }
+        }
+        if !ids.iter().any(|id| id == crate::UNUSED_SUPPRESSION) {
+            self.unused_suppression = Level::Off;
         }
     }
 
