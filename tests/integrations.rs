@@ -1,0 +1,157 @@
+//! Tests against the real outside tools: Microsoft's SARIF validator with GitHub's ingestion
+//! rules, `pre-commit try-repo` with both hooks, and the Python wheel. They need those tools and
+//! minutes of build time, so they are `#[ignore]`d in a plain `cargo test`; `.ci/run` installs
+//! the tools and runs them with `cargo test -- --ignored`. Tool locations come from environment
+//! variables (`TXLINT_SARIF_MULTITOOL`, `TXLINT_PRE_COMMIT`, `TXLINT_MATURIN`) or `PATH`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::root;
+
+fn tool(var: &str, name: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(var) {
+        return PathBuf::from(p);
+    }
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths).map(|d| d.join(name)).find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| panic!("{name} not found: set {var} or put it on PATH (`.ci/run` installs it)"))
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let o = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    o
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn txlint(args: &[&str], cwd: &Path) -> Output {
+    run(Command::new(env!("CARGO_BIN_EXE_txlint")).args(args).current_dir(cwd))
+}
+
+#[test]
+#[ignore = "needs Sarif.Multitool (npm @microsoft/sarif-multitool); run by .ci/run"]
+fn sarif_passes_the_official_validator_with_github_rules() {
+    let validator = tool("TXLINT_SARIF_MULTITOOL", "Sarif.Multitool");
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A tree with every kind of result: rule findings with fixes and related locations, a parse
+    // error, an unreadable (binary) file, an unused suppression, a path that needs escaping.
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(tree.join("with space")).expect("mkdir");
+    let copy = |from: &str, to: &str| {
+        std::fs::copy(root().join(from), tree.join(to)).expect("copy fixture");
+    };
+    copy("fixtures/_demo/naive_app.js", "naive_app.js");
+    copy("fixtures/unawaited-query/invalid/loop_without_await.js", "with space/unawaited.js");
+    copy("fixtures/check-then-insert/invalid/if_rows_length_zero.js", "tags.js");
+    copy("fixtures/pool-transaction/invalid/begin_commit_on_pool.js", "pool.js");
+    std::fs::write(tree.join("broken.js"), "function (").expect("write");
+    std::fs::write(tree.join("binary.js"), b"\x00\xff\xfe").expect("write");
+    std::fs::write(tree.join("stale.js"), "// txlint-disable-next-line client-leak\nx();\n").expect("write");
+    for (name, args) in [("tree.sarif", vec!["--format", "sarif", "--output", "tree.sarif", "tree"]), ("clean.sarif", vec!["--format", "sarif", "--output", "clean.sarif", "tree/stale.js", "--rule", "unused-suppression=off"])] {
+        let o = txlint(&args, dir.path());
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
+        let report = dir.path().join(format!("{name}.report"));
+        let o = run(Command::new(&validator)
+            .args(["validate", "--rule-kind", "Gh;Sarif", name, "-o"])
+            .arg(&report)
+            .current_dir(dir.path()));
+        assert!(o.status.success(), "validator failed on {name}:\n{}", text(&o));
+        let log: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&report).expect("validator report")).expect("report is JSON");
+        let results = log["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+        assert!(results.is_empty(), "{name}: the validator reports {} problem(s):\n{:#}", results.len(), serde_json::Value::Array(results));
+    }
+    // The tree run really carried the interesting parts.
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("tree.sarif")).expect("sarif")).expect("json");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert!(results.iter().any(|r| r["fixes"].is_array()));
+    assert!(results.iter().any(|r| r["ruleId"] == "parse-error"));
+    assert!(results.iter().any(|r| r["ruleId"] == "io-error"));
+    assert!(results.iter().any(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "tree/with%20space/unawaited.js"));
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let o = run(Command::new("git").args(args).current_dir(dir));
+    assert!(o.status.success(), "git {args:?}: {}", text(&o));
+}
+
+const BAD: &str = "const { Pool } = require('pg');\nconst pool = new Pool();\nasync function f(a) {\n  await pool.query('INSERT INTO a (x) VALUES ($1)', [a]);\n  await pool.query('INSERT INTO b (x) VALUES ($1)', [a]);\n}\nmodule.exports = { f };\n";
+const GOOD: &str = "const { Pool } = require('pg');\nconst pool = new Pool();\nasync function f(a) {\n  await pool.query('INSERT INTO a (x) VALUES ($1)', [a]);\n}\nmodule.exports = { f };\n";
+
+fn try_repo(hook: &str) {
+    let pre_commit = tool("TXLINT_PRE_COMMIT", "pre-commit");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("project");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    git(&repo, &["init", "-q"]);
+    std::fs::write(repo.join("bad.js"), BAD).expect("write");
+    std::fs::write(repo.join("good.js"), GOOD).expect("write");
+    git(&repo, &["add", "."]);
+    let home = std::env::var_os("TXLINT_PRE_COMMIT_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("pre-commit-home"));
+    let attempt = |file: &str| {
+        run(Command::new(&pre_commit)
+            .args(["try-repo"])
+            .arg(root())
+            .args([hook, "--files", file])
+            .current_dir(&repo)
+            .env("PRE_COMMIT_HOME", &home)
+            .env("NO_COLOR", "1"))
+    };
+    let bad = attempt("bad.js");
+    let out = text(&bad);
+    assert!(!bad.status.success(), "the hook must fail on a finding:\n{out}");
+    assert!(out.contains("missing-transaction"), "the finding must be shown:\n{out}");
+    let good = attempt("good.js");
+    assert!(good.status.success(), "the hook must pass on a clean file:\n{}", text(&good));
+}
+
+#[test]
+#[ignore = "needs pre-commit and a release build (minutes); run by .ci/run"]
+fn pre_commit_hook_builds_from_source() {
+    try_repo("txlint");
+}
+
+#[test]
+#[ignore = "needs pre-commit and maturin (minutes); run by .ci/run"]
+fn pre_commit_hook_from_the_python_wheel() {
+    try_repo("txlint-py");
+}
+
+#[test]
+#[ignore = "needs maturin (minutes); run by .ci/run"]
+fn python_wheel_carries_a_working_binary() {
+    let maturin = tool("TXLINT_MATURIN", "maturin");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wheels = dir.path().join("wheels");
+    let o = run(Command::new(&maturin).args(["build", "--release", "--out"]).arg(&wheels).current_dir(root()));
+    assert!(o.status.success(), "maturin build failed:\n{}", text(&o));
+    let wheel = std::fs::read_dir(&wheels)
+        .expect("wheels dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "whl"))
+        .expect("a wheel was built");
+    let venv = dir.path().join("venv");
+    let python = std::env::var("TXLINT_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let o = run(Command::new(&python).args(["-m", "venv"]).arg(&venv));
+    assert!(o.status.success(), "venv: {}", text(&o));
+    let o = run(Command::new(venv.join("bin/pip")).args(["install", "--no-index", "-q"]).arg(&wheel));
+    assert!(o.status.success(), "pip install: {}", text(&o));
+    let bin = venv.join("bin/txlint");
+    let o = run(Command::new(&bin).arg("--version"));
+    assert!(o.status.success() && text(&o).starts_with(&format!("txlint {}", env!("CARGO_PKG_VERSION"))), "{}", text(&o));
+    let o = run(Command::new(&bin)
+        .args(["--format", "compact", "fixtures/_demo/naive_app.js"])
+        .current_dir(root()));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("[missing-transaction]"), "{}", text(&o));
+}
