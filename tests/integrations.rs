@@ -16,18 +16,23 @@ fn tool(var: &str, name: &str) -> PathBuf {
         return PathBuf::from(p);
     }
     let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).map(|d| d.join(name)).find(|p| p.is_file())
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
     });
     found.unwrap_or_else(|| panic!("{name} not found: set {var} or put it on PATH (`.ci/run` installs it)"))
 }
 
 fn run(cmd: &mut Command) -> Output {
-    let o = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    o
+    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn txlint(args: &[&str], cwd: &Path) -> Output {
@@ -47,13 +52,33 @@ fn sarif_passes_the_official_validator_with_github_rules() {
         std::fs::copy(root().join(from), tree.join(to)).expect("copy fixture");
     };
     copy("fixtures/_demo/naive_app.js", "naive_app.js");
-    copy("fixtures/unawaited-query/invalid/loop_without_await.js", "with space/unawaited.js");
+    copy(
+        "fixtures/unawaited-query/invalid/loop_without_await.js",
+        "with space/unawaited.js",
+    );
     copy("fixtures/check-then-insert/invalid/if_rows_length_zero.js", "tags.js");
     copy("fixtures/pool-transaction/invalid/begin_commit_on_pool.js", "pool.js");
     std::fs::write(tree.join("broken.js"), "function (").expect("write");
     std::fs::write(tree.join("binary.js"), b"\x00\xff\xfe").expect("write");
     std::fs::write(tree.join("stale.js"), "// txlint-disable-next-line client-leak\nx();\n").expect("write");
-    for (name, args) in [("tree.sarif", vec!["--format", "sarif", "--output", "tree.sarif", "tree"]), ("clean.sarif", vec!["--format", "sarif", "--output", "clean.sarif", "tree/stale.js", "--rule", "unused-suppression=off"])] {
+    for (name, args) in [
+        (
+            "tree.sarif",
+            vec!["--format", "sarif", "--output", "tree.sarif", "tree"],
+        ),
+        (
+            "clean.sarif",
+            vec![
+                "--format",
+                "sarif",
+                "--output",
+                "clean.sarif",
+                "tree/stale.js",
+                "--rule",
+                "unused-suppression=off",
+            ],
+        ),
+    ] {
         let o = txlint(&args, dir.path());
         assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
         let report = dir.path().join(format!("{name}.report"));
@@ -65,7 +90,12 @@ fn sarif_passes_the_official_validator_with_github_rules() {
         let log: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&report).expect("validator report")).expect("report is JSON");
         let results = log["runs"][0]["results"].as_array().cloned().unwrap_or_default();
-        assert!(results.is_empty(), "{name}: the validator reports {} problem(s):\n{:#}", results.len(), serde_json::Value::Array(results));
+        assert!(
+            results.is_empty(),
+            "{name}: the validator reports {} problem(s):\n{:#}",
+            results.len(),
+            serde_json::Value::Array(results)
+        );
     }
     // The tree run really carried the interesting parts.
     let sarif: serde_json::Value =
@@ -74,7 +104,12 @@ fn sarif_passes_the_official_validator_with_github_rules() {
     assert!(results.iter().any(|r| r["fixes"].is_array()));
     assert!(results.iter().any(|r| r["ruleId"] == "parse-error"));
     assert!(results.iter().any(|r| r["ruleId"] == "io-error"));
-    assert!(results.iter().any(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "tree/with%20space/unawaited.js"));
+    assert!(
+        results
+            .iter()
+            .any(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                == "tree/with%20space/unawaited.js")
+    );
 }
 
 fn git(dir: &Path, args: &[&str]) {
@@ -94,7 +129,7 @@ fn try_repo(hook: &str) {
     std::fs::write(repo.join("bad.js"), BAD).expect("write");
     std::fs::write(repo.join("good.js"), GOOD).expect("write");
     git(&repo, &["add", "."]);
-    let home = std::env::var_os("TXLINT_PRE_COMMIT_HOME")
+    let home = std::env::var_os("PRE_COMMIT_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| dir.path().join("pre-commit-home"));
     let attempt = |file: &str| {
@@ -111,7 +146,11 @@ fn try_repo(hook: &str) {
     assert!(!bad.status.success(), "the hook must fail on a finding:\n{out}");
     assert!(out.contains("missing-transaction"), "the finding must be shown:\n{out}");
     let good = attempt("good.js");
-    assert!(good.status.success(), "the hook must pass on a clean file:\n{}", text(&good));
+    assert!(
+        good.status.success(),
+        "the hook must pass on a clean file:\n{}",
+        text(&good)
+    );
 }
 
 #[test]
@@ -132,7 +171,10 @@ fn python_wheel_carries_a_working_binary() {
     let maturin = tool("TXLINT_MATURIN", "maturin");
     let dir = tempfile::tempdir().expect("tempdir");
     let wheels = dir.path().join("wheels");
-    let o = run(Command::new(&maturin).args(["build", "--release", "--out"]).arg(&wheels).current_dir(root()));
+    let o = run(Command::new(&maturin)
+        .args(["build", "--release", "--out"])
+        .arg(&wheels)
+        .current_dir(root()));
     assert!(o.status.success(), "maturin build failed:\n{}", text(&o));
     let wheel = std::fs::read_dir(&wheels)
         .expect("wheels dir")
@@ -144,11 +186,17 @@ fn python_wheel_carries_a_working_binary() {
     let python = std::env::var("TXLINT_PYTHON").unwrap_or_else(|_| "python3".to_string());
     let o = run(Command::new(&python).args(["-m", "venv"]).arg(&venv));
     assert!(o.status.success(), "venv: {}", text(&o));
-    let o = run(Command::new(venv.join("bin/pip")).args(["install", "--no-index", "-q"]).arg(&wheel));
+    let o = run(Command::new(venv.join("bin/pip"))
+        .args(["install", "--no-index", "-q"])
+        .arg(&wheel));
     assert!(o.status.success(), "pip install: {}", text(&o));
     let bin = venv.join("bin/txlint");
     let o = run(Command::new(&bin).arg("--version"));
-    assert!(o.status.success() && text(&o).starts_with(&format!("txlint {}", env!("CARGO_PKG_VERSION"))), "{}", text(&o));
+    assert!(
+        o.status.success() && text(&o).starts_with(&format!("txlint {}", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        text(&o)
+    );
     let o = run(Command::new(&bin)
         .args(["--format", "compact", "fixtures/_demo/naive_app.js"])
         .current_dir(root()));
