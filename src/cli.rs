@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{CliSettings, Resolver};
 use crate::diagnostic::Severity;
 use crate::discover::{DiscoverOptions, discover};
-use crate::engine::{collect, lint_bytes, lint_files, lint_path};
+use crate::engine::{EngineOptions, collect, lint_bytes, lint_files, lint_path};
 use crate::error::{Error, unknown_rule};
 use crate::report::{self, Format, PrettyOptions};
 use crate::rules::{self, Level};
@@ -133,6 +133,15 @@ pub struct CheckArgs {
     /// configuration).
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
+
+    /// Print where the time went (discovery, reading, prefilter, parsing, analysis, reporting) to
+    /// standard error.
+    #[arg(long)]
+    pub stats: bool,
+
+    /// Parse every file, even those the prefilter shows cannot hold a finding (for testing).
+    #[arg(long, hide = true)]
+    pub no_prefilter: bool,
 }
 
 /// How the process should exit.
@@ -251,6 +260,11 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         });
     }
     let mut resolver = Resolver::new(args.config.as_deref(), cli)?;
+    let engine = EngineOptions {
+        threads: args.threads,
+        prefilter: !args.no_prefilter,
+    };
+    let mut discovery = std::time::Duration::ZERO;
 
     let (outcomes, problems, scanned) = if args.stdin {
         let path = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("stdin.js"));
@@ -259,7 +273,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         resolver.preload(std::slice::from_ref(&path))?;
         let settings = resolver.settings(&path);
         let pool = crate::engine::pool(1)?;
-        let outcome = pool.install(|| lint_bytes(&path, bytes, &settings));
+        let outcome = pool.install(|| lint_bytes(&path, bytes, &settings, engine));
         (vec![outcome], Vec::new(), 1)
     } else {
         let paths = if args.paths.is_empty() {
@@ -274,6 +288,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             },
         )?;
         resolver.preload(&found.files)?;
+        discovery = started.elapsed();
         let files: Vec<(PathBuf, crate::config::FileSettings)> = found
             .files
             .into_iter()
@@ -283,7 +298,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             })
             .filter(|(_, s)| !s.ignored)
             .collect();
-        let mut outcomes = lint_files(&files, args.threads)?;
+        let mut outcomes = lint_files(&files, engine)?;
         if args.fix {
             for ((path, settings), outcome) in files.iter().zip(outcomes.iter_mut()) {
                 let Some(src) = &outcome.source else { continue };
@@ -294,7 +309,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
                     path: path.clone(),
                     source: e,
                 })?;
-                *outcome = lint_path(path, settings);
+                *outcome = lint_path(path, settings, engine);
             }
         }
         let n = files.len();
@@ -315,6 +330,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         run.diagnostics.retain(|d| d.severity == Severity::Error);
     }
 
+    let reporting = Instant::now();
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let pretty = PrettyOptions {
         color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
@@ -331,6 +347,16 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         None => stdout.write_all(&buf).map_err(output_error)?,
     }
 
+    if args.stats {
+        print_stats(
+            &run.stats,
+            args.threads,
+            discovery,
+            reporting.elapsed(),
+            started.elapsed(),
+        );
+    }
+
     let errors = run.count(Severity::Error);
     let warnings = run.count(Severity::Warning);
     let too_many = args.max_warnings.is_some_and(|max| warnings > max);
@@ -339,4 +365,40 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// `--stats`: where the time went, on standard error (the report stays clean on stdout).
+fn print_stats(
+    s: &crate::engine::Stats,
+    threads: usize,
+    discovery: std::time::Duration,
+    reporting: std::time::Duration,
+    total: std::time::Duration,
+) {
+    let threads = if threads > 0 {
+        threads
+    } else {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    };
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let lines = [
+        format!("txlint --stats ({threads} threads)"),
+        format!("  files        {:>8}  ({:.1} MB)", s.files, s.bytes as f64 / 1e6),
+        format!("  prefiltered  {:>8}  (skipped: cannot hold a finding)", s.skipped),
+        format!("  parsed       {:>8}", s.files - s.skipped),
+        format!("  discovery    {:>8.1} ms  wall", ms(discovery)),
+        format!("  reading      {:>8.1} ms  CPU, all threads", ms(s.read)),
+        format!("  prefilter    {:>8.1} ms  CPU", ms(s.prefilter)),
+        format!(
+            "  parsing      {:>8.1} ms  CPU, freeing the trees included",
+            ms(s.parse)
+        ),
+        format!("  analysis     {:>8.1} ms  CPU: model, flow, rules", ms(s.analyse)),
+        format!("  reporting    {:>8.1} ms  wall", ms(reporting)),
+        format!("  total        {:>8.1} ms  wall", ms(total)),
+    ];
+    #[allow(clippy::print_stderr)]
+    for l in lines {
+        eprintln!("{l}");
+    }
 }

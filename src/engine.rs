@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -13,7 +13,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Error;
 use crate::report::RunResult;
 use crate::source::{SourceFile, TextRange};
-use crate::{IO_ERROR, PARSE_ERROR, lint_file};
+use crate::{IO_ERROR, PARSE_ERROR, lint_file_timed};
 
 /// Stack size of worker threads: parsing, lowering and dropping the AST of deeply nested code.
 pub const WORKER_STACK: usize = 64 << 20;
@@ -23,6 +23,50 @@ pub struct FileOutcome {
     pub diagnostics: Vec<Diagnostic>,
     /// Kept only when there are diagnostics (reporters need the text).
     pub source: Option<SourceFile>,
+    pub stats: Stats,
+}
+
+/// Where the time went (summed over threads) and what was skipped; see `--stats`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stats {
+    pub files: usize,
+    pub bytes: u64,
+    /// Files the prefilter showed cannot hold a finding (not parsed).
+    pub skipped: usize,
+    pub read: Duration,
+    pub prefilter: Duration,
+    pub parse: Duration,
+    pub analyse: Duration,
+}
+
+impl Stats {
+    pub fn add(&mut self, o: &Stats) {
+        self.files += o.files;
+        self.bytes += o.bytes;
+        self.skipped += o.skipped;
+        self.read += o.read;
+        self.prefilter += o.prefilter;
+        self.parse += o.parse;
+        self.analyse += o.analyse;
+    }
+}
+
+/// How files are processed.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineOptions {
+    /// 0: one thread per core.
+    pub threads: usize,
+    /// Skip files that cannot hold a finding (see `prefilter`).
+    pub prefilter: bool,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            threads: 0,
+            prefilter: true,
+        }
+    }
 }
 
 fn io_problem(path: &Path, message: String) -> Diagnostic {
@@ -54,30 +98,74 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, Box<Diagnostic>
 }
 
 /// Lints one file from disk.
-pub fn lint_path(path: &Path, opts: &FileSettings) -> FileOutcome {
+pub fn lint_path(path: &Path, opts: &FileSettings, engine: EngineOptions) -> FileOutcome {
+    let started = Instant::now();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
+            let message = if e.kind() == std::io::ErrorKind::IsADirectory {
+                "is a directory, not a file".to_string()
+            } else {
+                format!("cannot read file: {e}")
+            };
             return FileOutcome {
-                diagnostics: vec![io_problem(path, format!("cannot read file: {e}"))],
+                diagnostics: vec![io_problem(path, message)],
                 source: None,
+                stats: Stats::default(),
             };
         }
     };
-    lint_bytes(path, bytes, opts)
+    let read = started.elapsed();
+    let mut outcome = lint_bytes(path, bytes, opts, engine);
+    outcome.stats.read = read;
+    outcome
 }
 
 /// Lints file content (from disk or standard input).
-pub fn lint_bytes(path: &Path, bytes: Vec<u8>, opts: &FileSettings) -> FileOutcome {
+pub fn lint_bytes(path: &Path, bytes: Vec<u8>, opts: &FileSettings, engine: EngineOptions) -> FileOutcome {
+    let mut stats = Stats {
+        files: 1,
+        bytes: bytes.len() as u64,
+        ..Stats::default()
+    };
+    // Encoding problems are reported for every file, candidate or not.
+    if std::str::from_utf8(&bytes).is_err() {
+        let d = decode(path, bytes).err().map(|d| *d);
+        return FileOutcome {
+            diagnostics: d.into_iter().collect(),
+            source: None,
+            stats,
+        };
+    }
+    if engine.prefilter {
+        let started = Instant::now();
+        let candidate = crate::prefilter::may_have_findings(&bytes);
+        stats.prefilter = started.elapsed();
+        if !candidate {
+            stats.skipped = 1;
+            return FileOutcome {
+                diagnostics: Vec::new(),
+                source: None,
+                stats,
+            };
+        }
+    }
     match decode(path, bytes) {
         Err(d) => FileOutcome {
             diagnostics: vec![*d],
             source: None,
+            stats,
         },
         Ok(file) => {
-            let diagnostics = lint_file(&file, &opts.rules, &opts.lint);
+            let (diagnostics, times) = lint_file_timed(&file, &opts.rules, &opts.lint);
+            stats.parse = times.parse;
+            stats.analyse = times.analyse;
             let source = if diagnostics.is_empty() { None } else { Some(file) };
-            FileOutcome { diagnostics, source }
+            FileOutcome {
+                diagnostics,
+                source,
+                stats,
+            }
         }
     }
 }
@@ -92,10 +180,10 @@ pub fn pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
         .map_err(|e| Error::Threads(e.to_string()))
 }
 
-/// Lints files in parallel (`threads` 0: one per core); output order is the input order.
-pub fn lint_files(files: &[(PathBuf, FileSettings)], threads: usize) -> Result<Vec<FileOutcome>, Error> {
-    let pool = pool(threads)?;
-    Ok(pool.install(|| files.par_iter().map(|(p, s)| lint_path(p, s)).collect()))
+/// Lints files in parallel; output order is the input order, whatever the thread count.
+pub fn lint_files(files: &[(PathBuf, FileSettings)], engine: EngineOptions) -> Result<Vec<FileOutcome>, Error> {
+    let pool = pool(engine.threads)?;
+    Ok(pool.install(|| files.par_iter().map(|(p, s)| lint_path(p, s, engine)).collect()))
 }
 
 /// Assembles a run's result from per-file outcomes.
@@ -107,7 +195,9 @@ pub fn collect(
 ) -> RunResult {
     let mut diagnostics = Vec::new();
     let mut sources = HashMap::new();
+    let mut stats = Stats::default();
     for o in outcomes {
+        stats.add(&o.stats);
         if let Some(src) = o.source {
             sources.insert(src.path.clone(), src);
         }
@@ -121,5 +211,6 @@ pub fn collect(
         files_scanned,
         duration: started.elapsed(),
         rules: crate::rules::ids().collect(),
+        stats,
     }
 }

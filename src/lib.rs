@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod fix;
 pub mod parse;
+pub mod prefilter;
 pub mod report;
 pub mod rules;
 pub mod semantic;
@@ -47,17 +48,41 @@ pub fn lint_source(path: &Path, text: &str, rules: &RuleSet, opts: &LintOptions)
     lint_file(&file, rules, opts)
 }
 
+/// Time spent in the phases of linting one file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PhaseTimes {
+    /// Parsing, and dropping the syntax tree.
+    pub parse: std::time::Duration,
+    /// Building the model and running the rules.
+    pub analyse: std::time::Duration,
+}
+
 /// Lints a loaded file.
 pub fn lint_file(file: &SourceFile, rules: &RuleSet, opts: &LintOptions) -> Vec<Diagnostic> {
+    lint_file_timed(file, rules, opts).0
+}
+
+/// Lints a loaded file and reports where the time went.
+pub fn lint_file_timed(file: &SourceFile, rules: &RuleSet, opts: &LintOptions) -> (Vec<Diagnostic>, PhaseTimes) {
+    let mut times = PhaseTimes::default();
+    let started = std::time::Instant::now();
     let parsed = match parse::parse(file) {
         Ok(p) => p,
         Err(e) => {
+            times.parse = started.elapsed();
             let mut d = Diagnostic::new(PARSE_ERROR, Severity::Error, e.range, e.message);
             d.path = file.path.clone();
-            return vec![d];
+            return (vec![d], times);
         }
     };
+    times.parse = started.elapsed();
+    let analysing = std::time::Instant::now();
     let model = FileModel::build(file, &parsed, opts.database);
+    let dropping = std::time::Instant::now();
+    // The syntax tree is not needed once the model is built: free it now.
+    drop(parsed);
+    let dropped = dropping.elapsed();
+    times.parse += dropped;
     let mut out = Vec::new();
     for (rule, level) in rules.enabled() {
         let mut cx = RuleContext::new(rule.meta());
@@ -73,5 +98,7 @@ pub fn lint_file(file: &SourceFile, rules: &RuleSet, opts: &LintOptions) -> Vec<
         }
     }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    suppress::apply(file, out, rules)
+    let out = suppress::apply(file, out, rules);
+    times.analyse = analysing.elapsed().saturating_sub(dropped);
+    (out, times)
 }

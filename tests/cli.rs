@@ -66,7 +66,7 @@ fn fixtures_directory_has_findings() {
 #[test]
 fn parse_errors_are_reported_and_the_run_goes_on() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("broken.js"), "function (").expect("write");
+    std::fs::write(dir.path().join("broken.js"), "pool.query(function (").expect("write");
     std::fs::write(dir.path().join("bad.js"), BAD).expect("write");
     std::fs::write(dir.path().join("latin1.js"), b"const s = '\xe9';\n").expect("write");
     std::fs::write(dir.path().join("binary.js"), b"\x00\x01\x02\xff\xfe").expect("write");

@@ -58,7 +58,7 @@ fn sarif_passes_the_official_validator_with_github_rules() {
     );
     copy("fixtures/check-then-insert/invalid/if_rows_length_zero.js", "tags.js");
     copy("fixtures/pool-transaction/invalid/begin_commit_on_pool.js", "pool.js");
-    std::fs::write(tree.join("broken.js"), "function (").expect("write");
+    std::fs::write(tree.join("broken.js"), "pool.query(function (").expect("write");
     std::fs::write(tree.join("binary.js"), b"\x00\xff\xfe").expect("write");
     std::fs::write(tree.join("stale.js"), "// txlint-disable-next-line client-leak\nx();\n").expect("write");
     for (name, args) in [

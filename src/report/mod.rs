@@ -42,6 +42,8 @@ pub struct RunResult {
     pub duration: Duration,
     /// The rules that ran (for SARIF `tool.driver.rules`).
     pub rules: Vec<&'static str>,
+    /// Timings and counts (`--stats`).
+    pub stats: crate::engine::Stats,
 }
 
 impl RunResult {

@@ -345,47 +345,58 @@ fn merge_facts(into: &mut FlowFacts, from: FlowFacts) {
     }
 }
 
-/// Functions that run on their own and reach a database operation (directly or through calls).
+/// Functions that run on their own and reach a database operation on a recognised handle,
+/// directly, through callbacks they run inline, or through functions of this file they call.
+/// Computed with one walk over the IR and a worklist; a file without handles has no roots.
 fn relevant_roots(p: &Program<'_>) -> Vec<FuncId> {
     let l = p.l;
-    let mut relevant: Vec<bool> = l.functions.iter().map(|f| f.has_db_ops).collect();
-    // A function is relevant if it runs relevant code inline or calls a relevant function.
-    let mut changed = true;
-    let mut rounds = 0;
-    while changed && rounds < 20 {
-        changed = false;
-        rounds += 1;
-        for f in &l.functions {
-            if relevant[f.id as usize] {
-                continue;
-            }
-            let mut hit = false;
-            walk_ops(&f.body, &mut |op| match op {
-                Op::Inline { func, .. } => hit |= relevant[*func as usize],
-                Op::Call { callee, .. } => hit |= relevant[*callee as usize],
-                Op::CallBinding { binding, .. } => {
-                    if let Origin::Function(fid) = l.bindings[*binding as usize].origin {
-                        hit |= relevant[fid as usize];
+    let n = l.functions.len();
+    let mut relevant = vec![false; n];
+    let mut queue: Vec<FuncId> = Vec::new();
+    let seed = |f: FuncId, relevant: &mut Vec<bool>, queue: &mut Vec<FuncId>| {
+        if !relevant[f as usize] {
+            relevant[f as usize] = true;
+            queue.push(f);
+        }
+    };
+    for q in &l.queries {
+        if p.kinds.contains_key(&q.handle) {
+            seed(q.func, &mut relevant, &mut queue);
+        }
+    }
+    for c in &l.connects {
+        if c.target.is_some_and(|t| p.kinds.contains_key(&HandleKey::Binding(t))) {
+            seed(c.func, &mut relevant, &mut queue);
+        }
+    }
+    if queue.is_empty() {
+        return Vec::new();
+    }
+    // dependents[g] = functions that become relevant when g is.
+    let mut dependents: Vec<Vec<FuncId>> = vec![Vec::new(); n];
+    for f in &l.functions {
+        if let (FnRole::Continuation | FnRole::ChainStep | FnRole::Inline, Some(parent)) = (f.role, f.parent) {
+            dependents[f.id as usize].push(parent);
+        }
+        walk_ops(&f.body, &mut |op| match op {
+            Op::Inline { func, .. } => dependents[*func as usize].push(f.id),
+            Op::Call { callee, .. } => dependents[*callee as usize].push(f.id),
+            Op::CallBinding { binding, args, .. } => {
+                if let Origin::Function(fid) = l.bindings[*binding as usize].origin {
+                    dependents[fid as usize].push(f.id);
+                }
+                for a in args {
+                    if let Arg::Func(af) = a {
+                        dependents[*af as usize].push(f.id);
                     }
                 }
-                _ => {}
-            });
-            // Nested continuations belong to their parent's flow.
-            if hit {
-                relevant[f.id as usize] = true;
-                changed = true;
             }
-        }
-        // A continuation or inline callback with db ops makes its parent relevant.
-        for f in &l.functions {
-            if relevant[f.id as usize]
-                && matches!(f.role, FnRole::Continuation | FnRole::ChainStep | FnRole::Inline)
-                && let Some(parent) = f.parent
-                && !relevant[parent as usize]
-            {
-                relevant[parent as usize] = true;
-                changed = true;
-            }
+            _ => {}
+        });
+    }
+    while let Some(g) = queue.pop() {
+        for &d in &dependents[g as usize] {
+            seed(d, &mut relevant, &mut queue);
         }
     }
     l.functions

@@ -658,25 +658,28 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Declares a `let`/`const` in the current scope.
+    fn hoist_lexical_var(&mut self, v: &VarDecl) {
+        let kind = if v.kind == VarDeclKind::Const {
+            BindingKind::Const
+        } else {
+            BindingKind::Let
+        };
+        for decl in &v.decls {
+            let ids = self.declare_pat(&decl.name, kind);
+            // Static SQL constants are known before any function body runs.
+            if kind == BindingKind::Const
+                && let [id] = ids.as_slice()
+                && let Some(init) = &decl.init
+            {
+                self.record_const_facts(*id, init);
+            }
+        }
+    }
+
     fn hoist_decl(&mut self, d: &Decl) {
         match d {
-            Decl::Var(v) if v.kind != VarDeclKind::Var => {
-                let kind = if v.kind == VarDeclKind::Const {
-                    BindingKind::Const
-                } else {
-                    BindingKind::Let
-                };
-                for decl in &v.decls {
-                    let ids = self.declare_pat(&decl.name, kind);
-                    // Static SQL constants are known before any function body runs.
-                    if kind == BindingKind::Const
-                        && let [id] = ids.as_slice()
-                        && let Some(init) = &decl.init
-                    {
-                        self.record_const_facts(*id, init);
-                    }
-                }
-            }
+            Decl::Var(v) if v.kind != VarDeclKind::Var => self.hoist_lexical_var(v),
             Decl::Fn(f) => {
                 let id = self.declare(&f.ident.sym, BindingKind::Function, f.ident.span);
                 let fid = self.alloc_function(f.function.span, Some(f.ident.sym.to_string()), FnRole::Standalone);
@@ -1047,7 +1050,7 @@ impl<'a> Lowerer<'a> {
                     match init {
                         VarDeclOrExpr::VarDecl(v) => {
                             if v.kind != VarDeclKind::Var {
-                                self.hoist_decl(&Decl::Var(v.clone()));
+                                self.hoist_lexical_var(v);
                             }
                             self.lower_var_decl(v);
                         }
@@ -1955,34 +1958,24 @@ impl<'a> Lowerer<'a> {
             OptChainBase::Member(m) => self.lower_member(m),
             OptChainBase::Call(c) => {
                 // `client?.release()`: runs only when the object is truthy.
-                let (obj, method) = match unparen(&c.callee) {
-                    Expr::Member(m) => (Some(&m.obj), prop_name(&m.prop)),
+                let member = match unparen(&c.callee) {
+                    Expr::Member(m) => Some(m),
                     Expr::OptChain(inner) => match inner.base.as_ref() {
-                        OptChainBase::Member(m) => (Some(&m.obj), prop_name(&m.prop)),
-                        _ => (None, None),
+                        OptChainBase::Member(m) => Some(m),
+                        OptChainBase::Call(_) => None,
                     },
-                    _ => (None, None),
+                    _ => None,
                 };
-                let call = CallExpr {
-                    span: c.span,
-                    ctxt: c.ctxt,
-                    callee: Callee::Expr(match (obj, &method) {
-                        (Some(obj), Some(method)) => Box::new(Expr::Member(MemberExpr {
-                            span: c.span,
-                            obj: obj.clone(),
-                            prop: MemberProp::Ident(IdentName::new(method.as_str().into(), c.span)),
-                        })),
-                        _ => c.callee.clone(),
-                    }),
-                    args: c.args.clone(),
-                    type_args: None,
+                let Some((m, method)) = member.and_then(|m| prop_name(&m.prop).map(|p| (m, p))) else {
+                    self.lower_expr(&c.callee, Use::Other);
+                    for a in &c.args {
+                        self.lower_arg(&a.expr);
+                    }
+                    return Val::default();
                 };
-                let cond = match obj {
-                    Some(obj) => self.build_cond(obj),
-                    None => Cond::Unknown,
-                };
+                let cond = self.build_cond(&m.obj);
                 let mut v = Val::default();
-                let then_ = self.block(|this| v = this.lower_call(&call, use_));
+                let then_ = self.block(|this| v = this.lower_method_call(c.span, &c.args, m, &method, use_));
                 if !then_.0.is_empty() {
                     self.emit(Op::If {
                         cond,
@@ -2070,7 +2063,7 @@ impl<'a> Lowerer<'a> {
         match unparen(callee) {
             Expr::Member(m) => {
                 if let Some(method) = prop_name(&m.prop) {
-                    return self.lower_method_call(c, m, &method, use_);
+                    return self.lower_method_call(c.span, &c.args, m, &method, use_);
                 }
                 self.lower_expr(callee, Use::Other);
                 for a in &c.args {
@@ -2078,7 +2071,7 @@ impl<'a> Lowerer<'a> {
                 }
                 Val::default()
             }
-            Expr::Ident(i) => self.lower_ident_call(c, i, use_),
+            Expr::Ident(i) => self.lower_ident_call(c.span, &c.args, i, use_),
             Expr::Fn(_) | Expr::Arrow(_) => {
                 // An IIFE runs in place.
                 for a in &c.args {
@@ -2103,10 +2096,10 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn lower_ident_call(&mut self, c: &CallExpr, i: &Ident, use_: Use) -> Val {
+    fn lower_ident_call(&mut self, span: Span, cargs: &[ExprOrSpread], i: &Ident, use_: Use) -> Val {
         let name = i.sym.to_string();
         if &*i.sym == "require"
-            && let Some(first) = c.args.first()
+            && let Some(first) = cargs.first()
             && let Expr::Lit(Lit::Str(s)) = unparen(&first.expr)
         {
             return Val {
@@ -2121,7 +2114,7 @@ impl<'a> Lowerer<'a> {
         let mut args = Vec::new();
         // A value computed from query results stays derived from them (`Number(rows[0].n)`).
         let mut taint = Taint::new();
-        for a in &c.args {
+        for a in cargs {
             let (arg, t) = self.lower_arg(&a.expr);
             taint_union(&mut taint, &t);
             if is_retry_name(&name)
@@ -2131,7 +2124,7 @@ impl<'a> Lowerer<'a> {
             }
             args.push(arg);
         }
-        let range = self.range(c.span);
+        let range = self.range(span);
         // A rejected promise surfaces here only when waited for: `return f()` counts in an async
         // function (the caller's await sees it), not in a plain callback.
         let in_async = self.fns.last().is_some_and(|f| f.is_async);
@@ -2148,7 +2141,7 @@ impl<'a> Lowerer<'a> {
         };
         match self.out.bindings[b as usize].origin {
             Origin::ReleaseFn(_) => {
-                let error = c.args.first().is_some_and(|a| !is_falsy_literal(&a.expr));
+                let error = cargs.first().is_some_and(|a| !is_falsy_literal(&a.expr));
                 self.emit(Op::Release {
                     binding: b,
                     error,
@@ -2226,19 +2219,26 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn lower_method_call(&mut self, c: &CallExpr, m: &MemberExpr, method: &str, use_: Use) -> Val {
+    fn lower_method_call(
+        &mut self,
+        span: Span,
+        cargs: &[ExprOrSpread],
+        m: &MemberExpr,
+        method: &str,
+        use_: Use,
+    ) -> Val {
         match method {
-            "query" => return self.lower_query(c, m, use_),
-            name if CONNECT_METHODS.contains(&name) => return self.lower_connect(c, m, use_),
+            "query" => return self.lower_query(span, cargs, m, use_),
+            name if CONNECT_METHODS.contains(&name) => return self.lower_connect(span, cargs, m, use_),
             "release" | "end" => {
                 if let Expr::Ident(i) = unparen(&m.obj)
                     && let Some(b) = self.resolve(&i.sym)
                 {
-                    for a in &c.args {
+                    for a in cargs {
                         self.lower_arg(&a.expr);
                     }
-                    let error = method == "release" && c.args.first().is_some_and(|a| !is_falsy_literal(&a.expr));
-                    let range = self.range(c.span);
+                    let error = method == "release" && cargs.first().is_some_and(|a| !is_falsy_literal(&a.expr));
+                    let range = self.range(span);
                     self.emit(Op::Release {
                         binding: b,
                         error,
@@ -2247,10 +2247,10 @@ impl<'a> Lowerer<'a> {
                     return Val::default();
                 }
             }
-            "then" | "catch" | "finally" => return self.lower_chain(c, m, method, use_),
+            "then" | "catch" | "finally" => return self.lower_chain(cargs, m, method, use_),
             "all" | "allSettled" | "race" | "any" if matches!(unparen(&m.obj), Expr::Ident(i) if &*i.sym == "Promise") =>
             {
-                for a in &c.args {
+                for a in cargs {
                     self.lower_expr(&a.expr, Use::PromiseAll);
                 }
                 return Val::default();
@@ -2258,7 +2258,7 @@ impl<'a> Lowerer<'a> {
             _ => {}
         }
         if LOOP_CALLBACK_METHODS.contains(&method)
-            && let Some(first) = c.args.first()
+            && let Some(first) = cargs.first()
             && is_function_literal(&first.expr)
         {
             let ov = self.lower_expr(&m.obj, Use::Other);
@@ -2284,7 +2284,7 @@ impl<'a> Lowerer<'a> {
                     });
                 }
             });
-            for a in c.args.iter().skip(1) {
+            for a in cargs.iter().skip(1) {
                 self.lower_arg(&a.expr);
             }
             self.emit(Op::Loop {
@@ -2297,9 +2297,9 @@ impl<'a> Lowerer<'a> {
                 ..Default::default()
             };
         }
-        if MANAGED_TX_METHODS.contains(&method) && c.args.iter().any(|a| is_function_literal(&a.expr)) {
+        if MANAGED_TX_METHODS.contains(&method) && cargs.iter().any(|a| is_function_literal(&a.expr)) {
             self.lower_expr(&m.obj, Use::Other);
-            for a in &c.args {
+            for a in cargs {
                 if is_function_literal(&a.expr) {
                     self.lower_fn_expr_like(&a.expr, Some(format!("{method} callback")), FnRole::ManagedTx);
                 } else {
@@ -2309,10 +2309,10 @@ impl<'a> Lowerer<'a> {
             return Val::default();
         }
         let ov = self.lower_expr(&m.obj, Use::Other);
-        let range = self.range(c.span);
+        let range = self.range(span);
         // Route registration: name the handlers after the route.
         let route = if HTTP_METHODS.contains(&method) {
-            c.args.first().and_then(|a| match unparen(&a.expr) {
+            cargs.first().and_then(|a| match unparen(&a.expr) {
                 Expr::Lit(Lit::Str(s)) => {
                     Some(format!("{} {}", method.to_ascii_uppercase(), s.value.to_string_lossy()))
                 }
@@ -2326,7 +2326,7 @@ impl<'a> Lowerer<'a> {
         }
         let mut taint = taint_member(&ov.taint, Some(method));
         let mut args = Vec::new();
-        for a in &c.args {
+        for a in cargs {
             let arg = if is_function_literal(&a.expr) {
                 let f = self.lower_fn_expr_like(&a.expr, route.clone(), FnRole::Standalone);
                 if let Some(f) = f {
@@ -2347,7 +2347,7 @@ impl<'a> Lowerer<'a> {
         }
         // `includes(err.code)` against a list held elsewhere may be the 40001 test.
         if method == "includes"
-            && c.args.first().is_some_and(
+            && cargs.first().is_some_and(
                 |a| matches!(unparen(&a.expr), Expr::Member(mm) if prop_name(&mm.prop).as_deref() == Some("code")),
             )
         {
@@ -2365,7 +2365,7 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn lower_chain(&mut self, c: &CallExpr, m: &MemberExpr, method: &str, use_: Use) -> Val {
+    fn lower_chain(&mut self, cargs: &[ExprOrSpread], m: &MemberExpr, method: &str, use_: Use) -> Val {
         let mut ov = Val::default();
         let producer = self.block(|this| ov = this.lower_expr(&m.obj, Use::Then));
         let step_fn = |this: &mut Self, e: &Expr, taint: Taint, connect: Option<ConnectId>| -> Option<FuncId> {
@@ -2411,7 +2411,7 @@ impl<'a> Lowerer<'a> {
         };
         let ops = self.block(|this| match method {
             "then" => {
-                let on_rejected = c.args.get(1);
+                let on_rejected = cargs.get(1);
                 if let Some(rej) = on_rejected {
                     let catch = this.block(|this| {
                         step_fn(this, &rej.expr, Taint::new(), None);
@@ -2428,13 +2428,13 @@ impl<'a> Lowerer<'a> {
                         .expect("invariant: open block")
                         .extend(producer.0.clone());
                 }
-                if let Some(on_ok) = c.args.first() {
+                if let Some(on_ok) = cargs.first() {
                     step_fn(this, &on_ok.expr, ov.taint.clone(), ov.connect);
                 }
             }
             "catch" => {
                 let catch = this.block(|this| {
-                    if let Some(h) = c.args.first() {
+                    if let Some(h) = cargs.first() {
                         step_fn(this, &h.expr, Taint::new(), None);
                     }
                 });
@@ -2446,7 +2446,7 @@ impl<'a> Lowerer<'a> {
             }
             _ => {
                 let fin = this.block(|this| {
-                    if let Some(h) = c.args.first() {
+                    if let Some(h) = cargs.first() {
                         step_fn(this, &h.expr, Taint::new(), None);
                     }
                 });
@@ -2469,10 +2469,10 @@ impl<'a> Lowerer<'a> {
         Val::default()
     }
 
-    fn lower_query(&mut self, c: &CallExpr, m: &MemberExpr, use_: Use) -> Val {
+    fn lower_query(&mut self, span: Span, cargs: &[ExprOrSpread], m: &MemberExpr, use_: Use) -> Val {
         let Some((handle, receiver)) = self.handle_key(&m.obj) else {
             self.lower_expr(&m.obj, Use::Other);
-            for a in &c.args {
+            for a in cargs {
                 self.lower_arg(&a.expr);
             }
             return Val::default();
@@ -2481,10 +2481,10 @@ impl<'a> Lowerer<'a> {
             self.lower_expr(&mm.obj, Use::Other);
         }
         let receiver_range = self.range(m.obj.span());
-        let mut args = c.args.iter();
+        let mut args = cargs.iter();
         let first = args.next();
         let mut sql_template: Option<SqlTemplate> = None;
-        let mut sql_range = self.range(c.span);
+        let mut sql_range = self.range(span);
         let mut values = Values::Missing;
         let mut config_object = false;
         let mut callback_expr: Option<&Expr> = None;
@@ -2594,17 +2594,17 @@ impl<'a> Lowerer<'a> {
             }
         }
         let info = sql_template.as_ref().and_then(|t| sql::classify(&t.text));
-        let non_callback: Vec<&ExprOrSpread> = c.args.iter().filter(|a| !is_function_literal(&a.expr)).collect();
+        let non_callback: Vec<&ExprOrSpread> = cargs.iter().filter(|a| !is_function_literal(&a.expr)).collect();
         let args_range = match (non_callback.first(), non_callback.last()) {
             (Some(a), Some(b)) => TextRange::new(self.range(a.expr.span()).start, self.range(b.expr.span()).end),
-            _ => TextRange::new(self.range(c.span).end, self.range(c.span).end),
+            _ => TextRange::new(self.range(span).end, self.range(span).end),
         };
         // Shown span: `client.query('...'`; in a multi-line chain, from `query` on.
         let prop_start = match &m.prop {
             MemberProp::Ident(i) => self.range(i.span).start,
-            _ => self.range(c.span).start,
+            _ => self.range(span).start,
         };
-        let call = self.range(c.span);
+        let call = self.range(span);
         let between = self
             .text
             .get(receiver_range.end as usize..prop_start as usize)
@@ -2626,7 +2626,7 @@ impl<'a> Lowerer<'a> {
             Use::Discard => AwaitKind::Floating,
             Use::Bound | Use::Arg | Use::Test | Use::Other => AwaitKind::Bound,
         };
-        let range = self.range(c.span);
+        let range = self.range(span);
         let stmt_range = self.fns.last().map(|f| f.stmt_range).unwrap_or(range);
         let in_async_fn = self.fns.last().is_some_and(|f| f.is_async);
         let sql = SqlArg {
@@ -2760,16 +2760,16 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn lower_connect(&mut self, c: &CallExpr, m: &MemberExpr, _use: Use) -> Val {
+    fn lower_connect(&mut self, span: Span, cargs: &[ExprOrSpread], m: &MemberExpr, _use: Use) -> Val {
         let Some((handle, receiver)) = self.handle_key(&m.obj) else {
             self.lower_expr(&m.obj, Use::Other);
-            for a in &c.args {
+            for a in cargs {
                 self.lower_arg(&a.expr);
             }
             return Val::default();
         };
         let id = self.out.connects.len() as ConnectId;
-        let range = self.range(c.span);
+        let range = self.range(span);
         self.out.connects.push(ConnectEvent {
             id,
             func: self.cur_id(),
@@ -2783,8 +2783,8 @@ impl<'a> Lowerer<'a> {
         });
         self.cur().has_db_ops = true;
         self.emit(Op::Connect(id));
-        let cb = c.args.iter().find(|a| is_function_literal(&a.expr));
-        for a in &c.args {
+        let cb = cargs.iter().find(|a| is_function_literal(&a.expr));
+        for a in cargs {
             if !is_function_literal(&a.expr) {
                 self.lower_expr(&a.expr, Use::Other);
             }

@@ -54,6 +54,7 @@ pub fn render(format: Format, file: &SourceFile, diagnostics: Vec<Diagnostic>) -
         files_scanned: 1,
         duration: Duration::ZERO,
         rules: txlint::rules::ids().collect(),
+        stats: Default::default(),
     };
     let mut out = Vec::new();
     let opts = PrettyOptions {
