@@ -216,3 +216,54 @@ fn fix_adds_await_and_the_result_is_clean_and_parses() {
     txlint(&["--fix", "g.js"], dir.path());
     assert_eq!(std::fs::read_to_string(dir.path().join("g.js")).expect("read"), BAD);
 }
+
+#[test]
+fn prefilter_hides_no_finding() {
+    let with = txlint(&["--format", "json", "fixtures", "examples"], &root());
+    let without = txlint(&["--format", "json", "--no-prefilter", "fixtures", "examples"], &root());
+    let strip = |o: &Output| {
+        let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        v["summary"] = serde_json::Value::Null;
+        v
+    };
+    let (a, b) = (strip(&with), strip(&without));
+    assert!(a["diagnostics"].as_array().is_some_and(|d| d.len() > 50));
+    assert_eq!(a, b, "the prefilter must not change the findings");
+}
+
+#[test]
+fn thread_count_does_not_change_output() {
+    let one = txlint(
+        &["--format", "compact", "--threads", "1", "fixtures", "examples"],
+        &root(),
+    );
+    let four = txlint(
+        &["--format", "compact", "--threads", "4", "fixtures", "examples"],
+        &root(),
+    );
+    assert!(!one.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&one.stdout),
+        String::from_utf8_lossy(&four.stdout)
+    );
+    let one = txlint(&["--format", "sarif", "--threads", "1", "fixtures"], &root());
+    let four = txlint(&["--format", "sarif", "--threads", "4", "fixtures"], &root());
+    assert_eq!(one.stdout, four.stdout);
+}
+
+#[test]
+fn stats_report_where_the_time_went() {
+    let o = txlint(&["--stats", "--format", "compact", "fixtures"], &root());
+    let err = String::from_utf8_lossy(&o.stderr);
+    for phase in [
+        "discovery",
+        "reading",
+        "prefilter",
+        "parsing",
+        "analysis",
+        "reporting",
+        "prefiltered",
+    ] {
+        assert!(err.contains(phase), "--stats lacks {phase}:\n{err}");
+    }
+}

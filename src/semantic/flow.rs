@@ -281,6 +281,9 @@ struct Interp<'a> {
 pub fn analyse(p: &Program<'_>) -> FlowFacts {
     let mut facts = FlowFacts::default();
     let roots: Vec<FuncId> = relevant_roots(p);
+    if roots.is_empty() {
+        return facts;
+    }
     let mut locals: Vec<Vec<BindingId>> = vec![Vec::new(); p.l.functions.len()];
     for (i, b) in p.l.bindings.iter().enumerate() {
         if let Some(list) = locals.get_mut(b.func as usize) {
