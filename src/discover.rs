@@ -1,7 +1,8 @@
 //! File discovery: the `ignore` crate's walker (honours `.gitignore`, `.ignore` and git excludes,
 //! skips hidden files), filtered to JavaScript/TypeScript sources. `node_modules`, `.git`,
 //! minified bundles (`*.min.js`) and declaration files (`*.d.ts`) are always skipped in
-//! directories; files named on the command line are always linted. Results are sorted.
+//! directories; files named on the command line are always linted. Symbolic links are followed
+//! (a loop or a dangling link is reported as an `io-error` warning). Results are sorted.
 
 use std::path::{Path, PathBuf};
 
@@ -59,7 +60,7 @@ pub fn discover(paths: &[PathBuf], opts: DiscoverOptions) -> Result<Discovered, 
             .ignore(!opts.no_ignore)
             .parents(!opts.no_ignore)
             .require_git(false)
-            .follow_links(false)
+            .follow_links(true)
             .filter_entry(|e| {
                 let name = e.file_name();
                 !(e.file_type().is_some_and(|t| t.is_dir()) && (name == "node_modules" || name == ".git"))

@@ -15,8 +15,12 @@ use crate::report::RunResult;
 use crate::source::{SourceFile, TextRange};
 use crate::{IO_ERROR, PARSE_ERROR, lint_file_timed};
 
-/// Stack size of worker threads: parsing, lowering and dropping the AST of deeply nested code.
-pub const WORKER_STACK: usize = 64 << 20;
+/// Stack size of worker threads. swc's parser recurses on nested expressions (about 3 KiB a
+/// level) and a stack overflow aborts the process, so workers reserve 1 GiB: address space only,
+/// memory is committed as the recursion really goes deep. Bracket nesting beyond
+/// `parse::MAX_NESTING` is refused before parsing; unbracketed chains (`!!!…x`, `a = b = …`,
+/// `x => y => …`) fit in this stack up to several hundred thousand levels.
+pub const WORKER_STACK: usize = 1 << 30;
 
 /// The outcome of one file.
 pub struct FileOutcome {

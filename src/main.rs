@@ -12,6 +12,14 @@ use txlint::error::Error;
 static GLOBAL: MiMalloc = MiMalloc;
 
 fn main() -> ExitCode {
+    // A panic inside swc's parser is caught and reported as a parse error for that file; do not
+    // also print it.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !txlint::parse::in_parser() {
+            default_hook(info);
+        }
+    }));
     let cli = Cli::parse();
     let mut stdout = std::io::stdout().lock();
     match run(cli, &mut stdout) {

@@ -94,10 +94,19 @@ pub fn parse(file: &SourceFile) -> Result<Parsed, ParseFailure> {
     );
     let base = fm.start_pos.0;
     let mut recovered = Vec::new();
-    let result = match goal {
+    // swc has internal assertions that malformed input can trip: a panic in the parser is a parse
+    // failure of this file, not the end of the run.
+    let _guard = ParsingGuard::enter();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match goal {
         Goal::Program => swc_ecma_parser::parse_file_as_program(&fm, syntax, EsVersion::latest(), None, &mut recovered),
         Goal::Module => swc_ecma_parser::parse_file_as_module(&fm, syntax, EsVersion::latest(), None, &mut recovered)
             .map(Program::Module),
+    }));
+    let Ok(result) = result else {
+        return Err(ParseFailure {
+            message: "the parser failed on this file (an internal error in swc); not analysed".to_string(),
+            range: TextRange::new(0, 0),
+        });
     };
     match result {
         Ok(program) => Ok(Parsed { program, base }),
@@ -109,6 +118,31 @@ pub fn parse(file: &SourceFile) -> Result<Parsed, ParseFailure> {
                 range: TextRange::new(to(span.lo), to(span.hi)),
             })
         }
+    }
+}
+
+thread_local! {
+    static PARSING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside the parser (a panic there is caught and reported as a parse
+/// failure; the binary's panic hook stays quiet about it).
+pub fn in_parser() -> bool {
+    PARSING.with(|p| p.get())
+}
+
+struct ParsingGuard;
+
+impl ParsingGuard {
+    fn enter() -> Self {
+        PARSING.with(|p| p.set(true));
+        ParsingGuard
+    }
+}
+
+impl Drop for ParsingGuard {
+    fn drop(&mut self) {
+        PARSING.with(|p| p.set(false));
     }
 }
 
