@@ -5,6 +5,8 @@
 //! --test fuzz -- --nocapture` runs for that long and prints the number of executions. Inputs
 //! that ever failed are kept in `fixtures/_regressions/` and replayed first.
 
+#![allow(clippy::print_stdout)]
+
 mod common;
 
 use std::path::PathBuf;
@@ -303,7 +305,6 @@ fn fuzz_lint_source() {
             executions += 1;
         }
         if seconds > 0 {
-            #[allow(clippy::print_stdout)]
             println!(
                 "fuzz: {executions} executions in {seconds} s (seed {seed}), slowest {:?}",
                 slowest.get()
