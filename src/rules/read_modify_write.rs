@@ -237,14 +237,23 @@ fn param_taint(m: &FileModel<'_>, u: QueryId, p: ParamRef) -> Vec<(QueryId, Fiel
     }
 }
 
+/// The SELECT a query sends, when it reads `table` through a database handle.
+fn select_of<'m>(m: &'m FileModel<'_>, sq: QueryId, table: &str) -> Option<&'m crate::semantic::sql::SelectInfo> {
+    match m.stmt(sq) {
+        Some(StmtKind::Select(s))
+            if s.tables.iter().any(|t| t == table) && m.kinds.contains_key(&m.query(sq).handle) =>
+        {
+            Some(s)
+        }
+        _ => None,
+    }
+}
+
 /// The read selects `column` of `table` and the value carries it.
 fn reads_column(m: &FileModel<'_>, sq: QueryId, field: &Field, column: &str, table: &str) -> bool {
-    let Some(StmtKind::Select(s)) = m.stmt(sq) else {
+    let Some(s) = select_of(m, sq, table) else {
         return false;
     };
-    if !s.tables.iter().any(|t| t == table) || !m.kinds.contains_key(&m.query(sq).handle) {
-        return false;
-    }
     match field {
         Field::Column(c) => c == column && s.columns.may_contain(column),
         Field::Row | Field::Rows | Field::Result => s.columns.contains(column),
@@ -255,12 +264,9 @@ fn reads_column(m: &FileModel<'_>, sq: QueryId, field: &Field, column: &str, tab
 /// A guard on this part of the read is a decision about `column`: the column itself, or (for
 /// existence checks) a column the read filtered on.
 fn guard_column(m: &FileModel<'_>, sq: QueryId, field: &Field, column: &str, table: &str) -> bool {
-    let Some(StmtKind::Select(s)) = m.stmt(sq) else {
+    let Some(s) = select_of(m, sq, table) else {
         return false;
     };
-    if !s.tables.iter().any(|t| t == table) || !m.kinds.contains_key(&m.query(sq).handle) {
-        return false;
-    }
     match field {
         Field::Column(c) => c == column && s.columns.may_contain(column),
         Field::Row | Field::Rows | Field::Result | Field::Count => s.where_columns.contains(column),

@@ -2547,14 +2547,12 @@ impl<'a> Lowerer<'a> {
                         values = Values::Unknown;
                     }
                     if let Some(next) = args.next() {
-                        if is_function_literal(&next.expr) {
-                            callback_expr = Some(&next.expr);
-                        } else if let Some(b) = self.callback_ident(&next.expr) {
-                            callback_binding = Some(b);
-                        } else if matches!(values, Values::Missing) {
-                            values = self.lower_values(&next.expr);
-                        } else {
-                            self.lower_expr(&next.expr, Use::Other);
+                        let values_allowed = matches!(values, Values::Missing);
+                        match self.trailing_arg(&next.expr, values_allowed) {
+                            TrailingArg::Callback(e) => callback_expr = Some(e),
+                            TrailingArg::CallbackBinding(b) => callback_binding = Some(b),
+                            TrailingArg::Values(v) => values = v,
+                            TrailingArg::Other => {}
                         }
                     }
                 }
@@ -2567,12 +2565,11 @@ impl<'a> Lowerer<'a> {
                         values = Values::Unknown;
                     }
                     if let Some(next) = args.next() {
-                        if is_function_literal(&next.expr) {
-                            callback_expr = Some(&next.expr);
-                        } else if let Some(b) = self.callback_ident(&next.expr) {
-                            callback_binding = Some(b);
-                        } else {
-                            values = self.lower_values(&next.expr);
+                        match self.trailing_arg(&next.expr, true) {
+                            TrailingArg::Callback(e) => callback_expr = Some(e),
+                            TrailingArg::CallbackBinding(b) => callback_binding = Some(b),
+                            TrailingArg::Values(v) => values = v,
+                            TrailingArg::Other => {}
                         }
                     }
                 }
@@ -2581,12 +2578,10 @@ impl<'a> Lowerer<'a> {
                 && callback_binding.is_none()
                 && let Some(next) = args.next()
             {
-                if is_function_literal(&next.expr) {
-                    callback_expr = Some(&next.expr);
-                } else if let Some(b) = self.callback_ident(&next.expr) {
-                    callback_binding = Some(b);
-                } else {
-                    self.lower_expr(&next.expr, Use::Other);
+                match self.trailing_arg(&next.expr, false) {
+                    TrailingArg::Callback(e) => callback_expr = Some(e),
+                    TrailingArg::CallbackBinding(b) => callback_binding = Some(b),
+                    TrailingArg::Values(_) | TrailingArg::Other => {}
                 }
             }
             for rest in args {
@@ -2694,6 +2689,21 @@ impl<'a> Lowerer<'a> {
             taint: vec![(id, Field::Result)],
             query: Some(id),
             ..Default::default()
+        }
+    }
+
+    /// What an argument after the SQL is: a callback, a named callback, the values, or (when
+    /// values are not expected there) something else, lowered for its side effects.
+    fn trailing_arg<'e>(&mut self, e: &'e Expr, values_allowed: bool) -> TrailingArg<'e> {
+        if is_function_literal(e) {
+            TrailingArg::Callback(e)
+        } else if let Some(b) = self.callback_ident(e) {
+            TrailingArg::CallbackBinding(b)
+        } else if values_allowed {
+            TrailingArg::Values(self.lower_values(e))
+        } else {
+            self.lower_expr(e, Use::Other);
+            TrailingArg::Other
         }
     }
 
@@ -2814,6 +2824,14 @@ impl<'a> Lowerer<'a> {
             ..Default::default()
         }
     }
+}
+
+/// An argument of `query(...)` after the SQL.
+enum TrailingArg<'e> {
+    Callback(&'e Expr),
+    CallbackBinding(BindingId),
+    Values(Values),
+    Other,
 }
 
 /// The shape of a function to lower.
