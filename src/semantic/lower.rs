@@ -85,6 +85,7 @@ struct FnCtx {
     captures: BTreeSet<BindingId>,
     mentions_retry: bool,
     has_db_ops: bool,
+    return_taint: Taint,
     /// Number of scopes that belong to enclosing functions.
     scope_base: usize,
 }
@@ -294,6 +295,7 @@ impl<'a> Lowerer<'a> {
             mentions_retry: false,
             retry_wrapped: false,
             has_db_ops: false,
+            return_taint: Taint::new(),
         });
         id
     }
@@ -311,6 +313,7 @@ impl<'a> Lowerer<'a> {
             captures: BTreeSet::new(),
             mentions_retry: false,
             has_db_ops: false,
+            return_taint: Taint::new(),
             scope_base,
         });
     }
@@ -326,6 +329,7 @@ impl<'a> Lowerer<'a> {
         f.captures = std::mem::take(&mut ctx.captures).into_iter().collect();
         f.mentions_retry |= ctx.mentions_retry;
         f.has_db_ops |= ctx.has_db_ops;
+        f.return_taint = std::mem::take(&mut ctx.return_taint);
     }
 
     /// Lowers a function (declaration, expression, arrow or method) and returns its id.
@@ -367,6 +371,8 @@ impl<'a> Lowerer<'a> {
                     let r = self.range(e.span());
                     self.cur().stmt_range = r;
                     let v = self.lower_expr(e, Use::Return);
+                    let ctx = self.cur();
+                    taint_union(&mut ctx.return_taint, &v.taint);
                     let escapes = v.binding.into_iter().collect();
                     self.emit(Op::Return {
                         range: r,
@@ -904,6 +910,8 @@ impl<'a> Lowerer<'a> {
                 if let Some(arg) = &ret.arg {
                     let v = self.lower_expr(arg, Use::Return);
                     escapes.extend(v.binding);
+                    let ctx = self.cur();
+                    taint_union(&mut ctx.return_taint, &v.taint);
                     if let Expr::Object(o) = unparen(arg) {
                         for p in &o.props {
                             if let PropOrSpread::Prop(p) = p
@@ -2154,6 +2162,11 @@ impl<'a> Lowerer<'a> {
                     self.emit(Op::Respond { range });
                 }
                 self.escape_to_unknown_callee(&name, &args);
+                // A helper of this file that returns a value derived from a query result.
+                if let Origin::Function(fid) = self.out.bindings[b as usize].origin {
+                    let returned = self.out.functions[fid as usize].return_taint.clone();
+                    taint_union(&mut taint, &returned);
+                }
                 self.emit(Op::CallBinding {
                     binding: b,
                     args,

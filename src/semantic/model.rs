@@ -143,6 +143,8 @@ pub struct Function {
     pub retry_wrapped: bool,
     /// Contains database operations (directly).
     pub has_db_ops: bool,
+    /// What its return values derive from (`return rows.length > 0`): a caller's value carries it.
+    pub return_taint: Taint,
 }
 
 /// The receiver of a database call.
