@@ -6,7 +6,7 @@
 //! and never commits, hands it back to its caller on purpose and is left alone.
 
 use crate::diagnostic::{Applicability, Edit, Fix};
-use crate::rules::util::{line, tx_owned};
+use crate::rules::util::{line, owned_writing_transactions};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::FileModel;
 use crate::semantic::flow::ExitKind;
@@ -26,11 +26,7 @@ impl Rule for EarlyReturnInTransaction {
     }
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
-        for (&begin, tx) in &m.flow.txs {
-            if tx.writes.is_empty() || !tx_owned(m, tx) {
-                continue;
-            }
-            let Some(client) = tx.client else { continue };
+        for (begin, tx, client) in owned_writing_transactions(m) {
             let name = m.binding_name(client).to_string();
             let b = m.query(begin);
             // Report at the `return` that left the transaction open (inside a `.then` step or a

@@ -7,7 +7,7 @@
 //! rolls the transaction back, so such a path is fine. Read-only transactions are ignored.
 //! Known false negatives: errors thrown by synchronous code we cannot see are not modelled.
 
-use crate::rules::util::{line, pool_of_client, tx_owned, tx_skeleton};
+use crate::rules::util::{line, owned_writing_transactions, pool_of_client, tx_skeleton};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::FileModel;
 use crate::semantic::flow::ExitKind;
@@ -27,11 +27,7 @@ impl Rule for RollbackWithoutFinally {
     }
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
-        for (&begin, tx) in &m.flow.txs {
-            if tx.writes.is_empty() || !tx_owned(m, tx) {
-                continue;
-            }
-            let Some(client) = tx.client else { continue };
+        for (begin, tx, client) in owned_writing_transactions(m) {
             let mut open: Vec<_> = tx.open_exits.iter().filter(|e| e.error_path).collect();
             let mut leaked: Vec<_> = tx.leaked_after_begin.iter().collect();
             if open.is_empty() && leaked.is_empty() {

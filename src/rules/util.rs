@@ -234,6 +234,17 @@ pub fn tx_owned(m: &FileModel<'_>, tx: &crate::semantic::flow::TxFacts) -> bool 
     acquired || !tx.commits.is_empty() || !tx.rollbacks.is_empty()
 }
 
+/// Transactions that write and that this flow owns, with their client: what the error-path and
+/// early-exit rules judge (read-only ones are not a problem; see `tx_owned`).
+pub fn owned_writing_transactions<'m>(
+    m: &'m FileModel<'_>,
+) -> impl Iterator<Item = (QueryId, &'m crate::semantic::flow::TxFacts, BindingId)> + 'm {
+    m.flow.txs.iter().filter_map(move |(&begin, tx)| {
+        let client = tx.client?;
+        (!tx.writes.is_empty() && tx_owned(m, tx)).then_some((begin, tx, client))
+    })
+}
+
 /// Where the client bound to `b` was acquired (`pool.connect()`), when known.
 pub fn connect_site(m: &FileModel<'_>, b: BindingId) -> Option<TextRange> {
     match &m.bindings[b as usize].origin {
