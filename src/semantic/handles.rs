@@ -4,7 +4,8 @@
 //! the client parameter of a connect callback) or by use: a binding imported from a local module and
 //! used with `.query(SQL)`/`.connect()` is a pool (the usual `db.js` module), a parameter on which
 //! `.query(SQL)` is called is a client of unknown transaction state, and anything named like a pool
-//! (`pool`, `pgPool`, `this.pool`) that sends SQL is a pool. Everything else is not a handle: a
+//! (`pool`, `pgPool`, `this.pool`) or typed as one in TypeScript (`db: Pool`, `constructor(private
+//! db: pg.Pool)` for `this.db`) that sends SQL is a pool. Everything else is not a handle: a
 //! variable named `client` that never sends SQL is left alone.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,6 +43,7 @@ pub fn classify(l: &Lowered) -> BTreeMap<HandleKey, HandleKind> {
                 let binding = &l.bindings[*b as usize];
                 match &binding.origin {
                     Origin::NewPool => Some(HandleKind::Pool),
+                    Origin::TypedPool if used => Some(HandleKind::Pool),
                     Origin::NewClient => Some(HandleKind::StandaloneClient),
                     Origin::LocalImport(_) if used && !binding.name.to_ascii_lowercase().contains("client") => {
                         Some(HandleKind::Pool)
@@ -51,7 +53,7 @@ pub fn classify(l: &Lowered) -> BTreeMap<HandleKey, HandleKind> {
                 }
             }
             HandleKey::Global(name) | HandleKey::Path(name) => {
-                if used && is_pool_name(name) {
+                if used && (is_pool_name(name) || l.typed_pool_paths.contains(name)) {
                     Some(HandleKind::Pool)
                 } else {
                     None

@@ -24,6 +24,8 @@ use crate::source::TextRange;
 /// Everything the walk produced.
 #[derive(Debug, Default)]
 pub struct Lowered {
+    /// `this.x` properties declared with the TypeScript type `Pool`.
+    pub typed_pool_paths: BTreeSet<String>,
     pub functions: Vec<Function>,
     pub bindings: Vec<Binding>,
     pub queries: Vec<QueryEvent>,
@@ -524,6 +526,9 @@ impl<'a> Lowerer<'a> {
                 } else {
                     self.declare(&b.id.sym, kind, b.id.span)
                 };
+                if is_pool_type(b.type_ann.as_deref()) && self.out.bindings[id as usize].origin == Origin::Unknown {
+                    self.out.bindings[id as usize].origin = Origin::TypedPool;
+                }
                 out.push(id);
             }
             Pat::Array(a) => {
@@ -1316,6 +1321,27 @@ impl<'a> Lowerer<'a> {
             self.lower_expr(sc, Use::Other);
         }
         let cname = name.unwrap_or_else(|| "<class>".to_string());
+        // `constructor(private pool: Pool)` and `pool: Pool;` make `this.pool` a pool.
+        for m in &class.body {
+            match m {
+                ClassMember::Constructor(c) => {
+                    for p in &c.params {
+                        if let ParamOrTsParamProp::TsParamProp(tp) = p
+                            && let TsParamPropParam::Ident(i) = &tp.param
+                            && is_pool_type(i.type_ann.as_deref())
+                        {
+                            self.out.typed_pool_paths.insert(format!("this.{}", i.id.sym));
+                        }
+                    }
+                }
+                ClassMember::ClassProp(p) if is_pool_type(p.type_ann.as_deref()) => {
+                    if let Some(k) = prop_key_name(&p.key) {
+                        self.out.typed_pool_paths.insert(format!("this.{k}"));
+                    }
+                }
+                _ => {}
+            }
+        }
         for m in &class.body {
             match m {
                 ClassMember::Method(cm) => {
@@ -2971,6 +2997,17 @@ fn static_string(e: &Expr) -> Option<String> {
         ),
         Expr::Bin(b) if b.op == BinaryOp::Add => Some(static_string(&b.left)? + &static_string(&b.right)?),
         _ => None,
+    }
+}
+
+/// A TypeScript annotation naming pg's `Pool` (`Pool`, `pg.Pool`).
+fn is_pool_type(ann: Option<&TsTypeAnn>) -> bool {
+    let Some(TsType::TsTypeRef(r)) = ann.map(|a| a.type_ann.as_ref()) else {
+        return false;
+    };
+    match &r.type_name {
+        TsEntityName::Ident(i) => &*i.sym == "Pool",
+        TsEntityName::TsQualifiedName(q) => &*q.right.sym == "Pool",
     }
 }
 

@@ -63,6 +63,7 @@ impl<'s> FileModel<'s> {
             kinds: &kinds,
         });
         let lower::Lowered {
+            typed_pool_paths: _,
             functions,
             bindings,
             queries,

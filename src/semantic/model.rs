@@ -66,6 +66,8 @@ pub enum Origin {
     ClientClass,
     /// `new Pool(...)`.
     NewPool,
+    /// Declared with the TypeScript type `Pool` (`pool: Pool`, `db: pg.Pool`).
+    TypedPool,
     /// `new Client(...)` (pg's).
     NewClient,
     /// Imported from a relative path (`require('./db')`, `import db from '../db'`).
