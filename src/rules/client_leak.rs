@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::rules::util::{connect_site, describe, line, pool_of_client, tx_skeleton};
+use crate::rules::util::{connect_site, describe, line, pool_of_client};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::flow::{ExitKind, LeakFact};
 use crate::semantic::{BindingId, FileModel};
@@ -116,7 +116,6 @@ impl Rule for ClientLeak {
 
 fn tx_free_skeleton(pool: Option<&str>, client: &str) -> String {
     let pool = pool.unwrap_or("pool");
-    let _ = tx_skeleton;
     format!(
         "const {client} = await {pool}.connect();\ntry {{\n  // ... queries on {client}\n}} finally {{\n  {client}.release();\n}}"
     )

@@ -383,7 +383,6 @@ fn relevant_roots(p: &Program<'_>) -> Vec<FuncId> {
         }
         walk_ops(&f.body, &mut |op| match op {
             Op::Inline { func, .. } => dependents[*func as usize].push(f.id),
-            Op::Call { callee, .. } => dependents[*callee as usize].push(f.id),
             Op::CallBinding { binding, args, .. } => {
                 if let Origin::Function(fid) = l.bindings[*binding as usize].origin {
                     dependents[fid as usize].push(f.id);
@@ -437,22 +436,18 @@ pub fn walk_ops(b: &Block, f: &mut dyn FnMut(&Op)) {
 fn callers(p: &Program<'_>) -> BTreeMap<FuncId, BTreeSet<FuncId>> {
     let mut out: BTreeMap<FuncId, BTreeSet<FuncId>> = BTreeMap::new();
     for f in &p.l.functions {
-        walk_ops(&f.body, &mut |op| match op {
-            Op::Call { callee, .. } => {
-                out.entry(*callee).or_default().insert(f.id);
-            }
-            Op::CallBinding { binding, args, .. } => {
-                if let Origin::Function(fid) = p.l.bindings[*binding as usize].origin {
-                    out.entry(fid).or_default().insert(f.id);
-                    // A function passed to a local function runs inside it.
-                    for a in args {
-                        if let Arg::Func(af) = a {
-                            out.entry(*af).or_default().insert(fid);
-                        }
+        walk_ops(&f.body, &mut |op| {
+            if let Op::CallBinding { binding, args, .. } = op
+                && let Origin::Function(fid) = p.l.bindings[*binding as usize].origin
+            {
+                out.entry(fid).or_default().insert(f.id);
+                // A function passed to a local function runs inside it.
+                for a in args {
+                    if let Arg::Func(af) = a {
+                        out.entry(*af).or_default().insert(fid);
                     }
                 }
             }
-            _ => {}
         });
     }
     out
@@ -647,14 +642,6 @@ impl<'a> Interp<'a> {
             Op::Query(q) => return self.exec_query(*q, states),
             Op::Connect(c) => return self.exec_connect(*c, states),
             Op::Release { binding, error, range } => return self.exec_release(*binding, *error, *range, states),
-            Op::Call {
-                callee,
-                args,
-                range,
-                awaited,
-            } => {
-                return self.exec_call(Some(*callee), args, *range, *awaited, states);
-            }
             Op::CallBinding {
                 binding,
                 args,
@@ -1334,7 +1321,6 @@ impl<'a> Interp<'a> {
         site: Site,
         s: &mut State,
     ) {
-        let is_multi_write = stmts.iter().filter(|k| k.is_write()).count() > 0;
         let mut counted_write = false;
         for stmt in stmts {
             match client {
@@ -1430,7 +1416,6 @@ impl<'a> Interp<'a> {
                 }
             }
         }
-        let _ = is_multi_write;
     }
 
     fn note_write(&mut self, s: &mut State, key: &HandleKey, q: QueryId, site: Site) {

@@ -1139,14 +1139,11 @@ impl<'a> Lowerer<'a> {
                     VarDeclKind::Const => BindingKind::Const,
                 };
                 for d in &v.decls {
-                    let ids = if kind == BindingKind::Var {
-                        let mut out = Vec::new();
-                        self.collect_pat(&d.name, kind, &mut out, true);
-                        out
+                    if kind == BindingKind::Var {
+                        self.collect_pat(&d.name, kind, &mut Vec::new(), true);
                     } else {
-                        self.declare_pat(&d.name, kind)
-                    };
-                    let _ = ids;
+                        self.declare_pat(&d.name, kind);
+                    }
                     self.assign_pat(
                         &d.name,
                         &Val {
@@ -1932,10 +1929,6 @@ impl<'a> Lowerer<'a> {
                 if let Some(b) = v.binding {
                     self.emit(Op::Escape { bindings: vec![b] });
                 }
-                if let Some(cid) = v.connect {
-                    // `this.client = await pool.connect()`: we cannot follow it.
-                    let _ = cid;
-                }
             }
             AssignTarget::Simple(_) => {}
             AssignTarget::Pat(p) => {
@@ -2041,7 +2034,6 @@ impl<'a> Lowerer<'a> {
                 self.emit(Op::Inline {
                     func: f,
                     role: FnRole::Inline,
-                    first_param_client: None,
                 });
             }
             return Val::default();
@@ -2115,7 +2107,6 @@ impl<'a> Lowerer<'a> {
                     self.emit(Op::Inline {
                         func: f,
                         role: FnRole::Inline,
-                        first_param_client: None,
                     });
                 }
                 Val::default()
@@ -2319,7 +2310,6 @@ impl<'a> Lowerer<'a> {
                     this.emit(Op::Inline {
                         func: f,
                         role: FnRole::Inline,
-                        first_param_client: None,
                     });
                 }
             });
@@ -2444,7 +2434,6 @@ impl<'a> Lowerer<'a> {
             this.emit(Op::Inline {
                 func: f,
                 role: FnRole::ChainStep,
-                first_param_client: connect,
             });
             Some(f)
         };

@@ -321,13 +321,6 @@ pub enum Op {
         error: bool,
         range: TextRange,
     },
-    /// Call of a function defined in this file.
-    Call {
-        callee: FuncId,
-        args: Vec<Arg>,
-        range: TextRange,
-        awaited: bool,
-    },
     /// Call of a binding that is not a known function here (a callback parameter, in wrappers).
     CallBinding {
         binding: BindingId,
@@ -339,7 +332,6 @@ pub enum Op {
     Inline {
         func: FuncId,
         role: FnRole,
-        first_param_client: Option<ConnectId>,
     },
     If {
         cond: Cond,
