@@ -1,0 +1,613 @@
+//! Method calls, and the database calls among them: `.query(...)` and `.connect(...)` become
+//! `QueryEvent`s and `ConnectEvent`s (receiver, SQL, values, callbacks), `.release()` a release.
+//! Callbacks that run in place (`forEach`, managed-transaction callbacks), route handlers and HTTP
+//! responses are recognised here too. Whether a receiver really is a pg handle is left to `handles`.
+
+use swc_common::Span;
+use swc_ecma_ast::*;
+
+use super::{
+    Lowerer, SpanExt, Use, Val, chain_root, is_falsy_literal, is_function_literal, is_retry_name, member_path,
+    prop_key_name, prop_name, taint_member, unparen,
+};
+use crate::semantic::model::*;
+use crate::semantic::sql;
+use crate::source::TextRange;
+
+const LOOP_CALLBACK_METHODS: &[&str] = &[
+    "forEach",
+    "map",
+    "flatMap",
+    "filter",
+    "some",
+    "every",
+    "find",
+    "findIndex",
+    "reduce",
+];
+const MANAGED_TX_METHODS: &[&str] = &[
+    "transaction",
+    "tx",
+    "task",
+    "txIf",
+    "taskIf",
+    "$transaction",
+    "transactionAsync",
+    "transact",
+];
+/// Methods that check a client out of a pool (`db.getClient()` is the node-postgres docs' helper).
+const CONNECT_METHODS: &[&str] = &["connect", "getClient"];
+const RESPONSE_METHODS: &[&str] = &[
+    "send",
+    "json",
+    "end",
+    "sendStatus",
+    "redirect",
+    "render",
+    "jsonp",
+    "sendFile",
+    "download",
+];
+const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "del", "all", "use"];
+
+impl<'a> Lowerer<'a> {
+    /// Handing a client to a function named like a release helper, or handing over its release
+    /// callback (`stream.on('end', done)`), ends our knowledge of it.
+    pub(super) fn escape_to_unknown_callee(&mut self, name: &str, args: &[Arg]) {
+        let release_fns: Vec<BindingId> = args
+            .iter()
+            .filter_map(|a| match a {
+                Arg::Binding(b) if matches!(self.out.bindings[*b as usize].origin, Origin::ReleaseFn(_)) => Some(*b),
+                _ => None,
+            })
+            .collect();
+        if !release_fns.is_empty() {
+            self.emit(Op::Escape { bindings: release_fns });
+        }
+        let n = name.to_ascii_lowercase();
+        if [
+            "release", "close", "end", "done", "finish", "cleanup", "dispose", "destroy",
+        ]
+        .iter()
+        .any(|k| n.contains(k))
+        {
+            let bindings: Vec<BindingId> = args
+                .iter()
+                .filter_map(|a| if let Arg::Binding(b) = a { Some(*b) } else { None })
+                .collect();
+            if !bindings.is_empty() {
+                self.emit(Op::Escape { bindings });
+            }
+        }
+    }
+
+    fn handle_key(&mut self, obj: &Expr) -> Option<(HandleKey, String)> {
+        match unparen(obj) {
+            Expr::Ident(i) => {
+                let key = match self.resolve(&i.sym) {
+                    Some(b) => HandleKey::Binding(b),
+                    None => HandleKey::Global(i.sym.to_string()),
+                };
+                Some((key, i.sym.to_string()))
+            }
+            e @ Expr::Member(_) => {
+                let path = member_path(e)?;
+                // Touch the root so captures are recorded.
+                if let Some(root) = chain_root(e) {
+                    self.resolve(&root.sym);
+                }
+                Some((HandleKey::Path(path.clone()), path))
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn lower_method_call(
+        &mut self,
+        span: Span,
+        cargs: &[ExprOrSpread],
+        m: &MemberExpr,
+        method: &str,
+        use_: Use,
+    ) -> Val {
+        match method {
+            "query" => return self.lower_query(span, cargs, m, use_),
+            name if CONNECT_METHODS.contains(&name) => return self.lower_connect(span, cargs, m, use_),
+            "release" | "end" => {
+                if let Expr::Ident(i) = unparen(&m.obj)
+                    && let Some(b) = self.resolve(&i.sym)
+                {
+                    for a in cargs {
+                        self.lower_arg(&a.expr);
+                    }
+                    let error = method == "release" && cargs.first().is_some_and(|a| !is_falsy_literal(&a.expr));
+                    let range = self.range(span);
+                    self.emit(Op::Release {
+                        binding: b,
+                        error,
+                        range,
+                    });
+                    return Val::default();
+                }
+            }
+            "then" | "catch" | "finally" => return self.lower_chain(cargs, m, method, use_),
+            "all" | "allSettled" | "race" | "any" if matches!(unparen(&m.obj), Expr::Ident(i) if &*i.sym == "Promise") =>
+            {
+                for a in cargs {
+                    self.lower_expr(&a.expr, Use::PromiseAll);
+                }
+                return Val::default();
+            }
+            _ => {}
+        }
+        if LOOP_CALLBACK_METHODS.contains(&method)
+            && let Some(first) = cargs.first()
+            && is_function_literal(&first.expr)
+        {
+            let ov = self.lower_expr(&m.obj, Use::Other);
+            let item = taint_member(&ov.taint, None);
+            let body = self.block(|this| {
+                let item = item.clone();
+                let setup = move |this: &mut Self, i: usize, pat: &Pat, _: &[BindingId]| {
+                    if i == 0 {
+                        this.assign_pat(
+                            pat,
+                            &Val {
+                                taint: item.clone(),
+                                ..Default::default()
+                            },
+                        );
+                    }
+                };
+                if let Some(f) = this.lower_fn_expr_with(&first.expr, None, FnRole::Inline, &setup) {
+                    this.emit(Op::Inline {
+                        func: f,
+                        role: FnRole::Inline,
+                    });
+                }
+            });
+            for a in cargs.iter().skip(1) {
+                self.lower_arg(&a.expr);
+            }
+            self.emit(Op::Loop {
+                kind: LoopKind::MaySkip,
+                body,
+                label: None,
+            });
+            return Val {
+                taint: ov.taint,
+                ..Default::default()
+            };
+        }
+        if MANAGED_TX_METHODS.contains(&method) && cargs.iter().any(|a| is_function_literal(&a.expr)) {
+            self.lower_expr(&m.obj, Use::Other);
+            for a in cargs {
+                if is_function_literal(&a.expr) {
+                    self.lower_fn_expr_like(&a.expr, Some(format!("{method} callback")), FnRole::ManagedTx);
+                } else {
+                    self.lower_expr(&a.expr, Use::Other);
+                }
+            }
+            return Val::default();
+        }
+        let ov = self.lower_expr(&m.obj, Use::Other);
+        let range = self.range(span);
+        // Route registration: name the handlers after the route.
+        let route = if HTTP_METHODS.contains(&method) {
+            cargs.first().and_then(|a| match unparen(&a.expr) {
+                Expr::Lit(Lit::Str(s)) => {
+                    Some(format!("{} {}", method.to_ascii_uppercase(), s.value.to_string_lossy()))
+                }
+                _ => None,
+            })
+        } else {
+            None
+        };
+        if is_retry_name(method) {
+            self.cur().mentions_retry = true;
+        }
+        let mut taint = taint_member(&ov.taint, Some(method));
+        let mut args = Vec::new();
+        for a in cargs {
+            let arg = if is_function_literal(&a.expr) {
+                let f = self.lower_fn_expr_like(&a.expr, route.clone(), FnRole::Standalone);
+                if let Some(f) = f {
+                    self.emit(Op::Closure { func: f });
+                    if is_retry_name(method) {
+                        self.out.functions[f as usize].retry_wrapped = true;
+                    }
+                    Arg::Func(f)
+                } else {
+                    Arg::Other
+                }
+            } else {
+                let (arg, t) = self.lower_arg(&a.expr);
+                taint_union(&mut taint, &t);
+                arg
+            };
+            args.push(arg);
+        }
+        // `includes(err.code)` against a list held elsewhere may be the 40001 test.
+        if method == "includes"
+            && cargs.first().is_some_and(
+                |a| matches!(unparen(&a.expr), Expr::Member(mm) if prop_name(&mm.prop).as_deref() == Some("code")),
+            )
+        {
+            self.cur().mentions_retry = true;
+        }
+        self.escape_to_unknown_callee(method, &args);
+        if RESPONSE_METHODS.contains(&method)
+            && chain_root(&m.obj).is_some_and(|r| matches!(&*r.sym, "res" | "response" | "reply" | "ctx"))
+        {
+            self.emit(Op::Respond { range });
+        }
+        Val {
+            taint,
+            ..Default::default()
+        }
+    }
+
+    fn lower_query(&mut self, span: Span, cargs: &[ExprOrSpread], m: &MemberExpr, use_: Use) -> Val {
+        let Some((handle, receiver)) = self.handle_key(&m.obj) else {
+            self.lower_expr(&m.obj, Use::Other);
+            for a in cargs {
+                self.lower_arg(&a.expr);
+            }
+            return Val::default();
+        };
+        if let Expr::Member(mm) = unparen(&m.obj) {
+            self.lower_expr(&mm.obj, Use::Other);
+        }
+        let receiver_range = self.range(m.obj.span());
+        let mut args = cargs.iter();
+        let first = args.next();
+        let mut sql_template: Option<SqlTemplate> = None;
+        let mut sql_range = self.range(span);
+        let mut values = Values::Missing;
+        let mut config_object = false;
+        let mut callback_expr: Option<&Expr> = None;
+        let mut callback_binding: Option<BindingId> = None;
+        let mut inline_text = false;
+        if let Some(first) = first {
+            sql_range = self.range(first.expr.span());
+            match unparen(&first.expr) {
+                Expr::Object(o) if first.spread.is_none() => {
+                    config_object = true;
+                    let mut has_spread = false;
+                    for p in &o.props {
+                        match p {
+                            PropOrSpread::Spread(s) => {
+                                has_spread = true;
+                                self.lower_expr(&s.expr, Use::Other);
+                            }
+                            PropOrSpread::Prop(p) => match p.as_ref() {
+                                Prop::KeyValue(kv) => {
+                                    let key = prop_key_name(&kv.key);
+                                    match key.as_deref() {
+                                        Some("text") => {
+                                            inline_text = matches!(unparen(&kv.value), Expr::Lit(_) | Expr::Tpl(_));
+                                            let v = self.lower_expr(&kv.value, Use::Arg);
+                                            sql_template = v.sql;
+                                            sql_range = self.range(kv.value.span());
+                                        }
+                                        Some("values") => values = self.lower_values(&kv.value),
+                                        _ => {
+                                            self.lower_expr(&kv.value, Use::Other);
+                                        }
+                                    }
+                                }
+                                Prop::Shorthand(i) => {
+                                    let v = self.lower_ident(i);
+                                    match &*i.sym {
+                                        "text" => sql_template = v.sql,
+                                        "values" => {
+                                            values = match v
+                                                .binding
+                                                .and_then(|b| self.out.bindings[b as usize].array.clone())
+                                            {
+                                                Some(elems) => Values::Array {
+                                                    elems,
+                                                    range: self.range(i.span),
+                                                    texts: Vec::new(),
+                                                },
+                                                None => Values::Unknown,
+                                            }
+                                        }
+                                        _ => {}
+                                    }
+                                }
+                                _ => has_spread = true,
+                            },
+                        }
+                    }
+                    if has_spread {
+                        sql_template = None;
+                        values = Values::Unknown;
+                    }
+                    if let Some(next) = args.next() {
+                        let values_allowed = matches!(values, Values::Missing);
+                        match self.trailing_arg(&next.expr, values_allowed) {
+                            TrailingArg::Callback(e) => callback_expr = Some(e),
+                            TrailingArg::CallbackBinding(b) => callback_binding = Some(b),
+                            TrailingArg::Values(v) => values = v,
+                            TrailingArg::Other => {}
+                        }
+                    }
+                }
+                _ => {
+                    inline_text = matches!(unparen(&first.expr), Expr::Lit(_) | Expr::Tpl(_));
+                    let v = self.lower_expr(&first.expr, Use::Arg);
+                    sql_template = v.sql;
+                    if first.spread.is_some() {
+                        sql_template = None;
+                        values = Values::Unknown;
+                    }
+                    if let Some(next) = args.next() {
+                        match self.trailing_arg(&next.expr, true) {
+                            TrailingArg::Callback(e) => callback_expr = Some(e),
+                            TrailingArg::CallbackBinding(b) => callback_binding = Some(b),
+                            TrailingArg::Values(v) => values = v,
+                            TrailingArg::Other => {}
+                        }
+                    }
+                }
+            }
+            if callback_expr.is_none()
+                && callback_binding.is_none()
+                && let Some(next) = args.next()
+            {
+                match self.trailing_arg(&next.expr, false) {
+                    TrailingArg::Callback(e) => callback_expr = Some(e),
+                    TrailingArg::CallbackBinding(b) => callback_binding = Some(b),
+                    TrailingArg::Values(_) | TrailingArg::Other => {}
+                }
+            }
+            for rest in args {
+                self.lower_arg(&rest.expr);
+            }
+        }
+        let info = sql_template.as_ref().and_then(|t| sql::classify(&t.text));
+        let non_callback: Vec<&ExprOrSpread> = cargs.iter().filter(|a| !is_function_literal(&a.expr)).collect();
+        let args_range = match (non_callback.first(), non_callback.last()) {
+            (Some(a), Some(b)) => TextRange::new(self.range(a.expr.span()).start, self.range(b.expr.span()).end),
+            _ => TextRange::new(self.range(span).end, self.range(span).end),
+        };
+        // Shown span: `client.query('...'`; in a multi-line chain, from `query` on.
+        let prop_start = match &m.prop {
+            MemberProp::Ident(i) => self.range(i.span).start,
+            _ => self.range(span).start,
+        };
+        let call = self.range(span);
+        let between = self
+            .text
+            .get(receiver_range.end as usize..prop_start as usize)
+            .unwrap_or("");
+        let head_start = if between.contains('\n') { prop_start } else { call.start };
+        let head_end = if sql_range.end > head_start {
+            sql_range.end
+        } else {
+            call.end
+        };
+        let head = TextRange::new(head_start, head_end);
+        let id = self.out.queries.len() as QueryId;
+        let func = self.cur_id();
+        let await_kind = match use_ {
+            Use::Await => AwaitKind::Awaited,
+            Use::Return => AwaitKind::Returned,
+            Use::Then => AwaitKind::Chained,
+            Use::PromiseAll => AwaitKind::PromiseAll,
+            Use::Discard => AwaitKind::Floating,
+            Use::Bound | Use::Arg | Use::Test | Use::Other => AwaitKind::Bound,
+        };
+        let range = self.range(span);
+        let stmt_range = self.fns.last().map(|f| f.stmt_range).unwrap_or(range);
+        let in_async_fn = self.fns.last().is_some_and(|f| f.is_async);
+        let sql = SqlArg {
+            text: sql_template.as_ref().map(|t| t.text.clone()),
+            holes: sql_template.as_ref().map(|t| t.holes.clone()).unwrap_or_default(),
+            tagged: sql_template.as_ref().is_some_and(|t| t.tagged),
+            range: sql_range,
+            info,
+            inline: inline_text,
+        };
+        self.out.queries.push(QueryEvent {
+            id,
+            func,
+            handle,
+            receiver,
+            receiver_range,
+            range,
+            stmt_range: if stmt_range.contains(range) { stmt_range } else { range },
+            sql,
+            values,
+            config_object,
+            callback: None,
+            callback_binding: None,
+            await_kind,
+            in_async_fn,
+            head,
+            args_range,
+        });
+        self.cur().has_db_ops = true;
+        self.emit(Op::Query(id));
+        // `client.query('COMMIT', done)`, `client.query(sql, params, handleResult)`: a named callback.
+        if let Some(b) = callback_binding {
+            self.out.queries[id as usize].callback_binding = Some(b);
+            match self.out.bindings[b as usize].origin {
+                Origin::ReleaseFn(_) => self.emit(Op::Release {
+                    binding: b,
+                    error: false,
+                    range,
+                }),
+                Origin::Function(_) => self.emit(Op::CallBinding {
+                    binding: b,
+                    args: vec![Arg::Other, Arg::Other],
+                    range,
+                    awaited: false,
+                }),
+                _ => {}
+            }
+        }
+        if let Some(cb) = callback_expr {
+            let setup = move |this: &mut Self, i: usize, pat: &Pat, _: &[BindingId]| {
+                if i == 1 {
+                    this.assign_pat(
+                        pat,
+                        &Val {
+                            taint: vec![(id, Field::Result)],
+                            ..Default::default()
+                        },
+                    );
+                }
+            };
+            let f = self.lower_fn_expr_with(cb, None, FnRole::Continuation, &setup);
+            self.out.queries[id as usize].callback = f;
+        }
+        Val {
+            taint: vec![(id, Field::Result)],
+            query: Some(id),
+            ..Default::default()
+        }
+    }
+
+    /// What an argument after the SQL is: a callback, a named callback, the values, or (when
+    /// values are not expected there) something else, lowered for its side effects.
+    fn trailing_arg<'e>(&mut self, e: &'e Expr, values_allowed: bool) -> TrailingArg<'e> {
+        if is_function_literal(e) {
+            TrailingArg::Callback(e)
+        } else if let Some(b) = self.callback_ident(e) {
+            TrailingArg::CallbackBinding(b)
+        } else if values_allowed {
+            TrailingArg::Values(self.lower_values(e))
+        } else {
+            self.lower_expr(e, Use::Other);
+            TrailingArg::Other
+        }
+    }
+
+    /// An identifier passed where a query callback goes: a release callback, a function defined
+    /// here, or a parameter named like a callback.
+    fn callback_ident(&mut self, e: &Expr) -> Option<BindingId> {
+        let Expr::Ident(i) = unparen(e) else { return None };
+        let b = self.scopes.iter().rev().find_map(|s| s.names.get(&*i.sym).copied())?;
+        let binding = &self.out.bindings[b as usize];
+        let named_like_callback = matches!(
+            &*i.sym,
+            "cb" | "callback" | "done" | "next" | "release" | "resolve" | "reject"
+        ) || i.sym.ends_with("Callback")
+            || i.sym.ends_with("Cb");
+        let is_fn = matches!(binding.origin, Origin::ReleaseFn(_) | Origin::Function(_));
+        (is_fn || (named_like_callback && binding.kind == BindingKind::Param)).then(|| {
+            self.resolve(&i.sym);
+            b
+        })
+    }
+
+    fn lower_values(&mut self, e: &Expr) -> Values {
+        match unparen(e) {
+            Expr::Array(a) => {
+                let mut elems = Vec::new();
+                let mut texts = Vec::new();
+                let mut spread = false;
+                for el in &a.elems {
+                    match el {
+                        Some(el) => {
+                            if el.spread.is_some() {
+                                spread = true;
+                            }
+                            elems.push(self.lower_expr(&el.expr, Use::Other).taint);
+                            let r = self.range(el.expr.span());
+                            let text = self.text.get(r.start as usize..r.end as usize).unwrap_or("");
+                            texts.push(text.split_whitespace().collect::<Vec<_>>().join(" "));
+                        }
+                        None => spread = true,
+                    }
+                }
+                if spread {
+                    Values::Unknown
+                } else {
+                    Values::Array {
+                        elems,
+                        range: self.range(a.span),
+                        texts,
+                    }
+                }
+            }
+            Expr::Ident(i) if &*i.sym == "undefined" => Values::Missing,
+            other => {
+                let v = self.lower_expr(other, Use::Arg);
+                match v.binding.and_then(|b| self.out.bindings[b as usize].array.clone()) {
+                    Some(elems) => Values::Array {
+                        elems,
+                        range: self.range(other.span()),
+                        texts: Vec::new(),
+                    },
+                    None => Values::Unknown,
+                }
+            }
+        }
+    }
+
+    fn lower_connect(&mut self, span: Span, cargs: &[ExprOrSpread], m: &MemberExpr, _use: Use) -> Val {
+        let Some((handle, receiver)) = self.handle_key(&m.obj) else {
+            self.lower_expr(&m.obj, Use::Other);
+            for a in cargs {
+                self.lower_arg(&a.expr);
+            }
+            return Val::default();
+        };
+        let id = self.out.connects.len() as ConnectId;
+        let range = self.range(span);
+        self.out.connects.push(ConnectEvent {
+            id,
+            func: self.cur_id(),
+            handle,
+            receiver,
+            range,
+            target: None,
+            callback: None,
+            err_param: None,
+            done_param: None,
+        });
+        self.cur().has_db_ops = true;
+        self.emit(Op::Connect(id));
+        let cb = cargs.iter().find(|a| is_function_literal(&a.expr));
+        for a in cargs {
+            if !is_function_literal(&a.expr) {
+                self.lower_expr(&a.expr, Use::Other);
+            }
+        }
+        if let Some(cb) = cb {
+            let setup = move |this: &mut Self, i: usize, _: &Pat, ids: &[BindingId]| {
+                let Some(&b) = ids.first() else { return };
+                match i {
+                    0 => this.out.connects[id as usize].err_param = Some(b),
+                    1 => {
+                        this.out.connects[id as usize].target = Some(b);
+                        this.out.bindings[b as usize].origin = Origin::Connected(id);
+                    }
+                    2 => {
+                        this.out.connects[id as usize].done_param = Some(b);
+                        this.out.bindings[b as usize].origin = Origin::ReleaseFn(id);
+                    }
+                    _ => {}
+                }
+            };
+            let f = self.lower_fn_expr_with(&cb.expr, None, FnRole::Continuation, &setup);
+            self.out.connects[id as usize].callback = f;
+            return Val::default();
+        }
+        Val {
+            connect: Some(id),
+            ..Default::default()
+        }
+    }
+}
+
+/// An argument of `query(...)` after the SQL.
+enum TrailingArg<'e> {
+    Callback(&'e Expr),
+    CallbackBinding(BindingId),
+    Values(Values),
+    Other,
+}

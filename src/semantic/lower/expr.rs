@@ -1,0 +1,843 @@
+//! Expressions: the value each expression yields (`Val`: taint, origin, SQL text, array elements) in
+//! evaluation order, assignments, member accesses, `new`, calls of plain and local functions,
+//! `.then`/`.catch`/`.finally` chains and the error-code comparisons that mark retry logic.
+//! Method calls are dispatched to `db_calls`.
+
+use swc_common::Span;
+use swc_ecma_ast::*;
+use swc_ecma_visit::{Visit, VisitWith};
+
+use super::sql_text::{concat_templates, hole_template, template_text};
+use super::stmt::{FnBody, FnSpec};
+use super::{
+    Lowerer, SpanExt, Use, Val, is_falsy_literal, is_function_literal, is_retry_name, member_origin, member_path,
+    module_origin, prop_key_name, prop_name, taint_member, unparen,
+};
+use crate::semantic::model::*;
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn lower_expr(&mut self, e: &Expr, use_: Use) -> Val {
+        stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || self.lower_expr_inner(e, use_))
+    }
+
+    fn lower_expr_inner(&mut self, e: &Expr, use_: Use) -> Val {
+        match e {
+            Expr::This(_) | Expr::SuperProp(_) | Expr::MetaProp(_) | Expr::PrivateName(_) | Expr::Invalid(_) => {
+                Val::default()
+            }
+            Expr::Array(a) => {
+                let mut v = Val::default();
+                let elem_use = if use_ == Use::PromiseAll {
+                    Use::PromiseAll
+                } else {
+                    Use::Other
+                };
+                let mut elems = Some(Vec::new());
+                for el in &a.elems {
+                    match el {
+                        Some(el) => {
+                            let ev = self.lower_expr(&el.expr, elem_use);
+                            taint_union(&mut v.taint, &ev.taint);
+                            match (&mut elems, el.spread) {
+                                (Some(list), None) => list.push(ev.taint),
+                                _ => elems = None,
+                            }
+                        }
+                        None => elems = None,
+                    }
+                }
+                v.array = elems;
+                v
+            }
+            Expr::Object(o) => {
+                let mut v = Val::default();
+                for p in &o.props {
+                    match p {
+                        PropOrSpread::Spread(s) => {
+                            let sv = self.lower_expr(&s.expr, Use::Other);
+                            taint_union(&mut v.taint, &sv.taint);
+                        }
+                        PropOrSpread::Prop(p) => match p.as_ref() {
+                            Prop::Shorthand(i) => {
+                                let iv = self.lower_ident(i);
+                                taint_union(&mut v.taint, &iv.taint);
+                            }
+                            Prop::KeyValue(kv) => {
+                                if let PropName::Computed(c) = &kv.key {
+                                    self.lower_expr(&c.expr, Use::Other);
+                                }
+                                if is_function_literal(&kv.value) {
+                                    let name = prop_key_name(&kv.key);
+                                    if let Some(f) = self.lower_fn_expr_like(&kv.value, name, FnRole::Standalone) {
+                                        self.emit(Op::Closure { func: f });
+                                    }
+                                } else {
+                                    let pv = self.lower_expr(&kv.value, Use::Other);
+                                    taint_union(&mut v.taint, &pv.taint);
+                                }
+                            }
+                            Prop::Assign(a) => {
+                                self.lower_expr(&a.value, Use::Other);
+                            }
+                            Prop::Getter(g) => {
+                                let f = self.lower_function(
+                                    FnSpec {
+                                        span: g.span,
+                                        name: prop_key_name(&g.key),
+                                        role: FnRole::Standalone,
+                                        params: &[],
+                                        body: match &g.function.body {
+                                            Some(b) => FnBody::Block(&b.stmts, b.span),
+                                            None => FnBody::None,
+                                        },
+                                        is_async: false,
+                                        prebound: None,
+                                    },
+                                    &|_, _, _, _| {},
+                                );
+                                self.emit(Op::Closure { func: f });
+                            }
+                            Prop::Setter(SetterProp { key, function, .. })
+                            | Prop::Method(MethodProp { key, function }) => {
+                                let f = self.lower_function_node(
+                                    function,
+                                    prop_key_name(key),
+                                    FnRole::Standalone,
+                                    None,
+                                    &|_, _, _, _| {},
+                                );
+                                self.emit(Op::Closure { func: f });
+                            }
+                        },
+                    }
+                }
+                v
+            }
+            Expr::Fn(_) | Expr::Arrow(_) => {
+                let f = self.lower_fn_expr_like(e, None, FnRole::Standalone);
+                if let Some(f) = f {
+                    if !matches!(use_, Use::Bound | Use::Arg) {
+                        self.emit(Op::Closure { func: f });
+                    }
+                    return Val {
+                        func: Some(f),
+                        ..Default::default()
+                    };
+                }
+                Val::default()
+            }
+            Expr::Unary(u) => {
+                // `void promise` discards it, like an expression statement.
+                let inner = if u.op == UnaryOp::Void {
+                    Use::Discard
+                } else {
+                    Use::Other
+                };
+                let v = self.lower_expr(&u.arg, inner);
+                Val {
+                    taint: v.taint,
+                    ..Default::default()
+                }
+            }
+            Expr::Update(u) => {
+                self.lower_expr(&u.arg, Use::Other);
+                Val::default()
+            }
+            Expr::Bin(b) => self.lower_bin(b, use_),
+            Expr::Assign(a) => self.lower_assign(a),
+            Expr::Member(m) => self.lower_member(m),
+            Expr::Cond(c) => {
+                let tv = self.lower_expr(&c.test, Use::Test);
+                let cond = self.build_cond(&c.test);
+                let guard = self.guard_for(&c.test, &tv.taint);
+                let mut cv = Val::default();
+                let mut av = Val::default();
+                let then_ = self.block(|this| cv = this.lower_expr(&c.cons, use_));
+                let else_ = self.block(|this| av = this.lower_expr(&c.alt, use_));
+                if !then_.0.is_empty() || !else_.0.is_empty() {
+                    self.emit(Op::If {
+                        cond,
+                        guard,
+                        then_,
+                        else_,
+                    });
+                }
+                let mut v = Val::default();
+                taint_union(&mut v.taint, &cv.taint);
+                taint_union(&mut v.taint, &av.taint);
+                v
+            }
+            Expr::Call(c) => self.lower_call(c, use_),
+            Expr::New(n) => self.lower_new(n),
+            Expr::Seq(s) => {
+                let mut last = Val::default();
+                let n = s.exprs.len();
+                for (i, e) in s.exprs.iter().enumerate() {
+                    last = self.lower_expr(e, if i + 1 == n { use_ } else { Use::Discard });
+                }
+                last
+            }
+            Expr::Ident(i) => {
+                if &*i.sym == "SERIALIZATION_FAILURE" {
+                    self.cur().mentions_retry = true;
+                }
+                self.lower_ident(i)
+            }
+            Expr::Lit(l) => {
+                match l {
+                    Lit::Str(s) => {
+                        let text = s.value.to_string_lossy();
+                        if text.trim() == "40001" || text.eq_ignore_ascii_case("serialization_failure") {
+                            self.cur().mentions_retry = true;
+                        }
+                        return Val {
+                            sql: Some(SqlTemplate {
+                                text: text.into_owned(),
+                                holes: Vec::new(),
+                                tagged: false,
+                            }),
+                            ..Default::default()
+                        };
+                    }
+                    Lit::Num(n) if n.value == 40001.0 => self.cur().mentions_retry = true,
+                    _ => {}
+                }
+                Val::default()
+            }
+            Expr::Tpl(t) => {
+                let mut holes = Vec::new();
+                let mut v = Val::default();
+                for ex in &t.exprs {
+                    let hv = self.lower_expr(ex, Use::Other);
+                    taint_union(&mut v.taint, &hv.taint);
+                    holes.push(hv.taint);
+                }
+                v.sql = Some(template_text(t, holes, false));
+                v
+            }
+            Expr::TaggedTpl(t) => {
+                self.lower_expr(&t.tag, Use::Other);
+                let mut holes = Vec::new();
+                for ex in &t.tpl.exprs {
+                    let hv = self.lower_expr(ex, Use::Other);
+                    holes.push(hv.taint);
+                }
+                Val {
+                    sql: Some(template_text(&t.tpl, holes, true)),
+                    ..Default::default()
+                }
+            }
+            Expr::Class(c) => {
+                self.lower_class(&c.class, c.ident.as_ref().map(|i| i.sym.to_string()));
+                Val::default()
+            }
+            Expr::Yield(y) => {
+                if let Some(a) = &y.arg {
+                    self.lower_expr(a, Use::Await);
+                }
+                Val::default()
+            }
+            Expr::Await(a) => {
+                let v = self.lower_expr(&a.arg, Use::Await);
+                // Queries, connects and in-file calls model their own failure; anything else
+                // awaited may throw here.
+                let inner = unparen(&a.arg);
+                if v.query.is_none() && v.connect.is_none() && !self.is_modelled_call(inner) {
+                    let r = self.range(a.span);
+                    self.emit(Op::MayThrow { range: r });
+                }
+                v
+            }
+            Expr::Paren(p) => self.lower_expr(&p.expr, use_),
+            Expr::TsTypeAssertion(t) => self.lower_expr(&t.expr, use_),
+            Expr::TsConstAssertion(t) => self.lower_expr(&t.expr, use_),
+            Expr::TsNonNull(t) => self.lower_expr(&t.expr, use_),
+            Expr::TsAs(t) => self.lower_expr(&t.expr, use_),
+            Expr::TsInstantiation(t) => self.lower_expr(&t.expr, use_),
+            Expr::TsSatisfies(t) => self.lower_expr(&t.expr, use_),
+            Expr::OptChain(o) => self.lower_opt_chain(o, use_),
+            Expr::JSXMember(_) | Expr::JSXNamespacedName(_) | Expr::JSXEmpty(_) => Val::default(),
+            Expr::JSXElement(el) => {
+                let mut finder = ExprFinder { l: self };
+                el.visit_children_with(&mut finder);
+                Val::default()
+            }
+            Expr::JSXFragment(fr) => {
+                let mut finder = ExprFinder { l: self };
+                fr.visit_children_with(&mut finder);
+                Val::default()
+            }
+        }
+    }
+
+    /// Whether an awaited expression is a call whose failure the flow models itself.
+    fn is_modelled_call(&mut self, e: &Expr) -> bool {
+        let Expr::Call(c) = e else { return false };
+        let Callee::Expr(callee) = &c.callee else { return false };
+        match unparen(callee) {
+            // Calls of local bindings become `CallBinding` ops, which model their own failure.
+            Expr::Ident(i) => self.scopes.iter().rev().any(|s| s.names.contains_key(&*i.sym)),
+            Expr::Fn(_) | Expr::Arrow(_) => true,
+            Expr::Member(m) => matches!(prop_name(&m.prop).as_deref(), Some("then" | "catch" | "finally")),
+            _ => false,
+        }
+    }
+
+    pub(super) fn lower_ident(&mut self, i: &Ident) -> Val {
+        let Some(b) = self.resolve(&i.sym) else {
+            return Val::default();
+        };
+        if self.out.bindings[b as usize].is_retry_code {
+            self.cur().mentions_retry = true;
+        }
+        let binding = &self.out.bindings[b as usize];
+        let sql = binding.sql.clone();
+        let origin = match &binding.origin {
+            Origin::Unknown => None,
+            o => Some(o.clone()),
+        };
+        let taint = self
+            .fns
+            .iter()
+            .rev()
+            .find_map(|f| f.taint.get(&b).cloned())
+            .unwrap_or_default();
+        let func = match binding.origin {
+            Origin::Function(f) => Some(f),
+            _ => None,
+        };
+        Val {
+            taint,
+            binding: Some(b),
+            sql,
+            origin,
+            func,
+            ..Default::default()
+        }
+    }
+
+    fn lower_bin(&mut self, b: &BinExpr, use_: Use) -> Val {
+        let lv = self.lower_expr(
+            &b.left,
+            if b.op.may_short_circuit() {
+                Use::Test
+            } else {
+                Use::Other
+            },
+        );
+        if b.op.may_short_circuit() {
+            let cond = if b.op == BinaryOp::NullishCoalescing {
+                Cond::Unknown
+            } else {
+                self.build_cond(&b.left)
+            };
+            let guard = self.guard_for(&b.left, &lv.taint);
+            let mut rv = Val::default();
+            let right_use = if matches!(use_, Use::Discard | Use::Await | Use::Return) {
+                use_
+            } else {
+                Use::Other
+            };
+            let ops = self.block(|this| rv = this.lower_expr(&b.right, right_use));
+            if !ops.0.is_empty() {
+                let (then_, else_) = if b.op == BinaryOp::LogicalAnd {
+                    (ops, Block::default())
+                } else {
+                    (Block::default(), ops)
+                };
+                self.emit(Op::If {
+                    cond,
+                    guard,
+                    then_,
+                    else_,
+                });
+            }
+            let mut v = Val {
+                taint: lv.taint,
+                ..Default::default()
+            };
+            taint_union(&mut v.taint, &rv.taint);
+            if rv.query.is_some() {
+                v.query = rv.query;
+            }
+            return v;
+        }
+        let rv = self.lower_expr(&b.right, Use::Other);
+        // `err.code === RETRY_CODE` where the constant lives elsewhere may be the 40001 test.
+        if matches!(
+            b.op,
+            BinaryOp::EqEq | BinaryOp::EqEqEq | BinaryOp::NotEq | BinaryOp::NotEqEq
+        ) {
+            self.note_code_comparison(&b.left, &b.right);
+            self.note_code_comparison(&b.right, &b.left);
+        }
+        let mut v = Val {
+            taint: lv.taint.clone(),
+            ..Default::default()
+        };
+        taint_union(&mut v.taint, &rv.taint);
+        // `'SELECT ... WHERE id = ' + x`: known parts concatenate, an unknown part is a hole.
+        if b.op == BinaryOp::Add && (lv.sql.is_some() || rv.sql.is_some()) {
+            let l = lv.sql.clone().unwrap_or_else(|| hole_template(lv.taint.clone()));
+            let r = rv.sql.clone().unwrap_or_else(|| hole_template(rv.taint.clone()));
+            v.sql = Some(concat_templates(&l, &r));
+        }
+        v
+    }
+
+    fn note_code_comparison(&mut self, side: &Expr, other: &Expr) {
+        let is_code = matches!(unparen(side), Expr::Member(m) if prop_name(&m.prop).as_deref() == Some("code"));
+        if !is_code {
+            return;
+        }
+        match unparen(other) {
+            Expr::Ident(i) => match self.scopes.iter().rev().find_map(|s| s.names.get(&*i.sym).copied()) {
+                None => self.cur().mentions_retry = true,
+                Some(b) => {
+                    let binding = &self.out.bindings[b as usize];
+                    if binding.is_retry_code
+                        || matches!(binding.origin, Origin::LocalImport(_) | Origin::PackageImport(_))
+                        || is_retry_name(&binding.name)
+                    {
+                        self.cur().mentions_retry = true;
+                    }
+                }
+            },
+            // `err.code === PgErrors.SERIALIZATION_FAILURE` and similar.
+            Expr::Member(m) if prop_name(&m.prop).is_some_and(|p| is_retry_name(&p) || p.contains("SERIALIZATION")) => {
+                self.cur().mentions_retry = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn lower_assign(&mut self, a: &AssignExpr) -> Val {
+        // `module.exports.handler = async (req, res) => ...`: name the function after the target.
+        if is_function_literal(&a.right) {
+            let name = match &a.left {
+                AssignTarget::Simple(SimpleAssignTarget::Member(m)) => member_path(&Expr::Member(m.clone())),
+                AssignTarget::Simple(SimpleAssignTarget::Ident(i)) => Some(i.id.sym.to_string()),
+                _ => None,
+            };
+            let f = self.lower_fn_expr_like(&a.right, name, FnRole::Standalone);
+            if let (AssignTarget::Simple(SimpleAssignTarget::Ident(i)), Some(f)) = (&a.left, f)
+                && let Some(b) = self.resolve(&i.id.sym)
+            {
+                self.out.bindings[b as usize].origin = Origin::Function(f);
+            }
+            return Val {
+                func: f,
+                ..Default::default()
+            };
+        }
+        let v = self.lower_expr(&a.right, Use::Bound);
+        match &a.left {
+            AssignTarget::Simple(SimpleAssignTarget::Ident(i)) => {
+                if let Some(b) = self.resolve(&i.id.sym) {
+                    if a.op == AssignOp::Assign {
+                        self.bind_value(b, &v);
+                    } else {
+                        let ctx = self.cur();
+                        let entry = ctx.taint.entry(b).or_default();
+                        taint_union(entry, &v.taint);
+                        // `sql += ' WHERE ...'`: append when both parts are known, else unknown.
+                        let binding = &mut self.out.bindings[b as usize];
+                        binding.sql = match (a.op, binding.sql.take(), &v.sql) {
+                            (AssignOp::AddAssign, Some(l), Some(r)) => Some(concat_templates(&l, r)),
+                            _ => None,
+                        };
+                    }
+                }
+            }
+            AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
+                self.lower_expr(&m.obj, Use::Other);
+                if let MemberProp::Computed(c) = &m.prop {
+                    self.lower_expr(&c.expr, Use::Other);
+                }
+                // A client stored on an object (`req.client = client`) lives on elsewhere.
+                if let Some(b) = v.binding {
+                    self.emit(Op::Escape { bindings: vec![b] });
+                }
+            }
+            AssignTarget::Simple(_) => {}
+            AssignTarget::Pat(p) => {
+                let pat: Pat = match p {
+                    AssignTargetPat::Array(a) => Pat::Array(a.clone()),
+                    AssignTargetPat::Object(o) => Pat::Object(o.clone()),
+                    AssignTargetPat::Invalid(_) => return v,
+                };
+                self.assign_pat(&pat, &v);
+            }
+        }
+        v
+    }
+
+    fn lower_member(&mut self, m: &MemberExpr) -> Val {
+        let ov = self.lower_expr(&m.obj, Use::Other);
+        let prop = match &m.prop {
+            MemberProp::Computed(c) => {
+                self.lower_expr(&c.expr, Use::Other);
+                match unparen(&c.expr) {
+                    Expr::Lit(Lit::Str(s)) => Some(s.value.to_string_lossy().into_owned()),
+                    _ => None,
+                }
+            }
+            MemberProp::Ident(i) => Some(i.sym.to_string()),
+            MemberProp::PrivateName(_) => None,
+        };
+        let mut v = Val {
+            taint: taint_member(&ov.taint, prop.as_deref()),
+            ..Default::default()
+        };
+        if let Some(o) = &ov.origin {
+            let mo = member_origin(o, prop.as_deref().unwrap_or(""));
+            if mo != Origin::Unknown {
+                v.origin = Some(mo);
+            }
+        }
+        // `queries.insertUser` where `queries` is a const object of SQL texts.
+        if let (Some(b), Some(p)) = (ov.binding, &prop)
+            && let Some(t) = self.out.bindings[b as usize].sql_props.get(p)
+        {
+            v.sql = Some(t.clone());
+        }
+        if let Some(p) = &prop
+            && (p == "SERIALIZATION_FAILURE" || p == "serialization_failure")
+        {
+            self.cur().mentions_retry = true;
+        }
+        v
+    }
+
+    fn lower_opt_chain(&mut self, o: &OptChainExpr, use_: Use) -> Val {
+        match o.base.as_ref() {
+            OptChainBase::Member(m) => self.lower_member(m),
+            OptChainBase::Call(c) => {
+                // `client?.release()`: runs only when the object is truthy.
+                let member = match unparen(&c.callee) {
+                    Expr::Member(m) => Some(m),
+                    Expr::OptChain(inner) => match inner.base.as_ref() {
+                        OptChainBase::Member(m) => Some(m),
+                        OptChainBase::Call(_) => None,
+                    },
+                    _ => None,
+                };
+                let Some((m, method)) = member.and_then(|m| prop_name(&m.prop).map(|p| (m, p))) else {
+                    self.lower_expr(&c.callee, Use::Other);
+                    for a in &c.args {
+                        self.lower_arg(&a.expr);
+                    }
+                    return Val::default();
+                };
+                let cond = self.build_cond(&m.obj);
+                let mut v = Val::default();
+                let then_ = self.block(|this| v = this.lower_method_call(c.span, &c.args, m, &method, use_));
+                if !then_.0.is_empty() {
+                    self.emit(Op::If {
+                        cond,
+                        guard: None,
+                        then_,
+                        else_: Block::default(),
+                    });
+                }
+                v
+            }
+        }
+    }
+
+    fn lower_new(&mut self, n: &NewExpr) -> Val {
+        let callee = unparen(&n.callee);
+        let cv = self.lower_expr(callee, Use::Other);
+        let class_name = match callee {
+            Expr::Ident(i) => Some(i.sym.to_string()),
+            Expr::Member(m) => prop_name(&m.prop),
+            _ => None,
+        };
+        let args = n.args.as_deref().unwrap_or(&[]);
+        // `new Promise((resolve, reject) => ...)`: the executor runs right away.
+        if class_name.as_deref() == Some("Promise")
+            && let Some(first) = args.first()
+            && is_function_literal(&first.expr)
+        {
+            if let Some(f) = self.lower_fn_expr_like(&first.expr, None, FnRole::Inline) {
+                self.emit(Op::Inline {
+                    func: f,
+                    role: FnRole::Inline,
+                });
+            }
+            return Val::default();
+        }
+        for a in args {
+            self.lower_arg(&a.expr);
+        }
+        let origin = match (&cv.origin, class_name.as_deref()) {
+            (Some(Origin::PoolClass), _) => Origin::NewPool,
+            (Some(Origin::ClientClass), _) => Origin::NewClient,
+            (None, Some("Pool")) => Origin::NewPool,
+            (None, Some("Client")) if matches!(callee, Expr::Ident(_)) => {
+                // An unresolved or local `Client` class: pg's only if nothing says otherwise.
+                match callee {
+                    Expr::Ident(i) if self.scopes.iter().rev().any(|s| s.names.contains_key(&*i.sym)) => {
+                        Origin::Unknown
+                    }
+                    _ => Origin::NewClient,
+                }
+            }
+            _ => Origin::Unknown,
+        };
+        Val {
+            origin: Some(origin),
+            ..Default::default()
+        }
+    }
+
+    /// Lowers a call argument: function literals become standalone functions that may run later.
+    pub(super) fn lower_arg(&mut self, e: &Expr) -> (Arg, Taint) {
+        if is_function_literal(e) {
+            if let Some(f) = self.lower_fn_expr_like(e, None, FnRole::Standalone) {
+                self.emit(Op::Closure { func: f });
+                return (Arg::Func(f), Taint::new());
+            }
+            return (Arg::Other, Taint::new());
+        }
+        let v = self.lower_expr(e, Use::Arg);
+        let arg = match v.binding {
+            Some(b) => Arg::Binding(b),
+            None => Arg::Other,
+        };
+        (arg, v.taint)
+    }
+
+    fn lower_call(&mut self, c: &CallExpr, use_: Use) -> Val {
+        let Callee::Expr(callee) = &c.callee else {
+            for a in &c.args {
+                self.lower_arg(&a.expr);
+            }
+            return Val::default();
+        };
+        match unparen(callee) {
+            Expr::Member(m) => {
+                if let Some(method) = prop_name(&m.prop) {
+                    return self.lower_method_call(c.span, &c.args, m, &method, use_);
+                }
+                self.lower_expr(callee, Use::Other);
+                for a in &c.args {
+                    self.lower_arg(&a.expr);
+                }
+                Val::default()
+            }
+            Expr::Ident(i) => self.lower_ident_call(c.span, &c.args, i, use_),
+            Expr::Fn(_) | Expr::Arrow(_) => {
+                // An IIFE runs in place.
+                for a in &c.args {
+                    self.lower_arg(&a.expr);
+                }
+                if let Some(f) = self.lower_fn_expr_like(callee, None, FnRole::Inline) {
+                    self.emit(Op::Inline {
+                        func: f,
+                        role: FnRole::Inline,
+                    });
+                }
+                Val::default()
+            }
+            other => {
+                self.lower_expr(other, Use::Other);
+                for a in &c.args {
+                    self.lower_arg(&a.expr);
+                }
+                Val::default()
+            }
+        }
+    }
+
+    fn lower_ident_call(&mut self, span: Span, cargs: &[ExprOrSpread], i: &Ident, use_: Use) -> Val {
+        let name = i.sym.to_string();
+        if &*i.sym == "require"
+            && let Some(first) = cargs.first()
+            && let Expr::Lit(Lit::Str(s)) = unparen(&first.expr)
+        {
+            return Val {
+                origin: Some(module_origin(&s.value.to_string_lossy())),
+                ..Default::default()
+            };
+        }
+        if is_retry_name(&name) {
+            self.cur().mentions_retry = true;
+        }
+        let binding = self.resolve(&i.sym);
+        let mut args = Vec::new();
+        // A value computed from query results stays derived from them (`Number(rows[0].n)`).
+        let mut taint = Taint::new();
+        for a in cargs {
+            let (arg, t) = self.lower_arg(&a.expr);
+            taint_union(&mut taint, &t);
+            if is_retry_name(&name)
+                && let Arg::Func(f) = arg
+            {
+                self.out.functions[f as usize].retry_wrapped = true;
+            }
+            args.push(arg);
+        }
+        let range = self.range(span);
+        // A rejected promise surfaces here only when waited for: `return f()` counts in an async
+        // function (the caller's await sees it), not in a plain callback.
+        let in_async = self.fns.last().is_some_and(|f| f.is_async);
+        let awaited = matches!(use_, Use::Await | Use::Then | Use::PromiseAll) || (use_ == Use::Return && in_async);
+        let Some(b) = binding else {
+            if name == "next" {
+                self.emit(Op::Respond { range });
+            }
+            self.escape_to_unknown_callee(&name, &args);
+            return Val {
+                taint,
+                ..Default::default()
+            };
+        };
+        match self.out.bindings[b as usize].origin {
+            Origin::ReleaseFn(_) => {
+                let error = cargs.first().is_some_and(|a| !is_falsy_literal(&a.expr));
+                self.emit(Op::Release {
+                    binding: b,
+                    error,
+                    range,
+                });
+                Val::default()
+            }
+            _ => {
+                if name == "next" && self.out.bindings[b as usize].kind == BindingKind::Param {
+                    self.emit(Op::Respond { range });
+                }
+                self.escape_to_unknown_callee(&name, &args);
+                // A helper of this file that returns a value derived from a query result.
+                if let Origin::Function(fid) = self.out.bindings[b as usize].origin {
+                    let returned = self.out.functions[fid as usize].return_taint.clone();
+                    taint_union(&mut taint, &returned);
+                }
+                self.emit(Op::CallBinding {
+                    binding: b,
+                    args,
+                    range,
+                    awaited,
+                });
+                Val {
+                    taint,
+                    ..Default::default()
+                }
+            }
+        }
+    }
+
+    pub(super) fn lower_chain(&mut self, cargs: &[ExprOrSpread], m: &MemberExpr, method: &str, use_: Use) -> Val {
+        let mut ov = Val::default();
+        let producer = self.block(|this| ov = this.lower_expr(&m.obj, Use::Then));
+        let step_fn = |this: &mut Self, e: &Expr, taint: Taint, connect: Option<ConnectId>| -> Option<FuncId> {
+            if !is_function_literal(e) {
+                // `.then(handleRows)` with a named function: a call we may inline.
+                let (arg, _) = this.lower_arg(e);
+                if let Arg::Binding(b) = arg {
+                    let range = this.range(e.span());
+                    this.emit(Op::CallBinding {
+                        binding: b,
+                        args: vec![Arg::Other],
+                        range,
+                        awaited: true,
+                    });
+                }
+                return None;
+            }
+            let setup = move |this: &mut Self, i: usize, pat: &Pat, ids: &[BindingId]| {
+                if i != 0 {
+                    return;
+                }
+                if let (Some(cid), [b]) = (connect, ids) {
+                    this.out.connects[cid as usize].target = Some(*b);
+                    this.out.bindings[*b as usize].origin = Origin::Connected(cid);
+                }
+                if !taint.is_empty() {
+                    this.assign_pat(
+                        pat,
+                        &Val {
+                            taint: taint.clone(),
+                            ..Default::default()
+                        },
+                    );
+                }
+            };
+            let f = this.lower_fn_expr_with(e, None, FnRole::ChainStep, &setup)?;
+            this.emit(Op::Inline {
+                func: f,
+                role: FnRole::ChainStep,
+            });
+            Some(f)
+        };
+        let ops = self.block(|this| match method {
+            "then" => {
+                let on_rejected = cargs.get(1);
+                if let Some(rej) = on_rejected {
+                    let catch = this.block(|this| {
+                        step_fn(this, &rej.expr, Taint::new(), None);
+                    });
+                    this.emit(Op::Try {
+                        body: producer.clone(),
+                        catch: Some(catch),
+                        finally: None,
+                    });
+                } else {
+                    this.cur()
+                        .blocks
+                        .last_mut()
+                        .expect("invariant: open block")
+                        .extend(producer.0.clone());
+                }
+                if let Some(on_ok) = cargs.first() {
+                    step_fn(this, &on_ok.expr, ov.taint.clone(), ov.connect);
+                }
+            }
+            "catch" => {
+                let catch = this.block(|this| {
+                    if let Some(h) = cargs.first() {
+                        step_fn(this, &h.expr, Taint::new(), None);
+                    }
+                });
+                this.emit(Op::Try {
+                    body: producer.clone(),
+                    catch: Some(catch),
+                    finally: None,
+                });
+            }
+            _ => {
+                let fin = this.block(|this| {
+                    if let Some(h) = cargs.first() {
+                        step_fn(this, &h.expr, Taint::new(), None);
+                    }
+                });
+                this.emit(Op::Try {
+                    body: producer.clone(),
+                    catch: None,
+                    finally: Some(fin),
+                });
+            }
+        });
+        if use_ == Use::Discard {
+            self.emit(Op::Detached { body: ops });
+        } else {
+            self.cur()
+                .blocks
+                .last_mut()
+                .expect("invariant: open block")
+                .extend(ops.0);
+        }
+        Val::default()
+    }
+}
+
+/// Finds expressions inside JSX and lowers them (so functions nested there are not missed).
+struct ExprFinder<'l, 'a> {
+    l: &'l mut Lowerer<'a>,
+}
+
+impl Visit for ExprFinder<'_, '_> {
+    fn visit_expr(&mut self, e: &Expr) {
+        self.l.lower_expr(e, Use::Other);
+    }
+}

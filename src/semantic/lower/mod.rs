@@ -1,0 +1,296 @@
+//! Lowering: one walk over the swc AST that resolves names with our own scope stack, records every
+//! candidate database event (`.query`, `.connect`, `.release`), and turns each function body into
+//! the small structured IR of [`crate::semantic::model::Op`].
+//!
+//! What it decides: evaluation order, which callbacks run inline (`.then` steps, query and connect
+//! callbacks, `forEach`/`map` bodies, promise executors), which values come from query results
+//! (taint), and what SQL each call sends. What it does not decide: whether a receiver really is a
+//! database handle (that needs every use of it; see `handles`) or what happens on each path (see
+//! `flow`). Names are resolved with hoisting (`var` and function declarations to the function,
+//! `let`/`const`/`class` to the block), so a shadowed `client` is a different binding.
+//!
+//! The walk is one `Lowerer` whose methods are split by job: `scope` (names, hoisting, binding values
+//! to patterns), `stmt` (functions, statements, classes, conditions), `expr` (expressions and
+//! `.then` chains), `db_calls` (method calls: queries, connects, releases) and `sql_text` (SQL text
+//! from templates and concatenation). This file holds the shared state and small AST helpers.
+
+mod db_calls;
+mod expr;
+mod scope;
+mod sql_text;
+mod stmt;
+
+use std::collections::{BTreeSet, HashMap};
+
+use swc_common::Span;
+use swc_ecma_ast::*;
+
+use crate::parse::Parsed;
+use crate::semantic::model::Function;
+use crate::semantic::model::*;
+use crate::source::TextRange;
+
+/// Everything the walk produced.
+#[derive(Debug, Default)]
+pub struct Lowered {
+    /// `this.x` properties declared with the TypeScript type `Pool`.
+    pub typed_pool_paths: BTreeSet<String>,
+    pub functions: Vec<Function>,
+    pub bindings: Vec<Binding>,
+    pub queries: Vec<QueryEvent>,
+    pub connects: Vec<ConnectEvent>,
+    pub guards: Vec<Guard>,
+}
+
+pub fn lower(parsed: &Parsed, text: &str) -> Lowered {
+    let mut l = Lowerer {
+        parsed,
+        text,
+        out: Lowered::default(),
+        scopes: Vec::new(),
+        fns: Vec::new(),
+        predeclared: HashMap::new(),
+    };
+    l.lower_program(&parsed.program);
+    l.out
+}
+
+/// How the parent uses an expression's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    Await,
+    Return,
+    Then,
+    PromiseAll,
+    Bound,
+    Arg,
+    Discard,
+    Test,
+    Other,
+}
+
+/// What the walk knows about an expression's value.
+#[derive(Debug, Default, Clone)]
+struct Val {
+    taint: Taint,
+    func: Option<FuncId>,
+    binding: Option<BindingId>,
+    origin: Option<Origin>,
+    connect: Option<ConnectId>,
+    query: Option<QueryId>,
+    sql: Option<SqlTemplate>,
+    /// Element taints of an array literal.
+    array: Option<Vec<Taint>>,
+}
+
+struct Scope {
+    names: HashMap<String, BindingId>,
+}
+
+struct FnCtx {
+    id: FuncId,
+    blocks: Vec<Vec<Op>>,
+    taint: HashMap<BindingId, Taint>,
+    is_async: bool,
+    stmt_range: TextRange,
+    captures: BTreeSet<BindingId>,
+    mentions_retry: bool,
+    has_db_ops: bool,
+    return_taint: Taint,
+    /// Number of scopes that belong to enclosing functions.
+    scope_base: usize,
+}
+
+struct Lowerer<'a> {
+    parsed: &'a Parsed,
+    text: &'a str,
+    out: Lowered,
+    scopes: Vec<Scope>,
+    fns: Vec<FnCtx>,
+    /// Function declarations hoisted before their bodies are lowered: span start -> id.
+    predeclared: HashMap<u32, FuncId>,
+}
+
+/// Strips parentheses and TypeScript wrappers that do not change a value.
+pub fn unparen(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => unparen(&p.expr),
+        Expr::TsAs(t) => unparen(&t.expr),
+        Expr::TsNonNull(t) => unparen(&t.expr),
+        Expr::TsSatisfies(t) => unparen(&t.expr),
+        Expr::TsTypeAssertion(t) => unparen(&t.expr),
+        Expr::TsConstAssertion(t) => unparen(&t.expr),
+        Expr::TsInstantiation(t) => unparen(&t.expr),
+        _ => e,
+    }
+}
+
+fn prop_name(p: &MemberProp) -> Option<String> {
+    match p {
+        MemberProp::Ident(i) => Some(i.sym.to_string()),
+        MemberProp::Computed(c) => match unparen(&c.expr) {
+            Expr::Lit(Lit::Str(s)) => Some(s.value.to_string_lossy().into_owned()),
+            _ => None,
+        },
+        MemberProp::PrivateName(p) => Some(format!("#{}", p.name)),
+    }
+}
+
+fn prop_key_name(k: &PropName) -> Option<String> {
+    match k {
+        PropName::Ident(i) => Some(i.sym.to_string()),
+        PropName::Str(s) => Some(s.value.to_string_lossy().into_owned()),
+        PropName::Num(n) => Some(n.value.to_string()),
+        _ => None,
+    }
+}
+
+fn is_function_literal(e: &Expr) -> bool {
+    matches!(unparen(e), Expr::Fn(_) | Expr::Arrow(_))
+}
+
+/// Whether a name looks like a retry helper or a retryable-error check.
+fn is_retry_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("retry") || n.contains("retriable") || n.contains("serializ") || n.contains("40001")
+}
+
+/// Member path of an expression made of identifiers, `this` and static properties.
+fn member_path(e: &Expr) -> Option<String> {
+    match unparen(e) {
+        Expr::Ident(i) => Some(i.sym.to_string()),
+        Expr::This(_) => Some("this".to_string()),
+        Expr::Member(m) => {
+            let obj = member_path(&m.obj)?;
+            let prop = match &m.prop {
+                MemberProp::Ident(i) => i.sym.to_string(),
+                _ => return None,
+            };
+            Some(format!("{obj}.{prop}"))
+        }
+        _ => None,
+    }
+}
+
+/// Root identifier of a member chain (`res` in `res.status(400).json()`).
+fn chain_root(e: &Expr) -> Option<&Ident> {
+    match unparen(e) {
+        Expr::Ident(i) => Some(i),
+        Expr::Member(m) => chain_root(&m.obj),
+        Expr::Call(c) => match &c.callee {
+            Callee::Expr(e) => chain_root(e),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Maps the taint of an object through a property access (`None`: computed index).
+fn taint_member(t: &Taint, prop: Option<&str>) -> Taint {
+    let mut out = Taint::new();
+    for (q, f) in t {
+        let nf = match (f, prop) {
+            (Field::Result, Some("rows")) => Some(Field::Rows),
+            (Field::Result, Some("rowCount")) => Some(Field::Count),
+            (Field::Result, _) => None,
+            (Field::Rows, Some("length")) => Some(Field::Count),
+            (Field::Rows, None) => Some(Field::Row),
+            (Field::Rows, Some("find" | "at" | "shift" | "pop" | "0")) => Some(Field::Row),
+            (Field::Rows, Some("some" | "every" | "includes")) => Some(Field::Count),
+            (Field::Rows, Some(_)) => Some(Field::Rows),
+            (Field::Row, Some(col)) => Some(Field::Column(col.to_ascii_lowercase())),
+            (Field::Row, None) => Some(Field::Row),
+            (Field::Column(c), _) => Some(Field::Column(c.clone())),
+            (Field::Count, _) => Some(Field::Count),
+        };
+        if let Some(nf) = nf {
+            let item = (*q, nf);
+            if !out.contains(&item) {
+                out.push(item);
+            }
+        }
+    }
+    out
+}
+
+impl<'a> Lowerer<'a> {
+    fn range(&self, span: Span) -> TextRange {
+        self.parsed.range(span)
+    }
+
+    // ----- functions, blocks, emission -----------------------------------------------------
+
+    fn cur(&mut self) -> &mut FnCtx {
+        self.fns
+            .last_mut()
+            .expect("invariant: a function context is always open")
+    }
+
+    fn cur_id(&self) -> FuncId {
+        self.fns.last().map(|f| f.id).unwrap_or(MODULE_FN)
+    }
+
+    fn emit(&mut self, op: Op) {
+        let ctx = self.cur();
+        ctx.blocks
+            .last_mut()
+            .expect("invariant: a block is always open")
+            .push(op);
+    }
+
+    fn block<F: FnOnce(&mut Self)>(&mut self, f: F) -> Block {
+        self.cur().blocks.push(Vec::new());
+        f(self);
+        Block(self.cur().blocks.pop().unwrap_or_default())
+    }
+}
+
+fn module_origin(src: &str) -> Origin {
+    match src {
+        "pg" | "pg-pool" | "pg-native" | "@neondatabase/serverless" | "@vercel/postgres" => Origin::PgModule,
+        s if s.starts_with('.') || s.starts_with('/') || s.starts_with("@/") || s.starts_with("~/") => {
+            Origin::LocalImport(s.to_string())
+        }
+        s => Origin::PackageImport(s.to_string()),
+    }
+}
+
+fn member_origin(o: &Origin, prop: &str) -> Origin {
+    match (o, prop) {
+        (Origin::PgModule, "Pool") => Origin::PoolClass,
+        (Origin::PgModule, "Client") => Origin::ClientClass,
+        (Origin::PgModule, "default" | "native") => Origin::PgModule,
+        (Origin::LocalImport(s), _) => Origin::LocalImport(s.clone()),
+        _ => Origin::Unknown,
+    }
+}
+
+/// A TypeScript annotation naming pg's `Pool` (`Pool`, `pg.Pool`).
+fn is_pool_type(ann: Option<&TsTypeAnn>) -> bool {
+    let Some(TsType::TsTypeRef(r)) = ann.map(|a| a.type_ann.as_ref()) else {
+        return false;
+    };
+    match &r.type_name {
+        TsEntityName::Ident(i) => &*i.sym == "Pool",
+        TsEntityName::TsQualifiedName(q) => &*q.right.sym == "Pool",
+    }
+}
+
+fn is_falsy_literal(e: &Expr) -> bool {
+    match unparen(e) {
+        Expr::Lit(Lit::Bool(b)) => !b.value,
+        Expr::Lit(Lit::Null(_)) => true,
+        Expr::Ident(i) => &*i.sym == "undefined",
+        _ => false,
+    }
+}
+
+trait SpanExt {
+    fn span(&self) -> Span;
+}
+
+impl<T: swc_common::Spanned> SpanExt for T {
+    fn span(&self) -> Span {
+        swc_common::Spanned::span(self)
+    }
+}
