@@ -1,0 +1,339 @@
+//! Database operations on a path: `connect` acquires a client, `release`/`done` releases it (with
+//! an error the connection is destroyed), and each statement of a query begins, commits, rolls back
+//! or writes. Also records how each query was reached and pairs of writes outside a transaction.
+
+use std::collections::BTreeSet;
+
+use super::state::{Acq, ClientState, Outcome, State, Tx, UNKNOWN_CLIENT};
+use super::{ExitKind, Interp, Site, WritePair};
+use crate::semantic::model::*;
+use crate::semantic::sql::StmtKind;
+use crate::source::TextRange;
+
+impl<'a> Interp<'a> {
+    /// `client.release(err?)`, `client.end()` or `done(err?)`: with an error the connection is
+    /// destroyed, which rolls back whatever was open on it.
+    pub(super) fn exec_release(
+        &mut self,
+        binding: BindingId,
+        error: bool,
+        range: TextRange,
+        states: Vec<State>,
+    ) -> Outcome {
+        let mut out = Outcome::default();
+        let site = self.site(range);
+        let rb = self.resolve(binding);
+        let target = match self.l().bindings[rb as usize].origin {
+            Origin::ReleaseFn(cid) => self.l().connects[cid as usize].target.map(|t| self.resolve(t)),
+            _ => Some(rb),
+        };
+        let Some(b) = target.filter(|b| self.client_kind(*b).is_some()) else {
+            out.normal = states;
+            return out;
+        };
+        for mut s in states {
+            let mut c = s.client(b);
+            if c.acq == Acq::NotAcquired {
+                out.normal.push(s);
+                continue;
+            }
+            if error {
+                c.tx = if c.tx == Tx::Managed { Tx::Managed } else { Tx::None };
+            } else if let Some(begin) = c.tx.open_begin() {
+                self.facts.txs.entry(begin).or_default().released_open.push(site);
+            }
+            c.acq = Acq::Released;
+            s.set_client(b, c);
+            out.normal.push(s);
+        }
+        out
+    }
+
+    pub(super) fn exec_connect(&mut self, cid: ConnectId, states: Vec<State>) -> Outcome {
+        let mut out = Outcome::default();
+        let c = &self.l().connects[cid as usize];
+        let Some(target) = c.target else {
+            out.normal = states;
+            return out;
+        };
+        let target = self.resolve(target);
+        if self.client_kind(target) != Some(HandleKind::PooledClient) {
+            out.normal = states;
+            return out;
+        }
+        let acquired = ClientState {
+            acq: Acq::Acquired,
+            tx: Tx::None,
+            began: None,
+        };
+        let failed = ClientState {
+            acq: Acq::NotAcquired,
+            tx: Tx::None,
+            began: None,
+        };
+        if let Some(cb) = c.callback {
+            let site = self.site(c.range);
+            self.run_callback(cb, c.err_param, site, &states, &states, |s, ok| {
+                s.set_client(target, if ok { acquired } else { failed });
+            });
+            out.normal = states;
+            return out;
+        }
+        let site = self.site(c.range);
+        for s in states {
+            let mut bad = s.clone();
+            bad.set_client(target, failed);
+            out.throws.push((bad, site, ExitKind::Exception));
+            let mut ok = s;
+            ok.set_client(target, acquired);
+            out.normal.push(ok);
+        }
+        out
+    }
+
+    fn record_query_ctx(&mut self, q: QueryId, states: &[State], tx_of: &dyn Fn(&State) -> Tx) {
+        let root = self.root;
+        let coarse = self.coarse;
+        let guards_known: Vec<Vec<(GuardId, bool)>> = states.iter().map(|s| s.guards.clone()).collect();
+        let site = self.site(self.l().queries[q as usize].head);
+        let ctx = self.facts.queries.entry(q).or_default();
+        ctx.sites.insert((root, site));
+        let views = ctx.tx.entry(root).or_default();
+        for s in states {
+            views.insert(tx_of(s));
+        }
+        if coarse {
+            ctx.coarse_roots.insert(root);
+        }
+        let all: BTreeSet<GuardId> = guards_known.iter().flatten().map(|(g, _)| *g).collect();
+        let per_root = ctx.guards.entry(root).or_default();
+        for g in all {
+            let slot = per_root.entry(g).or_default();
+            for gs in &guards_known {
+                match gs.iter().find(|(id, _)| *id == g) {
+                    Some((_, true)) => slot.0 = true,
+                    Some((_, false)) => slot.1 = true,
+                    None => slot.2 = true,
+                }
+            }
+        }
+    }
+
+    pub(super) fn exec_query(&mut self, q: QueryId, states: Vec<State>) -> Outcome {
+        let mut out = Outcome::default();
+        let l = self.l();
+        let ev = &l.queries[q as usize];
+        let key = self.key(&ev.handle);
+        let kind = self.kind_of(&ev.handle, &key);
+        let throws_here = ev.callback.is_none()
+            && matches!(
+                ev.await_kind,
+                AwaitKind::Awaited | AwaitKind::Returned | AwaitKind::Chained | AwaitKind::PromiseAll
+            );
+        let site = self.site(ev.head);
+        let Some(kind) = kind else {
+            if throws_here {
+                out.throws = states.iter().map(|s| (s.clone(), site, ExitKind::Exception)).collect();
+            }
+            out.normal = states;
+            return out;
+        };
+        let client = match (&key, kind.is_client()) {
+            (HandleKey::Binding(b), true) => Some(*b),
+            _ => None,
+        };
+        let managed_root = l.functions[self.root as usize].role == FnRole::ManagedTx;
+        let tx_of = |s: &State| match client {
+            Some(b) => s.client(b).tx,
+            None if managed_root => Tx::Managed,
+            None => Tx::None,
+        };
+        self.record_query_ctx(q, &states, &tx_of);
+        let stmts: &[StmtKind] = ev.sql.info.as_ref().map(|i| i.statements.as_slice()).unwrap_or(&[]);
+        let mut next = Vec::with_capacity(states.len());
+        for s in &states {
+            // Failure: the statement did not happen.
+            if throws_here {
+                let mut bad = s.clone();
+                if let Some(b) = client {
+                    let mut c = bad.client(b);
+                    let ends_tx = stmts.iter().any(|k| matches!(k, StmtKind::Commit | StmtKind::Rollback));
+                    let begins = stmts.iter().any(|k| matches!(k, StmtKind::Begin { .. }));
+                    if ends_tx {
+                        c.tx = Tx::None;
+                    } else if !begins && let Tx::Open(begin) = c.tx {
+                        c.tx = Tx::Aborted(begin);
+                    }
+                    if c != UNKNOWN_CLIENT {
+                        bad.set_client(b, c);
+                    }
+                }
+                out.throws.push((bad, site, ExitKind::Exception));
+            }
+            let mut ok = s.clone();
+            self.apply_statements(q, stmts, client, &key, kind, managed_root, site, &mut ok);
+            next.push(ok);
+        }
+        // `await client.query(sql, cb)` (async code that also passes a callback): the callback
+        // runs on the side; the client's story goes on here. `unawaited-query` reports it.
+        let side_callback = matches!(ev.await_kind, AwaitKind::Awaited | AwaitKind::PromiseAll)
+            || (ev.await_kind == AwaitKind::Returned && ev.in_async_fn);
+        if let Some(cb) = ev.callback.filter(|_| !side_callback) {
+            // Callback style: the callback is the rest of this client's story.
+            let f = &l.functions[cb as usize];
+            let err = f.params.first().and_then(|p| p.first().copied());
+            let begins = stmts.iter().any(|k| matches!(k, StmtKind::Begin { .. }));
+            self.run_callback(cb, err, site, &next, &states, |s, ok| {
+                // The failed statement aborts an open transaction.
+                if let (false, Some(b)) = (ok, client) {
+                    let mut c = s.client(b);
+                    if let (Tx::Open(begin), false) = (c.tx, begins) {
+                        c.tx = Tx::Aborted(begin);
+                        s.set_client(b, c);
+                    }
+                }
+            });
+            let mut touched = self.mentioned_clients(&f.body);
+            touched.extend(client);
+            out.normal = next
+                .into_iter()
+                .map(|mut s| {
+                    for b in &touched {
+                        s.forget_client(*b);
+                    }
+                    s
+                })
+                .collect();
+            return out;
+        }
+        out.normal = next;
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply_statements(
+        &mut self,
+        q: QueryId,
+        stmts: &[StmtKind],
+        client: Option<BindingId>,
+        key: &HandleKey,
+        kind: HandleKind,
+        managed_root: bool,
+        site: Site,
+        s: &mut State,
+    ) {
+        let mut counted_write = false;
+        for stmt in stmts {
+            match client {
+                Some(b) => {
+                    let mut c = s.client(b);
+                    match stmt {
+                        StmtKind::Begin { isolation } => {
+                            if matches!(c.tx, Tx::None | Tx::Unknown) {
+                                c.tx = Tx::Open(q);
+                                c.began = Some(q);
+                                let t = self.facts.txs.entry(q).or_default();
+                                t.client = Some(b);
+                                t.roots.insert(self.root);
+                                t.isolation = *isolation;
+                                t.retried_by_loop |= s.retry;
+                            }
+                        }
+                        StmtKind::Commit => {
+                            if let Some(begin) = c.tx.open_begin() {
+                                let aborted = matches!(c.tx, Tx::Aborted(_));
+                                let t = self.facts.txs.entry(begin).or_default();
+                                if aborted {
+                                    t.rollbacks.insert(q);
+                                } else {
+                                    t.commits.insert(q);
+                                }
+                            }
+                            if c.tx != Tx::Managed {
+                                c.tx = Tx::None;
+                            }
+                        }
+                        StmtKind::Rollback => {
+                            if let Some(begin) = c.tx.open_begin() {
+                                self.facts.txs.entry(begin).or_default().rollbacks.insert(q);
+                            }
+                            if c.tx != Tx::Managed {
+                                c.tx = Tx::None;
+                            }
+                        }
+                        StmtKind::RollbackToSavepoint(_) => {
+                            if let Tx::Aborted(begin) = c.tx {
+                                c.tx = Tx::Open(begin);
+                            }
+                        }
+                        StmtKind::Savepoint(name) => {
+                            if name.eq_ignore_ascii_case("cockroach_restart")
+                                && let Some(begin) = c.tx.open_begin()
+                            {
+                                self.facts.txs.entry(begin).or_default().restart_protocol = true;
+                            }
+                        }
+                        StmtKind::SetTransaction { isolation } => {
+                            if let (Some(begin), Some(iso)) = (c.tx.open_begin(), isolation) {
+                                self.facts.txs.entry(begin).or_default().isolation = Some(*iso);
+                            }
+                        }
+                        k if k.is_write() => {
+                            if let Some(begin) = c.tx.open_begin() {
+                                self.facts.txs.entry(begin).or_default().writes.insert(q);
+                            } else if c.tx == Tx::None && !counted_write {
+                                counted_write = true;
+                                self.note_write(s, key, q, site);
+                            }
+                        }
+                        _ => {}
+                    }
+                    if let Some(begin) = c.tx.open_begin() {
+                        self.facts.txs.entry(begin).or_default().inside.insert(q);
+                    }
+                    if c != UNKNOWN_CLIENT {
+                        s.set_client(b, c);
+                    }
+                }
+                None => {
+                    // A pool: every query is its own transaction.
+                    let in_pool_tx = s.pool_tx.contains(key);
+                    match stmt {
+                        StmtKind::Begin { .. } if !in_pool_tx => {
+                            s.pool_tx.push(key.clone());
+                            s.pool_tx.sort();
+                        }
+                        k if k.is_write()
+                            && kind == HandleKind::Pool
+                            && !managed_root
+                            && !in_pool_tx
+                            && !counted_write =>
+                        {
+                            counted_write = true;
+                            self.note_write(s, key, q, site);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    fn note_write(&mut self, s: &mut State, key: &HandleKey, q: QueryId, site: Site) {
+        // Writes on an error path are compensations or logs, not part of the unit of work.
+        if s.error_path {
+            return;
+        }
+        if let Some((_, first_q, first_site)) = s.writes.iter().find(|(k, _, _)| k == key) {
+            self.facts.write_pairs.push(WritePair {
+                root: self.root,
+                handle: key.clone(),
+                first: (*first_q, *first_site),
+                second: (q, site),
+            });
+        } else {
+            s.writes.push((key.clone(), q, site));
+            s.writes.sort();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The abstract state of one path: each client's acquisition and transaction, callback `err` flags,
+//! guard values, the first write outside a transaction per handle, and the error-path marks. Also
+//! `Outcome` (the states leaving a block, by way out) and `dedupe`, which keeps the set of paths
+//! small by forgetting guards and flags, then writes, when it grows past `MAX_STATES`.
+
+use super::{ExitKind, Site};
+use crate::semantic::model::*;
+
+const MAX_STATES: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Acq {
+    NotAcquired,
+    Acquired,
+    Released,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tx {
+    None,
+    /// Open, begun by this BEGIN query.
+    Open(QueryId),
+    /// A statement failed: only ROLLBACK helps now.
+    Aborted(QueryId),
+    /// Owned by a library or wrapper.
+    Managed,
+    Unknown,
+}
+
+impl Tx {
+    /// Inside a transaction (ours or a library's).
+    pub fn is_in_tx(self) -> bool {
+        matches!(self, Tx::Open(_) | Tx::Aborted(_) | Tx::Managed)
+    }
+
+    pub fn open_begin(self) -> Option<QueryId> {
+        match self {
+            Tx::Open(b) | Tx::Aborted(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) struct ClientState {
+    pub(super) acq: Acq,
+    pub(super) tx: Tx,
+    /// The last BEGIN on this client on this path (kept after COMMIT).
+    pub(super) began: Option<QueryId>,
+}
+
+pub(super) const UNKNOWN_CLIENT: ClientState = ClientState {
+    acq: Acq::Unknown,
+    tx: Tx::Unknown,
+    began: None,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub(super) struct State {
+    pub(super) clients: Vec<(BindingId, ClientState)>,
+    pub(super) flags: Vec<(BindingId, bool)>,
+    pub(super) guards: Vec<(GuardId, bool)>,
+    /// First write outside a transaction, per handle.
+    pub(super) writes: Vec<(HandleKey, QueryId, Site)>,
+    /// Pools on which a BEGIN was sent (pool-transaction owns those).
+    pub(super) pool_tx: Vec<HandleKey>,
+    pub(super) error_path: bool,
+    /// Where the error of an error path was raised (the earliest site of a caught exception).
+    pub(super) error_at: Option<Site>,
+    /// The last `return` executed while a transaction was open (in a helper or `.then` step, the
+    /// path goes on from there).
+    pub(super) returned_at: Option<Site>,
+    /// This iteration of a loop started after an error was caught in the previous one.
+    pub(super) retry: bool,
+    pub(super) responded: bool,
+}
+
+impl State {
+    pub(super) fn client(&self, b: BindingId) -> ClientState {
+        self.clients
+            .iter()
+            .find(|(id, _)| *id == b)
+            .map(|(_, c)| *c)
+            .unwrap_or(UNKNOWN_CLIENT)
+    }
+    pub(super) fn set_client(&mut self, b: BindingId, c: ClientState) {
+        match self.clients.iter_mut().find(|(id, _)| *id == b) {
+            Some(slot) => slot.1 = c,
+            None => {
+                self.clients.push((b, c));
+                self.clients.sort();
+            }
+        }
+    }
+    pub(super) fn forget_client(&mut self, b: BindingId) {
+        self.clients.retain(|(id, _)| *id != b);
+    }
+    pub(super) fn set_flag(&mut self, b: BindingId, v: bool) {
+        self.flags.retain(|(id, _)| *id != b);
+        self.flags.push((b, v));
+        self.flags.sort();
+    }
+    pub(super) fn set_guard(&mut self, g: GuardId, v: bool) {
+        self.guards.retain(|(id, _)| *id != g);
+        self.guards.push((g, v));
+        self.guards.sort();
+    }
+}
+
+type Exits = Vec<(State, Site, ExitKind)>;
+
+#[derive(Default)]
+pub(super) struct Outcome {
+    pub(super) normal: Vec<State>,
+    pub(super) returns: Exits,
+    pub(super) throws: Exits,
+    pub(super) breaks: Vec<(State, Option<String>)>,
+    pub(super) continues: Vec<(State, Option<String>)>,
+}
+
+impl Outcome {
+    pub(super) fn absorb_abrupt(&mut self, other: Outcome) -> Vec<State> {
+        self.returns.extend(other.returns);
+        self.throws.extend(other.throws);
+        self.breaks.extend(other.breaks);
+        self.continues.extend(other.continues);
+        other.normal
+    }
+}
+
+pub(super) fn dedupe(states: &mut Vec<State>, coarse: &mut bool) {
+    states.sort();
+    states.dedup();
+    if states.len() > MAX_STATES {
+        *coarse = true;
+        for s in states.iter_mut() {
+            s.guards.clear();
+            s.flags.clear();
+        }
+        states.sort();
+        states.dedup();
+        if states.len() > MAX_STATES {
+            for s in states.iter_mut() {
+                s.writes.clear();
+                s.responded = false;
+            }
+            states.sort();
+            states.dedup();
+            states.truncate(MAX_STATES);
+        }
+    }
+}
