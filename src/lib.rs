@@ -16,6 +16,7 @@ pub mod error;
 pub mod fix;
 pub mod parse;
 pub mod prefilter;
+pub mod project;
 pub mod report;
 pub mod rules;
 pub mod semantic;

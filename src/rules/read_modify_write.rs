@@ -256,7 +256,7 @@ fn reads_column(m: &FileModel<'_>, sq: QueryId, field: &Field, column: &str, tab
     };
     match field {
         Field::Column(c) => c == column && s.columns.may_contain(column),
-        Field::Row | Field::Rows | Field::Result => s.columns.contains(column),
+        Field::Row | Field::Rows | Field::Result | Field::Returned => s.columns.contains(column),
         Field::Count => false,
     }
 }
@@ -269,7 +269,7 @@ fn guard_column(m: &FileModel<'_>, sq: QueryId, field: &Field, column: &str, tab
     };
     match field {
         Field::Column(c) => c == column && s.columns.may_contain(column),
-        Field::Row | Field::Rows | Field::Result | Field::Count => s.where_columns.contains(column),
+        Field::Row | Field::Rows | Field::Result | Field::Returned | Field::Count => s.where_columns.contains(column),
     }
 }
 

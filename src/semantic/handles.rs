@@ -6,7 +6,8 @@
 //! `.query(SQL)` is called is a client of unknown transaction state, and anything named like a pool
 //! (`pool`, `pgPool`, `this.pool`) or typed as one in TypeScript (`db: Pool`, `constructor(private
 //! db: pg.Pool)` for `this.db`) that sends SQL is a pool. Everything else is not a handle: a
-//! variable named `client` that never sends SQL is left alone.
+//! variable named `client` that never sends SQL is left alone. Kinds established by linking (a
+//! pool exported by another module, the pool a fake wrapper hands its callback) come first.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,6 +29,10 @@ pub fn classify(l: &Lowered) -> BTreeMap<HandleKey, HandleKind> {
     }
     let connected: BTreeSet<&HandleKey> = l.connects.iter().map(|c| &c.handle).collect();
     let mut kinds = BTreeMap::new();
+    // What linking established from other modules wins over use.
+    for (key, kind) in &l.linked_kinds {
+        kinds.insert(key.clone(), *kind);
+    }
 
     // Pools first: clients depend on them.
     let keys: BTreeSet<&HandleKey> = l
@@ -37,6 +42,9 @@ pub fn classify(l: &Lowered) -> BTreeMap<HandleKey, HandleKind> {
         .chain(connected.iter().copied())
         .collect();
     for key in &keys {
+        if kinds.contains_key(*key) {
+            continue;
+        }
         let used = used_with_sql.contains(key) || connected.contains(key);
         let kind = match key {
             HandleKey::Binding(b) => {

@@ -56,7 +56,11 @@ pub struct FileModel<'s> {
 
 impl<'s> FileModel<'s> {
     pub fn build(source: &'s SourceFile, parsed: &Parsed, database: Database) -> Self {
-        let lowered = lower::lower(parsed, &source.text);
+        Self::from_lowered(source, lower::lower(parsed, &source.text), database)
+    }
+
+    /// The model of a file already lowered (and, in a project, expanded with linked facts).
+    pub fn from_lowered(source: &'s SourceFile, lowered: lower::Lowered, database: Database) -> Self {
         let kinds = handles::classify(&lowered);
         let flow = flow::analyse(&flow::Program {
             l: &lowered,
@@ -69,6 +73,7 @@ impl<'s> FileModel<'s> {
             queries,
             connects,
             guards,
+            ..
         } = lowered;
         FileModel {
             source,

@@ -12,6 +12,8 @@ pub type BindingId = u32;
 pub type QueryId = u32;
 pub type ConnectId = u32;
 pub type GuardId = u32;
+pub type ExtCallId = u32;
+pub type ClassId = u32;
 
 /// The function that holds a module's top-level code.
 pub const MODULE_FN: FuncId = 0;
@@ -29,6 +31,9 @@ pub enum Field {
     Column(String),
     /// `rowCount` / `rows.length`.
     Count,
+    /// What a helper in another module returns from a query (a row, the rows or the result: which
+    /// one is known only to the helper).
+    Returned,
 }
 
 /// Values derived from query results: which query, which part.
@@ -102,6 +107,10 @@ pub struct Binding {
     pub sql: Option<SqlTemplate>,
     /// String-valued properties of a `const` object literal (`queries.insertUser`).
     pub sql_props: BTreeMap<String, SqlTemplate>,
+    /// Members of a `const` object literal (`const userDal = { insert, find }`), for exports.
+    pub object: Vec<(String, ExportValue)>,
+    /// The value read from another module (`const { pool } = require('./db')`).
+    pub import: Option<ImportRef>,
     /// Element taints of a `const` array literal (a values array held in a variable).
     pub array: Option<Vec<Taint>>,
     /// A string constant equal to the SQLSTATE `40001`.
@@ -147,6 +156,8 @@ pub struct Function {
     pub has_db_ops: bool,
     /// What its return values derive from (`return rows.length > 0`): a caller's value carries it.
     pub return_taint: Taint,
+    /// It returns a client checked out here (`return pool.connect()`, `return client`).
+    pub returns_connect: Option<ConnectId>,
 }
 
 /// The receiver of a database call.
@@ -223,6 +234,8 @@ pub struct SqlArg {
     pub info: Option<Arc<SqlInfo>>,
     /// Written inline at the call (literal or template), rather than held in a variable.
     pub inline: bool,
+    /// The text is a value of another module (`client.query(SQL.BEGIN)`), resolved by linking.
+    pub import: Option<ImportRef>,
 }
 
 /// A `.query(...)` call on something that may be a database handle.
@@ -251,6 +264,102 @@ pub struct QueryEvent {
     pub head: TextRange,
     /// The SQL and values arguments (everything but a callback), as written.
     pub args_range: TextRange,
+    /// Sent by a helper of another module that this call runs (`insertUser(client, u)`).
+    pub via: Option<std::sync::Arc<Via>>,
+}
+
+/// Where a statement sent on behalf of a call really is: the helper and its location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Via {
+    /// The helper's name (`insertUser`, `UserRepository.save`).
+    pub function: String,
+    /// Its file, as given to txlint (relative when the input was).
+    pub path: std::path::PathBuf,
+    /// The statement's call in that file: byte range, and 1-based line and column.
+    pub range: TextRange,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+/// A value read from another module: the specifier as written and the member path read from what
+/// it exports (`[]`: the namespace or `module.exports`; `["default"]`; `["pool"]`;
+/// `["users", "insert"]`). [`ImportRef::CALL`] stands for the result of a call or `new`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ImportRef {
+    pub specifier: String,
+    pub path: Vec<String>,
+}
+
+impl ImportRef {
+    pub const CALL: &'static str = "()";
+
+    pub fn member(&self, prop: &str) -> ImportRef {
+        let mut path = self.path.clone();
+        path.push(prop.to_string());
+        ImportRef {
+            specifier: self.specifier.clone(),
+            path,
+        }
+    }
+}
+
+/// What a module exports under one name, as lowered (references are resolved by linking).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportValue {
+    Binding(BindingId),
+    Func(FuncId),
+    Class(ClassId),
+    Import(ImportRef),
+    Sql(SqlTemplate),
+    Object(Vec<(String, ExportValue)>),
+    /// `new X(...)` of a class of this module.
+    Instance(ClassId),
+    /// A pool or client made in place (`module.exports = new Pool()`).
+    Handle(HandleKind),
+    Unknown,
+}
+
+/// A module's exports: ESM named exports and CommonJS `exports.x`, `export * from`, and the
+/// whole `module.exports` value.
+#[derive(Debug, Clone, Default)]
+pub struct Exports {
+    pub named: Vec<(String, ExportValue)>,
+    pub stars: Vec<String>,
+    pub module_exports: Option<ExportValue>,
+}
+
+/// A class declared in the file: its methods, for `repo.save(...)` on an instance.
+#[derive(Debug, Clone)]
+pub struct ClassInfo {
+    pub id: ClassId,
+    pub name: String,
+    pub binding: Option<BindingId>,
+    pub methods: Vec<(String, FuncId)>,
+}
+
+/// A call of something imported from another module (`insertUser(client, u)`,
+/// `userDal.insert(...)`, `repo.save(x)` on an imported class's instance). Until linking says what
+/// the callee does, it is an unknown call; linking may expand it into the statements it sends.
+#[derive(Debug, Clone)]
+pub struct ExtCall {
+    pub id: ExtCallId,
+    pub func: FuncId,
+    pub callee: ImportRef,
+    /// The callee as written (`userDal.insert`).
+    pub callee_text: String,
+    pub args: Vec<Arg>,
+    pub arg_taints: Vec<Taint>,
+    pub range: TextRange,
+    pub stmt_range: TextRange,
+    pub await_kind: AwaitKind,
+    pub in_async_fn: bool,
+    /// A query slot reserved for the statement whose result the helper returns: the caller's
+    /// value is tainted by it from the start.
+    pub result: QueryId,
+    /// The binding that receives the call's result (`const client = await getClient()`).
+    pub target: Option<BindingId>,
 }
 
 /// A `.connect(...)` call.
@@ -391,5 +500,11 @@ pub enum Op {
     /// An HTTP response is sent (`res.json(...)`, `res.status(400).send()`, `next(err)`).
     Respond {
         range: TextRange,
+    },
+    /// A call into another module; an unknown call until linking expands it.
+    ExtCall(ExtCallId),
+    /// Ops that run in sequence: what linking expanded a call into.
+    Group {
+        body: Block,
     },
 }

@@ -78,6 +78,20 @@ impl<'a> Interp<'a> {
         let inlinable =
             callee.filter(|f| self.frames.len() < MAX_INLINE_DEPTH + 1 && !self.frames.iter().any(|fr| fr.func == *f));
         let Some(fid) = inlinable else {
+            // A callback parameter called with a client in an open transaction: a wrapper.
+            let callee_is_param = callee.is_none();
+            if callee_is_param {
+                for a in args {
+                    if let Arg::Binding(b) = a {
+                        let b = self.resolve(*b);
+                        for s in &states {
+                            if let Some(begin) = s.client(b).tx.open_begin() {
+                                self.facts.txs.entry(begin).or_default().delegated = true;
+                            }
+                        }
+                    }
+                }
+            }
             if awaited {
                 let site = self.site(range);
                 out.throws = states.iter().map(|s| (s.clone(), site, ExitKind::Exception)).collect();

@@ -172,6 +172,17 @@ impl<'a> Interp<'a> {
             }
             let mut ok = s.clone();
             self.apply_statements(q, stmts, client, &key, kind, managed_root, site, &mut ok);
+            // SQL we cannot read, sent on a client outside a transaction, may be its BEGIN: what
+            // follows on that client is in an unknown transaction state.
+            if ev.sql.info.is_none()
+                && let Some(b) = client
+            {
+                let mut c = ok.client(b);
+                if c.tx == Tx::None {
+                    c.tx = Tx::Unknown;
+                    ok.set_client(b, c);
+                }
+            }
             next.push(ok);
         }
         // `await client.query(sql, cb)` (async code that also passes a callback): the callback

@@ -343,6 +343,16 @@ impl<'a> Interp<'a> {
                     })
                     .collect();
             }
+            Op::Group { body } => return self.exec_block(body, states),
+            // A call into another module that linking could not expand: an unknown call.
+            Op::ExtCall(id) => {
+                let call = &self.l().ext_calls[*id as usize];
+                let awaited = matches!(
+                    call.await_kind,
+                    AwaitKind::Awaited | AwaitKind::Chained | AwaitKind::PromiseAll
+                ) || (call.await_kind == AwaitKind::Returned && call.in_async_fn);
+                return self.exec_call(None, &call.args, call.range, awaited, states);
+            }
             Op::Respond { .. } => {
                 out.normal = states
                     .into_iter()

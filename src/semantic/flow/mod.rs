@@ -87,6 +87,9 @@ pub struct TxFacts {
     pub released_open: Vec<Site>,
     /// Statements run on the client while the transaction was open (for unawaited checks).
     pub inside: BTreeSet<QueryId>,
+    /// The open transaction's client is handed to a callback the function was given (a
+    /// transaction wrapper): the callback's statements, unseen here, run inside it.
+    pub delegated: bool,
 }
 
 /// A client still acquired when a path leaves.
@@ -212,6 +215,7 @@ fn merge_facts(into: &mut FlowFacts, from: FlowFacts) {
         e.leaked_after_begin.extend(t.leaked_after_begin);
         e.released_open.extend(t.released_open);
         e.inside.extend(t.inside);
+        e.delegated |= t.delegated;
     }
     into.leaks.extend(from.leaks);
     into.write_pairs.extend(from.write_pairs);
@@ -303,7 +307,9 @@ pub fn walk_ops(b: &Block, f: &mut dyn FnMut(&Op)) {
                 walk_ops(then_, f);
                 walk_ops(else_, f);
             }
-            Op::Loop { body, .. } | Op::Detached { body } | Op::Labeled { body, .. } => walk_ops(body, f),
+            Op::Loop { body, .. } | Op::Detached { body } | Op::Labeled { body, .. } | Op::Group { body } => {
+                walk_ops(body, f)
+            }
             Op::Switch { cases, .. } => cases.iter().for_each(|c| walk_ops(c, f)),
             Op::Try { body, catch, finally } => {
                 walk_ops(body, f);

@@ -180,13 +180,22 @@ impl<'a> Lowerer<'a> {
             };
         }
         if MANAGED_TX_METHODS.contains(&method) && cargs.iter().any(|a| is_function_literal(&a.expr)) {
-            self.lower_expr(&m.obj, Use::Other);
+            let ov = self.lower_expr(&m.obj, Use::Other);
+            let mut args = Vec::new();
             for a in cargs {
                 if is_function_literal(&a.expr) {
-                    self.lower_fn_expr_like(&a.expr, Some(format!("{method} callback")), FnRole::ManagedTx);
+                    let f = self.lower_fn_expr_like(&a.expr, Some(format!("{method} callback")), FnRole::ManagedTx);
+                    args.push(f.map_or(Arg::Other, Arg::Func));
                 } else {
                     self.lower_expr(&a.expr, Use::Other);
+                    args.push(Arg::Other);
                 }
+            }
+            // `db.transaction(cb)` on a module of the project: linking may find its wrapper.
+            if let Some(r) = ov.import.filter(|r| self.is_local(&r.specifier)) {
+                let text = format!("{}.{method}", member_path(&m.obj).unwrap_or_default());
+                let taints = vec![Taint::new(); args.len()];
+                self.emit_ext_call(span, r.member(method), text, args, taints, use_);
             }
             return Val::default();
         }
@@ -208,6 +217,7 @@ impl<'a> Lowerer<'a> {
         }
         let mut taint = taint_member(&ov.taint, Some(method));
         let mut args = Vec::new();
+        let mut arg_taints = Vec::new();
         for a in cargs {
             let arg = if is_function_literal(&a.expr) {
                 let f = self.lower_fn_expr_like(&a.expr, route.clone(), FnRole::Standalone);
@@ -223,8 +233,11 @@ impl<'a> Lowerer<'a> {
             } else {
                 let (arg, t) = self.lower_arg(&a.expr);
                 taint_union(&mut taint, &t);
-                arg
+                arg_taints.push(t);
+                args.push(arg);
+                continue;
             };
+            arg_taints.push(Taint::new());
             args.push(arg);
         }
         // `includes(err.code)` against a list held elsewhere may be the 40001 test.
@@ -240,6 +253,13 @@ impl<'a> Lowerer<'a> {
             && chain_root(&m.obj).is_some_and(|r| matches!(&*r.sym, "res" | "response" | "reply" | "ctx"))
         {
             self.emit(Op::Respond { range });
+        }
+        // `userDal.insert(client, u)`, `repo.save(x)`: a function of another module.
+        if let Some(r) = ov.import.as_ref().filter(|r| self.is_local(&r.specifier)) {
+            let text = format!("{}.{method}", member_path(&m.obj).unwrap_or_else(|| "<object>".into()));
+            let mut v = self.emit_ext_call(span, r.member(method), text, args, arg_taints, use_);
+            taint_union(&mut v.taint, &taint);
+            return v;
         }
         Val {
             taint,
@@ -268,6 +288,7 @@ impl<'a> Lowerer<'a> {
         let mut callback_expr: Option<&Expr> = None;
         let mut callback_binding: Option<BindingId> = None;
         let mut inline_text = false;
+        let mut sql_import: Option<ImportRef> = None;
         if let Some(first) = first {
             sql_range = self.range(first.expr.span());
             match unparen(&first.expr) {
@@ -288,6 +309,7 @@ impl<'a> Lowerer<'a> {
                                             inline_text = matches!(unparen(&kv.value), Expr::Lit(_) | Expr::Tpl(_));
                                             let v = self.lower_expr(&kv.value, Use::Arg);
                                             sql_template = v.sql;
+                                            sql_import = v.import;
                                             sql_range = self.range(kv.value.span());
                                         }
                                         Some("values") => values = self.lower_values(&kv.value),
@@ -338,8 +360,10 @@ impl<'a> Lowerer<'a> {
                     inline_text = matches!(unparen(&first.expr), Expr::Lit(_) | Expr::Tpl(_));
                     let v = self.lower_expr(&first.expr, Use::Arg);
                     sql_template = v.sql;
+                    sql_import = v.import;
                     if first.spread.is_some() {
                         sql_template = None;
+                        sql_import = None;
                         values = Values::Unknown;
                     }
                     if let Some(next) = args.next() {
@@ -367,6 +391,9 @@ impl<'a> Lowerer<'a> {
             }
         }
         let info = sql_template.as_ref().and_then(|t| sql::classify(&t.text));
+        if sql_template.is_some() {
+            sql_import = None;
+        }
         let non_callback: Vec<&ExprOrSpread> = cargs.iter().filter(|a| !is_function_literal(&a.expr)).collect();
         let args_range = match (non_callback.first(), non_callback.last()) {
             (Some(a), Some(b)) => TextRange::new(self.range(a.expr.span()).start, self.range(b.expr.span()).end),
@@ -391,14 +418,7 @@ impl<'a> Lowerer<'a> {
         let head = TextRange::new(head_start, head_end);
         let id = self.out.queries.len() as QueryId;
         let func = self.cur_id();
-        let await_kind = match use_ {
-            Use::Await => AwaitKind::Awaited,
-            Use::Return => AwaitKind::Returned,
-            Use::Then => AwaitKind::Chained,
-            Use::PromiseAll => AwaitKind::PromiseAll,
-            Use::Discard => AwaitKind::Floating,
-            Use::Bound | Use::Arg | Use::Test | Use::Other => AwaitKind::Bound,
-        };
+        let await_kind = super::await_kind(use_);
         let range = self.range(span);
         let stmt_range = self.fns.last().map(|f| f.stmt_range).unwrap_or(range);
         let in_async_fn = self.fns.last().is_some_and(|f| f.is_async);
@@ -409,6 +429,7 @@ impl<'a> Lowerer<'a> {
             range: sql_range,
             info,
             inline: inline_text,
+            import: sql_import,
         };
         self.out.queries.push(QueryEvent {
             id,
@@ -427,6 +448,7 @@ impl<'a> Lowerer<'a> {
             in_async_fn,
             head,
             args_range,
+            via: None,
         });
         self.cur().has_db_ops = true;
         self.emit(Op::Query(id));

@@ -7,6 +7,7 @@ use swc_common::Span;
 use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
+use super::modules::export_target;
 use super::sql_text::{concat_templates, hole_template, template_text};
 use super::stmt::{FnBody, FnSpec};
 use super::{
@@ -51,6 +52,7 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Object(o) => {
                 let mut v = Val::default();
+                let mut members: Vec<(String, ExportValue)> = Vec::new();
                 for p in &o.props {
                     match p {
                         PropOrSpread::Spread(s) => {
@@ -61,19 +63,35 @@ impl<'a> Lowerer<'a> {
                             Prop::Shorthand(i) => {
                                 let iv = self.lower_ident(i);
                                 taint_union(&mut v.taint, &iv.taint);
+                                let member = match iv.binding {
+                                    Some(b) if iv.import.is_none() => self.binding_export(b),
+                                    _ => self.export_value(&iv),
+                                };
+                                members.push((i.sym.to_string(), member));
                             }
                             Prop::KeyValue(kv) => {
                                 if let PropName::Computed(c) = &kv.key {
                                     self.lower_expr(&c.expr, Use::Other);
                                 }
+                                let key = prop_key_name(&kv.key);
                                 if is_function_literal(&kv.value) {
-                                    let name = prop_key_name(&kv.key);
-                                    if let Some(f) = self.lower_fn_expr_like(&kv.value, name, FnRole::Standalone) {
+                                    if let Some(f) = self.lower_fn_expr_like(&kv.value, key.clone(), FnRole::Standalone)
+                                    {
                                         self.emit(Op::Closure { func: f });
+                                        if let Some(k) = key {
+                                            members.push((k, ExportValue::Func(f)));
+                                        }
                                     }
                                 } else {
                                     let pv = self.lower_expr(&kv.value, Use::Other);
                                     taint_union(&mut v.taint, &pv.taint);
+                                    if let Some(k) = key {
+                                        let member = match pv.binding {
+                                            Some(b) if pv.import.is_none() => self.binding_export(b),
+                                            _ => self.export_value(&pv),
+                                        };
+                                        members.push((k, member));
+                                    }
                                 }
                             }
                             Prop::Assign(a) => {
@@ -107,10 +125,16 @@ impl<'a> Lowerer<'a> {
                                     &|_, _, _, _| {},
                                 );
                                 self.emit(Op::Closure { func: f });
+                                if matches!(p.as_ref(), Prop::Method(_))
+                                    && let Some(k) = prop_key_name(key)
+                                {
+                                    members.push((k, ExportValue::Func(f)));
+                                }
                             }
                         },
                     }
                 }
+                v.object = Some(members);
                 v
             }
             Expr::Fn(_) | Expr::Arrow(_) => {
@@ -228,8 +252,11 @@ impl<'a> Lowerer<'a> {
                 }
             }
             Expr::Class(c) => {
-                self.lower_class(&c.class, c.ident.as_ref().map(|i| i.sym.to_string()));
-                Val::default()
+                let id = self.lower_class(&c.class, c.ident.as_ref().map(|i| i.sym.to_string()));
+                Val {
+                    class: Some(id),
+                    ..Default::default()
+                }
             }
             Expr::Yield(y) => {
                 if let Some(a) = &y.arg {
@@ -306,12 +333,14 @@ impl<'a> Lowerer<'a> {
             Origin::Function(f) => Some(f),
             _ => None,
         };
+        let import = binding.import.clone();
         Val {
             taint,
             binding: Some(b),
             sql,
             origin,
             func,
+            import,
             ..Default::default()
         }
     }
@@ -425,12 +454,21 @@ impl<'a> Lowerer<'a> {
             {
                 self.out.bindings[b as usize].origin = Origin::Function(f);
             }
-            return Val {
+            let v = Val {
                 func: f,
                 ..Default::default()
             };
+            if let Some(target) = export_target(&a.left) {
+                self.record_cjs_export(target, &v);
+            }
+            return v;
         }
         let v = self.lower_expr(&a.right, Use::Bound);
+        if a.op == AssignOp::Assign
+            && let Some(target) = export_target(&a.left)
+        {
+            self.record_cjs_export(target, &v);
+        }
         match &a.left {
             AssignTarget::Simple(SimpleAssignTarget::Ident(i)) => {
                 if let Some(b) = self.resolve(&i.id.sym) {
@@ -487,6 +525,7 @@ impl<'a> Lowerer<'a> {
         };
         let mut v = Val {
             taint: taint_member(&ov.taint, prop.as_deref()),
+            import: ov.import.as_ref().zip(prop.as_deref()).map(|(r, p)| r.member(p)),
             ..Default::default()
         };
         if let Some(o) = &ov.origin {
@@ -585,8 +624,21 @@ impl<'a> Lowerer<'a> {
             }
             _ => Origin::Unknown,
         };
+        // `new UserRepository(pool)`: an instance of a class of this file or of another module.
+        let instance_of = match callee {
+            Expr::Ident(i) => self
+                .scopes
+                .iter()
+                .rev()
+                .find_map(|s| s.names.get(&*i.sym).copied())
+                .and_then(|b| self.out.classes.iter().find(|c| c.binding == Some(b)))
+                .map(|c| c.id),
+            _ => None,
+        };
         Val {
             origin: Some(origin),
+            import: cv.import.map(|r| r.member(ImportRef::CALL)),
+            instance_of,
             ..Default::default()
         }
     }
@@ -656,8 +708,13 @@ impl<'a> Lowerer<'a> {
             && let Some(first) = cargs.first()
             && let Expr::Lit(Lit::Str(s)) = unparen(&first.expr)
         {
+            let specifier = s.value.to_string_lossy().into_owned();
             return Val {
-                origin: Some(module_origin(&s.value.to_string_lossy())),
+                origin: Some(module_origin(&specifier)),
+                import: Some(ImportRef {
+                    specifier,
+                    path: Vec::new(),
+                }),
                 ..Default::default()
             };
         }
@@ -666,11 +723,13 @@ impl<'a> Lowerer<'a> {
         }
         let binding = self.resolve(&i.sym);
         let mut args = Vec::new();
+        let mut arg_taints = Vec::new();
         // A value computed from query results stays derived from them (`Number(rows[0].n)`).
         let mut taint = Taint::new();
         for a in cargs {
             let (arg, t) = self.lower_arg(&a.expr);
             taint_union(&mut taint, &t);
+            arg_taints.push(t);
             if is_retry_name(&name)
                 && let Arg::Func(f) = arg
             {
@@ -693,6 +752,19 @@ impl<'a> Lowerer<'a> {
                 ..Default::default()
             };
         };
+        // A function of another module: linking decides what it does.
+        if let Some(callee) = self.out.bindings[b as usize].import.clone()
+            && self.is_local(&callee.specifier)
+            && !matches!(
+                self.out.bindings[b as usize].origin,
+                Origin::Function(_) | Origin::ReleaseFn(_)
+            )
+        {
+            self.escape_to_unknown_callee(&name, &args);
+            let mut v = self.emit_ext_call(span, callee, name, args, arg_taints, use_);
+            taint_union(&mut v.taint, &taint);
+            return v;
+        }
         match self.out.bindings[b as usize].origin {
             Origin::ReleaseFn(_) => {
                 let error = cargs.first().is_some_and(|a| !is_falsy_literal(&a.expr));

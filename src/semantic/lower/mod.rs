@@ -16,6 +16,7 @@
 
 mod db_calls;
 mod expr;
+mod modules;
 mod scope;
 mod sql_text;
 mod stmt;
@@ -40,9 +41,61 @@ pub struct Lowered {
     pub queries: Vec<QueryEvent>,
     pub connects: Vec<ConnectEvent>,
     pub guards: Vec<Guard>,
+    /// What the module exports.
+    pub exports: Exports,
+    /// Classes declared in the file.
+    pub classes: Vec<ClassInfo>,
+    /// Calls into other modules.
+    pub ext_calls: Vec<ExtCall>,
+    /// Handle kinds established by linking (a pool exported by another module, the pool a fake
+    /// transaction wrapper hands to its callback); they override classification by use.
+    pub linked_kinds: Vec<(HandleKey, HandleKind)>,
+}
+
+impl Lowered {
+    /// Every module specifier the file reads values from, sorted, without duplicates.
+    pub fn specifiers(&self) -> Vec<String> {
+        let mut out: BTreeSet<&str> = BTreeSet::new();
+        out.extend(
+            self.bindings
+                .iter()
+                .filter_map(|b| b.import.as_ref())
+                .map(|r| r.specifier.as_str()),
+        );
+        out.extend(self.ext_calls.iter().map(|c| c.callee.specifier.as_str()));
+        out.extend(
+            self.queries
+                .iter()
+                .filter_map(|q| q.sql.import.as_ref())
+                .map(|r| r.specifier.as_str()),
+        );
+        out.extend(self.exports.stars.iter().map(String::as_str));
+        fn walk<'v>(v: &'v ExportValue, out: &mut BTreeSet<&'v str>) {
+            match v {
+                ExportValue::Import(r) => {
+                    out.insert(r.specifier.as_str());
+                }
+                ExportValue::Object(members) => members.iter().for_each(|(_, m)| walk(m, out)),
+                _ => {}
+            }
+        }
+        for (_, v) in &self.exports.named {
+            walk(v, &mut out);
+        }
+        if let Some(v) = &self.exports.module_exports {
+            walk(v, &mut out);
+        }
+        out.into_iter().map(str::to_string).collect()
+    }
 }
 
 pub fn lower(parsed: &Parsed, text: &str) -> Lowered {
+    lower_in_project(parsed, text, None)
+}
+
+/// Lowers a file of a project: `local` holds the specifiers that name files of the project, whose
+/// functions linking can see (`None`: those that look like paths, `./x`, `../x`, `@/x`).
+pub fn lower_in_project(parsed: &Parsed, text: &str, local: Option<&BTreeSet<String>>) -> Lowered {
     let mut l = Lowerer {
         parsed,
         text,
@@ -50,6 +103,7 @@ pub fn lower(parsed: &Parsed, text: &str) -> Lowered {
         scopes: Vec::new(),
         fns: Vec::new(),
         predeclared: HashMap::new(),
+        local,
     };
     l.lower_program(&parsed.program);
     l.out
@@ -81,6 +135,28 @@ struct Val {
     sql: Option<SqlTemplate>,
     /// Element taints of an array literal.
     array: Option<Vec<Taint>>,
+    /// A value of another module (`require('./db')`, an imported binding, a member of one).
+    import: Option<ImportRef>,
+    /// Members of an object literal, as exports would see them.
+    object: Option<Vec<(String, ExportValue)>>,
+    /// `new C(...)` of a class declared in this file.
+    instance_of: Option<ClassId>,
+    /// The result of a call into another module.
+    ext_call: Option<ExtCallId>,
+    /// A class expression.
+    class: Option<ClassId>,
+}
+
+/// How a call's promise is consumed, from how its parent uses it.
+fn await_kind(use_: Use) -> AwaitKind {
+    match use_ {
+        Use::Await => AwaitKind::Awaited,
+        Use::Return => AwaitKind::Returned,
+        Use::Then => AwaitKind::Chained,
+        Use::PromiseAll => AwaitKind::PromiseAll,
+        Use::Discard => AwaitKind::Floating,
+        Use::Bound | Use::Arg | Use::Test | Use::Other => AwaitKind::Bound,
+    }
 }
 
 struct Scope {
@@ -109,6 +185,18 @@ struct Lowerer<'a> {
     fns: Vec<FnCtx>,
     /// Function declarations hoisted before their bodies are lowered: span start -> id.
     predeclared: HashMap<u32, FuncId>,
+    /// Specifiers that name files of the project (see [`lower_in_project`]).
+    local: Option<&'a BTreeSet<String>>,
+}
+
+impl Lowerer<'_> {
+    /// Whether values imported from `specifier` come from a file of the project.
+    fn is_local(&self, specifier: &str) -> bool {
+        match self.local {
+            Some(set) => set.contains(specifier),
+            None => crate::project::resolve::is_local_specifier(specifier),
+        }
+    }
 }
 
 /// Strips parentheses and TypeScript wrappers that do not change a value.
@@ -202,6 +290,12 @@ fn taint_member(t: &Taint, prop: Option<&str>) -> Taint {
             (Field::Row, None) => Some(Field::Row),
             (Field::Column(c), _) => Some(Field::Column(c.clone())),
             (Field::Count, _) => Some(Field::Count),
+            // A helper's returned value: `rows`, `rowCount` and `length` read the result, any
+            // other property reads a column of the returned row.
+            (Field::Returned, Some("rows")) => Some(Field::Rows),
+            (Field::Returned, Some("rowCount" | "length")) => Some(Field::Count),
+            (Field::Returned, Some(col)) => Some(Field::Column(col.to_ascii_lowercase())),
+            (Field::Returned, None) => Some(Field::Row),
         };
         if let Some(nf) = nf {
             let item = (*q, nf);

@@ -26,6 +26,8 @@ impl<'a> Lowerer<'a> {
             sql_props: BTreeMap::new(),
             array: None,
             is_retry_code: false,
+            object: Vec::new(),
+            import: None,
         });
         id
     }
@@ -297,6 +299,10 @@ impl<'a> Lowerer<'a> {
                     if let TsModuleRef::TsExternalModuleRef(r) = &ie.module_ref {
                         let src = r.expr.value.to_string_lossy().into_owned();
                         self.out.bindings[id as usize].origin = module_origin(&src);
+                        self.out.bindings[id as usize].import = Some(ImportRef {
+                            specifier: src,
+                            path: Vec::new(),
+                        });
                     }
                 }
                 _ => {}
@@ -307,20 +313,25 @@ impl<'a> Lowerer<'a> {
     fn declare_import(&mut self, imp: &ImportDecl) {
         let src = imp.src.value.to_string_lossy().into_owned();
         for spec in &imp.specifiers {
-            let (local, origin) = match spec {
-                ImportSpecifier::Default(d) => (&d.local, module_origin(&src)),
-                ImportSpecifier::Namespace(n) => (&n.local, module_origin(&src)),
+            let (local, origin, path) = match spec {
+                ImportSpecifier::Default(d) => (&d.local, module_origin(&src), vec!["default".to_string()]),
+                ImportSpecifier::Namespace(n) => (&n.local, module_origin(&src), Vec::new()),
                 ImportSpecifier::Named(n) => {
                     let imported = n
                         .imported
                         .as_ref()
                         .map(|i| i.atom().to_string())
                         .unwrap_or_else(|| n.local.sym.to_string());
-                    (&n.local, member_origin(&module_origin(&src), &imported))
+                    let origin = member_origin(&module_origin(&src), &imported);
+                    (&n.local, origin, vec![imported])
                 }
             };
             let id = self.declare(&local.sym, BindingKind::Import, local.span);
             self.out.bindings[id as usize].origin = origin;
+            self.out.bindings[id as usize].import = Some(ImportRef {
+                specifier: src.clone(),
+                path,
+            });
         }
     }
 
@@ -400,6 +411,7 @@ impl<'a> Lowerer<'a> {
         Val {
             taint: taint_member(&val.taint, prop),
             origin: val.origin.as_ref().map(|o| member_origin(o, prop.unwrap_or(""))),
+            import: val.import.as_ref().zip(prop).map(|(r, p)| r.member(p)),
             ..Default::default()
         }
     }
@@ -409,6 +421,9 @@ impl<'a> Lowerer<'a> {
             let ctx = self.cur();
             let entry = ctx.taint.entry(b).or_default();
             taint_union(entry, &val.taint);
+        }
+        if let Some(call) = val.ext_call {
+            self.out.ext_calls[call as usize].target = Some(b);
         }
         if let Some(cid) = val.connect {
             self.out.connects[cid as usize].target = Some(b);
@@ -430,7 +445,18 @@ impl<'a> Lowerer<'a> {
         // SQL texts and values arrays: a `let`/`var` holds what was assigned last (in source
         // order, which is execution order for the straight-line code that builds queries).
         let binding = &mut self.out.bindings[b as usize];
+        if let Some(r) = &val.import
+            && binding.import.is_none()
+            && binding.kind != BindingKind::Param
+        {
+            binding.import = Some(r.clone());
+        }
         if binding.kind == BindingKind::Const {
+            if let Some(members) = &val.object
+                && binding.object.is_empty()
+            {
+                binding.object = members.clone();
+            }
             if let Some(sql) = &val.sql
                 && binding.sql.is_none()
             {

@@ -34,6 +34,7 @@ impl<'a> Lowerer<'a> {
             retry_wrapped: false,
             has_db_ops: false,
             return_taint: Taint::new(),
+            returns_connect: None,
         });
         id
     }
@@ -109,6 +110,7 @@ impl<'a> Lowerer<'a> {
                     let r = self.range(e.span());
                     self.cur().stmt_range = r;
                     let v = self.lower_expr(e, Use::Return);
+                    self.note_returned_client(&v);
                     let ctx = self.cur();
                     taint_union(&mut ctx.return_taint, &v.taint);
                     let escapes = v.binding.into_iter().collect();
@@ -220,24 +222,42 @@ impl<'a> Lowerer<'a> {
         match item {
             ModuleItem::Stmt(s) => self.lower_stmt(s),
             ModuleItem::ModuleDecl(d) => match d {
-                ModuleDecl::ExportDecl(e) => self.lower_decl(&e.decl),
+                ModuleDecl::ExportDecl(e) => {
+                    self.lower_decl(&e.decl);
+                    self.record_decl_exports(&e.decl);
+                }
                 ModuleDecl::ExportDefaultDecl(d) => match &d.decl {
                     DefaultDecl::Fn(f) => {
                         let name = f.ident.as_ref().map(|i| i.sym.to_string()).or(Some("default".into()));
                         let pre = self.predeclared.get(&f.function.span.lo.0).copied();
-                        self.lower_function_node(&f.function, name, FnRole::Standalone, pre, &|_, _, _, _| {});
+                        let fid =
+                            self.lower_function_node(&f.function, name, FnRole::Standalone, pre, &|_, _, _, _| {});
+                        self.set_named_export("default".into(), ExportValue::Func(fid));
                     }
-                    DefaultDecl::Class(c) => self.lower_class(&c.class, c.ident.as_ref().map(|i| i.sym.to_string())),
+                    DefaultDecl::Class(c) => {
+                        let id = self.lower_class(&c.class, c.ident.as_ref().map(|i| i.sym.to_string()));
+                        self.set_named_export("default".into(), ExportValue::Class(id));
+                    }
                     DefaultDecl::TsInterfaceDecl(_) => {}
                 },
                 ModuleDecl::ExportDefaultExpr(e) => {
-                    if is_function_literal(&e.expr) {
-                        self.lower_fn_expr_like(&e.expr, Some("default".into()), FnRole::Standalone);
+                    let v = if is_function_literal(&e.expr) {
+                        let func = self.lower_fn_expr_like(&e.expr, Some("default".into()), FnRole::Standalone);
+                        Val {
+                            func,
+                            ..Default::default()
+                        }
                     } else {
-                        self.lower_expr(&e.expr, Use::Other);
-                    }
+                        self.lower_expr(&e.expr, Use::Other)
+                    };
+                    let value = self.export_value(&v);
+                    self.set_named_export("default".into(), value);
                 }
-                _ => {}
+                ModuleDecl::TsExportAssignment(a) => {
+                    let v = self.lower_expr(&a.expr, Use::Other);
+                    self.out.exports.module_exports = Some(self.export_value(&v));
+                }
+                other => self.record_module_decl_exports(other),
             },
         }
     }
@@ -304,6 +324,7 @@ impl<'a> Lowerer<'a> {
                 if let Some(arg) = &ret.arg {
                     let v = self.lower_expr(arg, Use::Return);
                     escapes.extend(v.binding);
+                    self.note_returned_client(&v);
                     let ctx = self.cur();
                     taint_union(&mut ctx.return_taint, &v.taint);
                     if let Expr::Object(o) = unparen(arg) {
@@ -584,7 +605,9 @@ impl<'a> Lowerer<'a> {
                     self.out.bindings[b as usize].origin = Origin::Function(fid);
                 }
             }
-            Decl::Class(c) => self.lower_class(&c.class, Some(c.ident.sym.to_string())),
+            Decl::Class(c) => {
+                self.lower_class(&c.class, Some(c.ident.sym.to_string()));
+            }
             Decl::TsModule(m) => {
                 if let Some(TsNamespaceBody::TsModuleBlock(b)) = &m.body {
                     self.hoist_module_items(&b.body);
@@ -615,10 +638,20 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    pub(super) fn lower_class(&mut self, class: &Class, name: Option<String>) {
+    pub(super) fn lower_class(&mut self, class: &Class, name: Option<String>) -> ClassId {
         if let Some(sc) = &class.super_class {
             self.lower_expr(sc, Use::Other);
         }
+        let class_id = self.out.classes.len() as ClassId;
+        let binding = name
+            .as_deref()
+            .and_then(|n| self.scopes.iter().rev().find_map(|s| s.names.get(n).copied()));
+        self.out.classes.push(ClassInfo {
+            id: class_id,
+            name: name.clone().unwrap_or_default(),
+            binding,
+            methods: Vec::new(),
+        });
         let cname = name.unwrap_or_else(|| "<class>".to_string());
         // `constructor(private pool: Pool)` and `pool: Pool;` make `this.pool` a pool.
         for m in &class.body {
@@ -645,13 +678,16 @@ impl<'a> Lowerer<'a> {
             match m {
                 ClassMember::Method(cm) => {
                     let key = prop_key_name(&cm.key).unwrap_or_else(|| "<computed>".into());
-                    self.lower_function_node(
+                    let f = self.lower_function_node(
                         &cm.function,
                         Some(format!("{cname}.{key}")),
                         FnRole::Standalone,
                         None,
                         &|_, _, _, _| {},
                     );
+                    if !cm.is_static {
+                        self.out.classes[class_id as usize].methods.push((key, f));
+                    }
                 }
                 ClassMember::PrivateMethod(pm) => {
                     self.lower_function_node(
@@ -728,6 +764,7 @@ impl<'a> Lowerer<'a> {
                 _ => {}
             }
         }
+        class_id
     }
 
     // ----- conditions and guards --------------------------------------------------------------

@@ -1,0 +1,216 @@
+//! Expansion: a linted file's references to other modules, replaced by what linking knows of
+//! them, so that the rules (which only read one file's model) see across modules.
+//!
+//! - A SQL text imported from anywhere is as good as a literal (`client.query(SQL.BEGIN)`).
+//! - An imported pool is a pool, an imported standalone client a client.
+//! - A call of a data-access helper becomes the statements it sends, each a query of this file at
+//!   the call, through the caller's argument or the helper's pool, carrying where the statement
+//!   really is ([`Via`]) for labels and SARIF related locations.
+//! - `const client = await getClient()` checks a client out of the helper's pool.
+//! - A callback given to a transaction wrapper runs inside the wrapper's transaction (retried when
+//!   the wrapper retries 40001); given to a fake wrapper that hands it the pool, its handle is a
+//!   pool.
+//!
+//! What linking does not know stays as it was: an unknown call.
+
+use std::sync::Arc;
+
+use super::link::{Channel, Fact, FnSummary, Handed, Linked, ModuleId, PoolId, Returns};
+use crate::semantic::lower::Lowered;
+use crate::semantic::model::*;
+use crate::semantic::sql;
+
+/// Applies linked facts to module `m`'s lowered form.
+pub fn expand(linked: &Linked, m: ModuleId, l: &mut Lowered) {
+    resolve_imported_sql(linked, m, l);
+    classify_imported_handles(linked, m, l);
+    let mut replacements: Vec<(ExtCallId, Op)> = Vec::new();
+    for id in 0..l.ext_calls.len() {
+        let call = l.ext_calls[id].clone();
+        if let Fact::Function(s) = linked.import_fact(m, &call.callee)
+            && let Some(op) = expand_call(l, &call, &s)
+        {
+            replacements.push((id as ExtCallId, op));
+        }
+    }
+    if replacements.is_empty() {
+        return;
+    }
+    let mut by_id: Vec<Option<Op>> = vec![None; l.ext_calls.len()];
+    for (id, op) in replacements {
+        by_id[id as usize] = Some(op);
+    }
+    for f in &mut l.functions {
+        replace_ops(&mut f.body, &mut by_id);
+    }
+}
+
+fn resolve_imported_sql(linked: &Linked, m: ModuleId, l: &mut Lowered) {
+    for q in &mut l.queries {
+        if q.sql.text.is_some() {
+            continue;
+        }
+        let Some(r) = &q.sql.import else { continue };
+        if let Fact::Sql(t) = linked.import_fact(m, r) {
+            q.sql.info = sql::classify(&t.text);
+            q.sql.text = Some(t.text);
+            q.sql.holes = t.holes;
+            q.sql.tagged = t.tagged;
+        }
+    }
+}
+
+/// Receivers bound to another module's pool or client.
+fn classify_imported_handles(linked: &Linked, m: ModuleId, l: &mut Lowered) {
+    let keys: Vec<HandleKey> = l
+        .queries
+        .iter()
+        .map(|q| q.handle.clone())
+        .chain(l.connects.iter().map(|c| c.handle.clone()))
+        .collect();
+    for key in keys {
+        let HandleKey::Binding(b) = &key else { continue };
+        let Some(r) = &l.bindings[*b as usize].import else {
+            continue;
+        };
+        let kind = match linked.import_fact(m, r) {
+            Fact::Pool(_) => HandleKind::Pool,
+            Fact::Client => HandleKind::StandaloneClient,
+            _ => continue,
+        };
+        if !l.linked_kinds.iter().any(|(k, _)| *k == key) {
+            l.linked_kinds.push((key, kind));
+        }
+    }
+}
+
+fn pool_key(l: &mut Lowered, p: &PoolId) -> HandleKey {
+    let key = HandleKey::Global(p.key.to_string());
+    if !l.linked_kinds.iter().any(|(k, _)| *k == key) {
+        l.linked_kinds.push((key.clone(), HandleKind::Pool));
+    }
+    key
+}
+
+/// What one call of a summarised helper becomes, if anything.
+fn expand_call(l: &mut Lowered, call: &ExtCall, s: &Arc<FnSummary>) -> Option<Op> {
+    // A callback handed to a transaction wrapper.
+    if let Some(w) = &s.wrapper
+        && let Some(Arg::Func(cb)) = call.args.get(w.callback_param)
+    {
+        let cb = *cb;
+        match &w.hands {
+            Handed::TxClient => {
+                l.functions[cb as usize].role = FnRole::ManagedTx;
+                l.functions[cb as usize].retry_wrapped |= s.retries;
+            }
+            Handed::Pool(p) => {
+                l.functions[cb as usize].role = FnRole::Standalone;
+                if let Some([param]) = l.functions[cb as usize].params.get(w.handle_arg).map(Vec::as_slice) {
+                    let key = HandleKey::Binding(*param);
+                    pool_key(l, p);
+                    l.linked_kinds.push((key, HandleKind::Pool));
+                }
+            }
+        }
+    }
+    // `const client = await getClient()`.
+    if let (Returns::Client(p), Some(target)) = (&s.returns, call.target) {
+        let handle = pool_key(l, p);
+        let id = l.connects.len() as ConnectId;
+        l.connects.push(ConnectEvent {
+            id,
+            func: call.func,
+            handle,
+            receiver: call.callee_text.clone(),
+            range: call.range,
+            target: Some(target),
+            callback: None,
+            err_param: None,
+            done_param: None,
+        });
+        l.bindings[target as usize].origin = Origin::Connected(id);
+        l.functions[call.func as usize].has_db_ops = true;
+        return Some(Op::Connect(id));
+    }
+    if s.own_tx || s.effects.is_empty() {
+        return None;
+    }
+    let mut ops = Vec::new();
+    for (i, e) in s.effects.iter().enumerate() {
+        let (handle, receiver) = match &e.channel {
+            Channel::Param(p) => match call.args.get(*p) {
+                Some(Arg::Binding(b)) => (HandleKey::Binding(*b), l.bindings[*b as usize].name.clone()),
+                _ => continue,
+            },
+            Channel::Pool(p) => (pool_key(l, p), p.name.to_string()),
+        };
+        let id = if s.returns == Returns::Result(i) {
+            call.result
+        } else {
+            let id = l.queries.len() as QueryId;
+            l.queries.push(l.queries[call.result as usize].clone());
+            l.queries[id as usize].id = id;
+            id
+        };
+        let q = &mut l.queries[id as usize];
+        q.handle = handle;
+        q.receiver = receiver;
+        q.sql.text = e.text.clone();
+        q.sql.info = e.info.clone();
+        q.via = Some(e.site.clone());
+        let mut op = Op::Query(id);
+        if e.repeated {
+            op = Op::Loop {
+                kind: LoopKind::MaySkip,
+                body: Block(vec![op]),
+                label: None,
+            };
+        }
+        if e.conditional {
+            op = Op::If {
+                cond: Cond::Unknown,
+                guard: None,
+                then_: Block(vec![op]),
+                else_: Block::default(),
+            };
+        }
+        ops.push(op);
+    }
+    if ops.is_empty() {
+        return None;
+    }
+    l.functions[call.func as usize].has_db_ops = true;
+    // A failure of the helper surfaces at the call, as an unknown call's would.
+    Some(Op::Group { body: Block(ops) })
+}
+
+fn replace_ops(block: &mut Block, by_id: &mut [Option<Op>]) {
+    for op in &mut block.0 {
+        match op {
+            Op::ExtCall(id) => {
+                if let Some(new) = by_id.get_mut(*id as usize).and_then(Option::take) {
+                    *op = new;
+                }
+            }
+            Op::If { then_, else_, .. } => {
+                replace_ops(then_, by_id);
+                replace_ops(else_, by_id);
+            }
+            Op::Loop { body, .. } | Op::Detached { body } | Op::Labeled { body, .. } | Op::Group { body } => {
+                replace_ops(body, by_id)
+            }
+            Op::Switch { cases, .. } => cases.iter_mut().for_each(|c| replace_ops(c, by_id)),
+            Op::Try { body, catch, finally } => {
+                replace_ops(body, by_id);
+                if let Some(c) = catch {
+                    replace_ops(c, by_id);
+                }
+                if let Some(f) = finally {
+                    replace_ops(f, by_id);
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,693 @@
+//! Linking: what each module exports, as facts the rules understand, computed bottom-up over the
+//! module graph's strongly connected components (modules that import each other are iterated
+//! until their facts stop changing, at most [`MAX_ROUNDS`] times).
+//!
+//! A fact is one of: a pool (with an identity, so two helpers of one `db.js` pool write through
+//! the same handle), a standalone client, a SQL text, an object of facts, a class, an instance, or
+//! a function summary ([`FnSummary`]: the statements it sends and through which parameter or pool,
+//! whether it checks out and returns a client, whether it is a transaction wrapper that hands a
+//! client in an open transaction, or the pool, to a callback, whether it retries 40001, and which
+//! of its statements' results it returns). Anything else is [`Fact::Unknown`], and unknown never
+//! produces a finding.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::semantic::handles::is_pool_name;
+use crate::semantic::lower::Lowered;
+use crate::semantic::model::*;
+use crate::semantic::sql::{self, SqlInfo, StmtKind};
+use crate::source::SourceFile;
+
+/// Index of a module in the project.
+pub type ModuleId = usize;
+
+/// Rounds of linking for modules that import each other.
+pub const MAX_ROUNDS: usize = 4;
+/// How deep helpers calling helpers are followed.
+const MAX_DEPTH: usize = 4;
+
+/// What an import specifier of a module names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Module(ModuleId),
+    /// A package or a file we do not analyse: its values are unknown.
+    Outside,
+}
+
+/// A pool's identity across modules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolId {
+    /// Unique key (`src/db.js#pool`).
+    pub key: Arc<str>,
+    /// The name its own module gives it (`pool`).
+    pub name: Arc<str>,
+}
+
+/// Through what a helper sends a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Channel {
+    /// The client (or pool) its caller passes as this argument.
+    Param(usize),
+    /// A pool, each statement in its own implicit transaction.
+    Pool(PoolId),
+}
+
+/// One statement a helper sends, in source order.
+#[derive(Debug, Clone)]
+pub struct Effect {
+    pub channel: Channel,
+    pub text: Option<String>,
+    pub info: Option<Arc<SqlInfo>>,
+    /// Runs only on some paths (under an `if` or `switch`).
+    pub conditional: bool,
+    /// Runs once per iteration of a loop.
+    pub repeated: bool,
+    /// Where it is: for labels and SARIF related locations.
+    pub site: Arc<Via>,
+}
+
+/// What a helper hands to the callback it is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handed {
+    /// A client it checked out (and, for a real wrapper, began a transaction on).
+    TxClient,
+    /// The pool: no transaction at all.
+    Pool(PoolId),
+}
+
+/// A helper that calls one of its parameters with a handle (`withTransaction(fn)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wrapper {
+    pub callback_param: usize,
+    pub handle_arg: usize,
+    pub hands: Handed,
+}
+
+/// What a helper returns, as far as the database goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Returns {
+    Unknown,
+    /// A client checked out of this pool (`getClient()`).
+    Client(PoolId),
+    /// The result of its `effects[i]` (a row, the rows or the result object).
+    Result(usize),
+}
+
+/// What one function does to the database.
+#[derive(Debug, Clone)]
+pub struct FnSummary {
+    pub name: String,
+    pub effects: Vec<Effect>,
+    pub returns: Returns,
+    pub wrapper: Option<Wrapper>,
+    /// Tests SQLSTATE 40001 or calls a retry helper.
+    pub retries: bool,
+    /// Runs its own transaction on a client it checks out: an atomic unit to its callers.
+    pub own_tx: bool,
+}
+
+/// A class of a module: its methods.
+#[derive(Debug, Clone)]
+pub struct ClassFact {
+    pub name: String,
+    pub methods: Vec<(String, Arc<FnSummary>)>,
+}
+
+/// What a value of a module is.
+#[derive(Debug, Clone, Default)]
+pub enum Fact {
+    #[default]
+    Unknown,
+    Pool(PoolId),
+    Client,
+    Sql(SqlTemplate),
+    Object(Arc<Vec<(String, Fact)>>),
+    Function(Arc<FnSummary>),
+    Class(Arc<ClassFact>),
+    Instance(Arc<ClassFact>),
+}
+
+impl Fact {
+    /// The fact of `fact.path[0].path[1]...`; `()` is a call or `new`.
+    pub fn member(&self, path: &[String]) -> Fact {
+        let Some((first, rest)) = path.split_first() else {
+            return self.clone();
+        };
+        let next = match (self, first.as_str()) {
+            (Fact::Object(members), name) => members
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, f)| f.clone())
+                .unwrap_or_default(),
+            (Fact::Class(c), ImportRef::CALL) => Fact::Instance(c.clone()),
+            (Fact::Instance(c), name) => c
+                .methods
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| Fact::Function(s.clone()))
+                .unwrap_or_default(),
+            _ => Fact::Unknown,
+        };
+        next.member(rest)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Fact::Unknown)
+    }
+}
+
+/// A module's exports, linked.
+#[derive(Debug, Clone, Default)]
+pub struct ModuleFacts {
+    pub named: Vec<(String, Fact)>,
+    pub module_exports: Option<Fact>,
+    pub stars: Vec<ModuleId>,
+}
+
+/// A module as linking sees it.
+pub struct LinkInput<'a> {
+    pub source: &'a SourceFile,
+    pub lowered: &'a Lowered,
+    /// Each specifier it imports, resolved.
+    pub targets: &'a BTreeMap<String, Target>,
+}
+
+/// The linked project: every module's facts.
+#[derive(Debug, Default)]
+pub struct Linked {
+    pub facts: Vec<ModuleFacts>,
+    pub targets: Vec<BTreeMap<String, Target>>,
+}
+
+impl Linked {
+    /// Links modules given bottom-up components of their import graph.
+    pub fn build(modules: &[LinkInput<'_>], components: &[Vec<ModuleId>]) -> Linked {
+        let mut linked = Linked {
+            facts: vec![ModuleFacts::default(); modules.len()],
+            targets: modules.iter().map(|m| m.targets.clone()).collect(),
+        };
+        for comp in components {
+            let rounds = if comp.len() == 1 && !imports_itself(modules, comp[0]) {
+                1
+            } else {
+                MAX_ROUNDS
+            };
+            for _ in 0..rounds {
+                let mut changed = false;
+                for &m in comp {
+                    let facts = ModuleLinker::new(&linked, m, &modules[m]).module_facts();
+                    if rounds > 1 && format!("{facts:?}") != format!("{:?}", linked.facts[m]) {
+                        changed = true;
+                    }
+                    linked.facts[m] = facts;
+                }
+                if !changed {
+                    break;
+                }
+            }
+        }
+        linked
+    }
+
+    /// The fact of a value `r` read in module `m`.
+    pub fn import_fact(&self, m: ModuleId, r: &ImportRef) -> Fact {
+        match self.targets.get(m).and_then(|t| t.get(&r.specifier)) {
+            Some(Target::Module(t)) => self.lookup(*t, &r.path, 0),
+            _ => Fact::Unknown,
+        }
+    }
+
+    fn lookup(&self, m: ModuleId, path: &[String], depth: usize) -> Fact {
+        let Some(mf) = self.facts.get(m) else {
+            return Fact::Unknown;
+        };
+        if depth > 8 {
+            return Fact::Unknown;
+        }
+        let named = |name: &str| mf.named.iter().find(|(n, _)| n == name).map(|(_, f)| f.clone());
+        match path.split_first() {
+            None => match &mf.module_exports {
+                Some(f) => f.clone(),
+                None => Fact::Object(Arc::new(mf.named.clone())),
+            },
+            Some((first, rest)) if first == "default" => {
+                // ESM default, else CommonJS interop: `module.exports` is the default export.
+                match named("default").or_else(|| mf.module_exports.clone()) {
+                    Some(f) => f.member(rest),
+                    None => Fact::Object(Arc::new(mf.named.clone())).member(rest),
+                }
+            }
+            Some((first, rest)) => {
+                if let Some(f) = named(first) {
+                    return f.member(rest);
+                }
+                if let Some(f) = &mf.module_exports {
+                    let found = f.member(path);
+                    if !found.is_unknown() {
+                        return found;
+                    }
+                }
+                for &s in &mf.stars {
+                    let found = self.lookup(s, path, depth + 1);
+                    if !found.is_unknown() {
+                        return found;
+                    }
+                }
+                Fact::Unknown
+            }
+        }
+    }
+}
+
+fn imports_itself(modules: &[LinkInput<'_>], m: ModuleId) -> bool {
+    modules[m].targets.values().any(|t| *t == Target::Module(m))
+}
+
+/// Links one module against the facts of the modules it imports.
+struct ModuleLinker<'l, 'a> {
+    linked: &'l Linked,
+    m: ModuleId,
+    input: &'l LinkInput<'a>,
+    /// Summaries computed so far (functions of this module).
+    summaries: std::cell::RefCell<BTreeMap<FuncId, Arc<FnSummary>>>,
+    /// Functions being summarised (recursion guard).
+    active: std::cell::RefCell<Vec<FuncId>>,
+}
+
+impl<'l, 'a> ModuleLinker<'l, 'a> {
+    fn new(linked: &'l Linked, m: ModuleId, input: &'l LinkInput<'a>) -> Self {
+        Self {
+            linked,
+            m,
+            input,
+            summaries: Default::default(),
+            active: Default::default(),
+        }
+    }
+
+    fn l(&self) -> &'a Lowered {
+        self.input.lowered
+    }
+
+    fn module_facts(&self) -> ModuleFacts {
+        let ex = &self.l().exports;
+        ModuleFacts {
+            named: ex
+                .named
+                .iter()
+                .map(|(n, v)| (n.clone(), self.export_fact(v, 0)))
+                .collect(),
+            module_exports: ex.module_exports.as_ref().map(|v| self.export_fact(v, 0)),
+            stars: ex
+                .stars
+                .iter()
+                .filter_map(|s| match self.input.targets.get(s) {
+                    Some(Target::Module(t)) => Some(*t),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
+    fn pool_id(&self, name: &str) -> PoolId {
+        PoolId {
+            key: format!("{}#{name}", self.input.source.path.display()).into(),
+            name: name.into(),
+        }
+    }
+
+    fn export_fact(&self, v: &ExportValue, depth: usize) -> Fact {
+        if depth > MAX_DEPTH {
+            return Fact::Unknown;
+        }
+        match v {
+            ExportValue::Binding(b) => self.binding_fact(*b, depth + 1),
+            ExportValue::Func(f) => Fact::Function(self.summary(*f, depth + 1)),
+            ExportValue::Class(c) => Fact::Class(self.class_fact(*c, depth + 1)),
+            ExportValue::Instance(c) => Fact::Instance(self.class_fact(*c, depth + 1)),
+            ExportValue::Import(r) => self.linked.import_fact(self.m, r),
+            ExportValue::Sql(t) => Fact::Sql(t.clone()),
+            ExportValue::Object(members) => Fact::Object(Arc::new(
+                members
+                    .iter()
+                    .map(|(n, v)| (n.clone(), self.export_fact(v, depth + 1)))
+                    .collect(),
+            )),
+            ExportValue::Handle(HandleKind::Pool) => Fact::Pool(self.pool_id("pool")),
+            ExportValue::Handle(HandleKind::StandaloneClient) => Fact::Client,
+            ExportValue::Handle(_) | ExportValue::Unknown => Fact::Unknown,
+        }
+    }
+
+    fn class_fact(&self, c: ClassId, depth: usize) -> Arc<ClassFact> {
+        let class = &self.l().classes[c as usize];
+        Arc::new(ClassFact {
+            name: class.name.clone(),
+            methods: class
+                .methods
+                .iter()
+                .map(|(n, f)| (n.clone(), self.summary(*f, depth + 1)))
+                .collect(),
+        })
+    }
+
+    fn binding_fact(&self, b: BindingId, depth: usize) -> Fact {
+        let binding = &self.l().bindings[b as usize];
+        if let Some(r) = &binding.import {
+            return self.linked.import_fact(self.m, r);
+        }
+        if let Some(c) = self.l().classes.iter().find(|c| c.binding == Some(b)) {
+            return Fact::Class(self.class_fact(c.id, depth));
+        }
+        match &binding.origin {
+            Origin::NewPool => return Fact::Pool(self.pool_id(&binding.name)),
+            Origin::NewClient => return Fact::Client,
+            Origin::Function(f) => return Fact::Function(self.summary(*f, depth)),
+            _ => {}
+        }
+        if let Some(t) = &binding.sql {
+            return Fact::Sql(t.clone());
+        }
+        if !binding.object.is_empty() {
+            return Fact::Object(Arc::new(
+                binding
+                    .object
+                    .iter()
+                    .map(|(n, v)| (n.clone(), self.export_fact(v, depth + 1)))
+                    .collect(),
+            ));
+        }
+        Fact::Unknown
+    }
+
+    /// The pool a handle key of this module names, if it is one.
+    fn pool_of(&self, key: &HandleKey) -> Option<PoolId> {
+        match key {
+            HandleKey::Binding(b) => match self.binding_fact(*b, MAX_DEPTH) {
+                Fact::Pool(p) => Some(p),
+                _ => {
+                    let binding = &self.l().bindings[*b as usize];
+                    let module_level = binding.func == MODULE_FN && binding.kind != BindingKind::Param;
+                    let typed = binding.origin == Origin::TypedPool;
+                    ((module_level && is_pool_name(&binding.name)) || typed).then(|| self.pool_id(&binding.name))
+                }
+            },
+            HandleKey::Global(name) | HandleKey::Path(name) => {
+                (is_pool_name(name) || self.l().typed_pool_paths.contains(name)).then(|| self.pool_id(name))
+            }
+        }
+    }
+
+    fn site(&self, func: FuncId, range: crate::source::TextRange) -> Arc<Via> {
+        let src = self.input.source;
+        let start = src.line_col(range.start);
+        let end = src.line_col(range.end);
+        Arc::new(Via {
+            function: self.function_name(func),
+            path: src.path.clone(),
+            range,
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+        })
+    }
+
+    fn function_name(&self, f: FuncId) -> String {
+        let mut cur = Some(f);
+        while let Some(id) = cur {
+            let func = &self.l().functions[id as usize];
+            if let Some(n) = &func.name
+                && id != MODULE_FN
+            {
+                return n.clone();
+            }
+            cur = func.parent;
+        }
+        "<module>".to_string()
+    }
+
+    fn summary(&self, f: FuncId, depth: usize) -> Arc<FnSummary> {
+        if let Some(s) = self.summaries.borrow().get(&f) {
+            return s.clone();
+        }
+        if depth > MAX_DEPTH || self.active.borrow().contains(&f) {
+            return Arc::new(FnSummary {
+                name: self.function_name(f),
+                effects: Vec::new(),
+                returns: Returns::Unknown,
+                wrapper: None,
+                retries: false,
+                own_tx: false,
+            });
+        }
+        self.active.borrow_mut().push(f);
+        let s = Arc::new(Summariser::new(self, f, depth).run());
+        self.active.borrow_mut().retain(|x| *x != f);
+        self.summaries.borrow_mut().insert(f, s.clone());
+        s
+    }
+}
+
+/// Builds one function's summary from its lowered IR.
+struct Summariser<'s, 'l, 'a> {
+    ml: &'s ModuleLinker<'l, 'a>,
+    f: FuncId,
+    depth: usize,
+    effects: Vec<Effect>,
+    /// Effect index of each query of this module.
+    effect_of: BTreeMap<QueryId, usize>,
+    /// Clients this function checks out, and the pool they come from.
+    own_clients: BTreeMap<BindingId, Option<PoolId>>,
+    begins_own: bool,
+    wrapper: Option<Wrapper>,
+}
+
+impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
+    fn new(ml: &'s ModuleLinker<'l, 'a>, f: FuncId, depth: usize) -> Self {
+        Self {
+            ml,
+            f,
+            depth,
+            effects: Vec::new(),
+            effect_of: BTreeMap::new(),
+            own_clients: BTreeMap::new(),
+            begins_own: false,
+            wrapper: None,
+        }
+    }
+
+    fn l(&self) -> &'a Lowered {
+        self.ml.l()
+    }
+
+    fn run(mut self) -> FnSummary {
+        let l = self.l();
+        let func = &l.functions[self.f as usize];
+        for c in &l.connects {
+            if let Some(t) = c.target
+                && self.is_within(c.func)
+            {
+                self.own_clients.insert(t, self.ml.pool_of(&c.handle));
+            }
+        }
+        let mut seen = Vec::new();
+        self.walk(&func.body, false, false, &mut seen);
+        let own_tx = self.begins_own;
+        if own_tx {
+            // Statements of its own transaction are one atomic unit to callers.
+            self.effects.retain(|e| matches!(e.channel, Channel::Param(_)));
+            self.effect_of.retain(|_, i| *i < self.effects.len());
+        }
+        let returns = if let Some(cid) = func.returns_connect {
+            let c = &l.connects[cid as usize];
+            match self.ml.pool_of(&c.handle) {
+                Some(p) => Returns::Client(p),
+                None => Returns::Unknown,
+            }
+        } else if own_tx {
+            Returns::Unknown
+        } else {
+            func.return_taint
+                .iter()
+                .filter_map(|(q, _)| self.effect_of.get(q).copied())
+                .max()
+                .map_or(Returns::Unknown, Returns::Result)
+        };
+        let retries = func.mentions_retry
+            || func.retry_wrapped
+            || l.functions.iter().any(|g| g.mentions_retry && self.is_within(g.id));
+        FnSummary {
+            name: self.ml.function_name(self.f),
+            effects: self.effects,
+            returns,
+            wrapper: self.wrapper,
+            retries,
+            own_tx,
+        }
+    }
+
+    /// Whether function `g` is `f` or nested in it.
+    fn is_within(&self, mut g: FuncId) -> bool {
+        loop {
+            if g == self.f {
+                return true;
+            }
+            match self.l().functions[g as usize].parent {
+                Some(p) => g = p,
+                None => return false,
+            }
+        }
+    }
+
+    fn param_index(&self, b: BindingId) -> Option<usize> {
+        self.l().functions[self.f as usize]
+            .params
+            .iter()
+            .position(|p| p.as_slice() == [b])
+    }
+
+    fn walk(&mut self, block: &Block, conditional: bool, repeated: bool, seen: &mut Vec<FuncId>) {
+        for op in &block.0 {
+            match op {
+                Op::Query(q) => self.query(*q, conditional, repeated, seen),
+                Op::Inline { func, .. } => self.walk_fn(*func, conditional, repeated, seen),
+                Op::If { then_, else_, .. } => {
+                    self.walk(then_, true, repeated, seen);
+                    self.walk(else_, true, repeated, seen);
+                }
+                Op::Loop { body, .. } => self.walk(body, conditional, true, seen),
+                Op::Switch { cases, .. } => cases.iter().for_each(|c| self.walk(c, true, repeated, seen)),
+                // Statements on error paths (`catch`) are compensations; `finally` releases.
+                Op::Try { body, .. } => self.walk(body, conditional, repeated, seen),
+                Op::Labeled { body, .. } | Op::Group { body } => self.walk(body, conditional, repeated, seen),
+                Op::CallBinding { binding, args, .. } => self.call_binding(*binding, args, conditional, repeated),
+                Op::ExtCall(id) => {
+                    let call = &self.l().ext_calls[*id as usize];
+                    if let Fact::Function(s) = self.ml.linked.import_fact(self.ml.m, &call.callee) {
+                        self.inline_summary(&s, &call.args, conditional, repeated);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn walk_fn(&mut self, func: FuncId, conditional: bool, repeated: bool, seen: &mut Vec<FuncId>) {
+        if seen.contains(&func) || seen.len() > 64 {
+            return;
+        }
+        seen.push(func);
+        let body = &self.l().functions[func as usize].body;
+        self.walk(body, conditional, repeated, seen);
+    }
+
+    fn query(&mut self, q: QueryId, conditional: bool, repeated: bool, seen: &mut Vec<FuncId>) {
+        let l = self.l();
+        let ev = &l.queries[q as usize];
+        let (text, info) = match (&ev.sql.text, &ev.sql.import) {
+            (Some(t), _) => (Some(t.clone()), ev.sql.info.clone()),
+            (None, Some(r)) => match self.ml.linked.import_fact(self.ml.m, r) {
+                Fact::Sql(t) => {
+                    let info = sql::classify(&t.text);
+                    (Some(t.text), info)
+                }
+                _ => (None, None),
+            },
+            _ => (None, None),
+        };
+        let begins = info
+            .as_ref()
+            .is_some_and(|i| i.statements.iter().any(|s| matches!(s, StmtKind::Begin { .. })));
+        let channel = match &ev.handle {
+            HandleKey::Binding(b) if self.param_index(*b).is_some() => self.param_index(*b).map(Channel::Param),
+            HandleKey::Binding(b) if self.own_clients.contains_key(b) => {
+                if begins {
+                    self.begins_own = true;
+                }
+                self.own_clients.get(b).cloned().flatten().map(Channel::Pool)
+            }
+            key => self.ml.pool_of(key).map(Channel::Pool),
+        };
+        if let Some(channel) = channel {
+            self.effect_of.insert(q, self.effects.len());
+            self.effects.push(Effect {
+                channel,
+                text,
+                info,
+                conditional,
+                repeated,
+                site: self.ml.site(ev.func, ev.head),
+            });
+        }
+        if let Some(cb) = ev.callback {
+            self.walk_fn(cb, conditional, repeated, seen);
+        }
+    }
+
+    /// A call of a function of this module: its statements; or a call of a parameter with a
+    /// handle: a transaction wrapper calling its callback.
+    fn call_binding(&mut self, binding: BindingId, args: &[Arg], conditional: bool, repeated: bool) {
+        let l = self.l();
+        if let Some(cb_param) = self.param_index(binding) {
+            for (i, a) in args.iter().enumerate() {
+                let Arg::Binding(b) = a else { continue };
+                let hands = if self.own_clients.contains_key(b) {
+                    Some(Handed::TxClient)
+                } else {
+                    self.ml.pool_of(&HandleKey::Binding(*b)).map(Handed::Pool)
+                };
+                if let Some(hands) = hands {
+                    self.wrapper = Some(Wrapper {
+                        callback_param: cb_param,
+                        handle_arg: i,
+                        hands,
+                    });
+                    break;
+                }
+            }
+            return;
+        }
+        if let Origin::Function(g) = l.bindings[binding as usize].origin {
+            let s = self.ml.summary(g, self.depth + 1);
+            self.inline_summary(&s, args, conditional, repeated);
+        }
+    }
+
+    /// The statements of a callee, with its parameters bound to this function's arguments.
+    fn inline_summary(&mut self, s: &FnSummary, args: &[Arg], conditional: bool, repeated: bool) {
+        if s.own_tx {
+            return;
+        }
+        for e in &s.effects {
+            let channel = match &e.channel {
+                Channel::Pool(p) => Some(Channel::Pool(p.clone())),
+                Channel::Param(i) => match args.get(*i) {
+                    Some(Arg::Binding(b)) => match self.param_index(*b) {
+                        Some(j) => Some(Channel::Param(j)),
+                        None => self.ml.pool_of(&HandleKey::Binding(*b)).map(Channel::Pool),
+                    },
+                    _ => None,
+                },
+            };
+            if let Some(channel) = channel {
+                self.effects.push(Effect {
+                    channel,
+                    conditional: conditional || e.conditional,
+                    repeated: repeated || e.repeated,
+                    ..e.clone()
+                });
+            }
+        }
+        if let Some(w) = &s.wrapper
+            && let Some(Arg::Binding(b)) = args.get(w.callback_param)
+            && let Some(p) = self.param_index(*b)
+        {
+            self.wrapper = Some(Wrapper {
+                callback_param: p,
+                ..w.clone()
+            });
+        }
+    }
+}
