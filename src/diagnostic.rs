@@ -80,6 +80,17 @@ pub struct Label {
     pub message: String,
 }
 
+/// A location in another file that explains a finding (the helper that sends the statement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    pub path: PathBuf,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub message: String,
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -99,6 +110,8 @@ pub struct Diagnostic {
     pub fix: Option<Fix>,
     /// Name of the enclosing function (for fingerprints and messages).
     pub context: Option<String>,
+    /// Locations in other files (SARIF `relatedLocations`).
+    pub related: Vec<Related>,
 }
 
 impl Diagnostic {
@@ -114,6 +127,7 @@ impl Diagnostic {
             example: None,
             fix: None,
             context: None,
+            related: Vec::new(),
         }
     }
     pub fn label(mut self, range: TextRange, message: impl Into<String>) -> Self {

@@ -6,8 +6,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
-
 use crate::config::FileSettings;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Error;
@@ -73,7 +71,7 @@ impl Default for EngineOptions {
     }
 }
 
-fn io_problem(path: &Path, message: String) -> Diagnostic {
+pub(crate) fn io_problem(path: &Path, message: String) -> Diagnostic {
     let mut d = Diagnostic::new(IO_ERROR, Severity::Warning, TextRange::default(), message);
     d.path = path.to_path_buf();
     d
@@ -184,10 +182,11 @@ pub fn pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
         .map_err(|e| Error::Threads(e.to_string()))
 }
 
-/// Lints files in parallel; output order is the input order, whatever the thread count.
+/// Lints files as one project (see `project::pipeline`), in parallel; output order is the input
+/// order, whatever the thread count.
 pub fn lint_files(files: &[(PathBuf, FileSettings)], engine: EngineOptions) -> Result<Vec<FileOutcome>, Error> {
     let pool = pool(engine.threads)?;
-    Ok(pool.install(|| files.par_iter().map(|(p, s)| lint_path(p, s, engine)).collect()))
+    Ok(pool.install(|| crate::project::pipeline::lint_project(files, engine)))
 }
 
 /// Assembles a run's result from per-file outcomes.

@@ -78,12 +78,26 @@ pub fn lint_file_timed(file: &SourceFile, rules: &RuleSet, opts: &LintOptions) -
     };
     times.parse = started.elapsed();
     let analysing = std::time::Instant::now();
-    let model = FileModel::build(file, &parsed, opts.database);
+    let lowered = semantic::lower::lower(&parsed, &file.text);
     let dropping = std::time::Instant::now();
-    // The syntax tree is not needed once the model is built: free it now.
+    // The syntax tree is not needed once the file is lowered: free it now.
     drop(parsed);
     let dropped = dropping.elapsed();
     times.parse += dropped;
+    let out = check_lowered(file, lowered, rules, opts);
+    times.analyse = analysing.elapsed().saturating_sub(dropped);
+    (out, times)
+}
+
+/// Builds a file's model from its lowered form (expanded with linked facts, in a project), runs
+/// the enabled rules, and applies suppression comments.
+pub fn check_lowered(
+    file: &SourceFile,
+    lowered: semantic::lower::Lowered,
+    rules: &RuleSet,
+    opts: &LintOptions,
+) -> Vec<Diagnostic> {
+    let model = FileModel::from_lowered(file, lowered, opts.database);
     let mut out = Vec::new();
     for (rule, level) in rules.enabled() {
         let mut cx = RuleContext::new(rule.meta());
@@ -95,11 +109,42 @@ pub fn lint_file_timed(file: &SourceFile, rules: &RuleSet, opts: &LintOptions) -
                 _ => {}
             }
             d.path = file.path.clone();
+            attach_related(&model, &mut d);
             out.push(d);
         }
     }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let out = suppress::apply(file, out, rules);
-    times.analyse = analysing.elapsed().saturating_sub(dropped);
-    (out, times)
+    suppress::apply(file, out, rules)
+}
+
+/// Names the other module's location of each statement a finding points at that a helper sends
+/// on behalf of a call (`INSERT INTO users` sent by `insertUser` in src/dal/users.js:14).
+fn attach_related(model: &FileModel<'_>, d: &mut Diagnostic) {
+    let ranges: Vec<source::TextRange> = std::iter::once(d.range)
+        .chain(d.labels.iter().map(|l| l.range))
+        .collect();
+    for q in model.db_queries() {
+        let Some(via) = &q.via else { continue };
+        if !ranges.contains(&q.head) {
+            continue;
+        }
+        let message = format!(
+            "`{}` sent by `{}` in {}:{}",
+            rules::util::describe(model, q.id),
+            via.function,
+            report::display_path(&via.path),
+            via.line
+        );
+        if d.related.iter().any(|r| r.message == message) {
+            continue;
+        }
+        d.related.push(diagnostic::Related {
+            path: via.path.clone(),
+            line: via.line,
+            column: via.column,
+            end_line: via.end_line,
+            end_column: via.end_column,
+            message,
+        });
+    }
 }

@@ -11,5 +11,6 @@
 pub mod expand;
 pub mod graph;
 pub mod link;
+pub mod pipeline;
 pub mod resolve;
 pub mod scan;

@@ -44,9 +44,22 @@ struct Finding<'a> {
     message: &'a str,
     help: Option<&'a str>,
     labels: Vec<LabelOut<'a>>,
+    /// Locations in other files: the helper that really sends a statement.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<RelatedOut<'a>>,
     suggestion: Option<Suggestion<'a>>,
     function: Option<&'a str>,
     fingerprint: String,
+}
+
+#[derive(Serialize)]
+struct RelatedOut<'a> {
+    path: String,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -146,6 +159,18 @@ pub fn write(run: &RunResult, out: &mut dyn Write) -> io::Result<()> {
                 message: &d.message,
                 help: d.help.as_deref(),
                 labels,
+                related: d
+                    .related
+                    .iter()
+                    .map(|r| RelatedOut {
+                        path: display_path(&r.path),
+                        line: r.line,
+                        column: r.column,
+                        end_line: r.end_line,
+                        end_column: r.end_column,
+                        message: &r.message,
+                    })
+                    .collect(),
                 suggestion,
                 function: d.context.as_deref(),
                 fingerprint,

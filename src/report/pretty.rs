@@ -113,6 +113,9 @@ pub fn write(run: &RunResult, opts: &PrettyOptions, out: &mut dyn Write) -> io::
             writeln!(out, "{}:", display_path(&d.path))?;
         }
         write!(out, "{rendered}")?;
+        for r in &d.related {
+            writeln!(out, "  related: {}", r.message)?;
+        }
         // The suggested code is printed as is: wrapping would break it.
         if let Some(code) = &d.example {
             writeln!(out, "  suggestion:")?;

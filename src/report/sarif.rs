@@ -368,7 +368,7 @@ fn result<'a>(run: &RunResult, d: &'a Diagnostic, fp: String, rule_index: usize)
         message.push_str(". ");
         message.push_str(help);
     }
-    let related = d
+    let mut related: Vec<Location> = d
         .labels
         .iter()
         .enumerate()
@@ -383,6 +383,31 @@ fn result<'a>(run: &RunResult, d: &'a Diagnostic, fp: String, rule_index: usize)
             }),
         })
         .collect();
+    // Where a helper of another module really sends the statement.
+    for r in &d.related {
+        related.push(Location {
+            id: Some(related.len() + 1),
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: uri_escape(&display_path(&r.path)),
+                    uri_base_id: "%SRCROOT%",
+                },
+                region: Region {
+                    start_line: r.line,
+                    start_column: r.column,
+                    end_line: r.end_line,
+                    end_column: if r.end_line == r.line && r.end_column <= r.column {
+                        r.column + 1
+                    } else {
+                        r.end_column
+                    },
+                },
+            },
+            message: Some(Text {
+                text: r.message.clone(),
+            }),
+        });
+    }
     let fixes = d
         .fix
         .iter()

@@ -125,6 +125,26 @@ fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (Strin
         None => writes.iter().map(|q| statement_text(m, *q, rename)).collect(),
     };
     let example = tx_skeleton(if is_pool { Some(&receiver) } else { None }, &client, &body);
+    // Writes sent by helpers of other modules: the helpers must take the client.
+    let mut helpers: Vec<String> = writes
+        .iter()
+        .filter_map(|q| m.query(*q).via.as_ref().map(|v| format!("`{}`", v.function)))
+        .collect();
+    helpers.dedup();
+    if !helpers.is_empty() {
+        let help = if is_pool {
+            format!(
+                "Run these writes in one transaction on one connection: `const {client} = await {receiver}.connect()`, `BEGIN`, pass `{client}` to {} (instead of `{receiver}`), `COMMIT`, `ROLLBACK` in `catch`, `{client}.release()` in `finally`",
+                helpers.join(", ")
+            )
+        } else {
+            format!(
+                "Wrap these writes in `BEGIN` ... `COMMIT` on `{client}`, with `ROLLBACK` in `catch`; {} send them on `{client}`",
+                helpers.join(", ")
+            )
+        };
+        return (help, example, None);
+    }
     let help = if is_pool {
         format!(
             "Run these writes in one transaction on one connection: `const {client} = await {receiver}.connect()`, `BEGIN`, the writes, `COMMIT`, `ROLLBACK` in `catch`, `{client}.release()` in `finally`"

@@ -14,7 +14,7 @@ mod pool_transaction;
 mod read_modify_write;
 mod rollback_without_finally;
 mod unawaited_query;
-mod util;
+pub mod util;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::semantic::FileModel;

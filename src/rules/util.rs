@@ -91,7 +91,8 @@ pub fn source_block_text(text: &str, base: usize) -> String {
 pub fn renamed_text(m: &FileModel<'_>, range: TextRange, handle: &HandleKey, to: &str) -> String {
     let mut receivers: Vec<TextRange> = m
         .db_queries()
-        .filter(|q| &q.handle == handle && range.contains(q.receiver_range))
+        // A statement a helper of another module sends has no receiver written here.
+        .filter(|q| &q.handle == handle && q.via.is_none() && range.contains(q.receiver_range))
         .map(|q| q.receiver_range)
         .collect();
     receivers.sort();

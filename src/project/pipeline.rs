@@ -1,0 +1,421 @@
+//! The whole-project run: which files are parsed, in what order, and how their facts meet.
+//!
+//! 1. Every input file is read and prefiltered in parallel. Files that hold database calls are
+//!    candidates; the others are set aside (not parsed).
+//! 2. Candidates are parsed and lowered in parallel, in waves: each wave resolves the imports of
+//!    the files it parsed and loads the project files they name that are not loaded yet (a SQL
+//!    constants module, a `db.js`, a barrel `index.js`), transitively: only what is reached.
+//! 3. The modules are linked bottom-up (`link`). A file set aside that imports a module whose
+//!    exports touch the database (a DAL, a transaction wrapper, a pool) may call it, so it is
+//!    parsed too, with what it reaches, and linking runs again, until nothing new is reached.
+//! 4. Each input file that was parsed is expanded with the linked facts and checked by the rules,
+//!    in parallel. Syntax trees never outlive their file's lowering.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Component, Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use super::link::{Fact, LinkInput, Linked, ModuleFacts, ModuleId, Target};
+use super::resolve::{ModuleResolver, Resolved, absolute};
+use crate::config::FileSettings;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine::{EngineOptions, FileOutcome, Stats, decode};
+use crate::semantic::lower::{Lowered, lower_in_project};
+use crate::source::SourceFile;
+use crate::{PARSE_ERROR, check_lowered};
+
+/// Rounds of "parse the importers of database modules, link again".
+const MAX_RELEVANCE_ROUNDS: usize = 8;
+
+/// An input file after reading and prefiltering.
+enum Scanned {
+    /// Done: unreadable, not UTF-8, binary.
+    Done(Vec<Diagnostic>),
+    /// Holds database calls: to parse.
+    Candidate(SourceFile),
+    /// Set aside; parsed later only if it imports a database module.
+    Aside,
+}
+
+/// A parsed (or unparsable) module of the project.
+struct Module {
+    input: Option<usize>,
+    source: SourceFile,
+    lowered: Option<Lowered>,
+    parse_error: Option<Diagnostic>,
+    targets: BTreeMap<String, Resolved>,
+    parse: Duration,
+    analyse: Duration,
+}
+
+/// `a/./b/../c` → `a/c`, absolute.
+pub fn normalize(p: &Path) -> PathBuf {
+    let abs = absolute(p);
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn scan_input(path: &Path, engine: EngineOptions, stats: &mut Stats) -> Scanned {
+    let started = Instant::now();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            let message = if e.kind() == std::io::ErrorKind::IsADirectory {
+                "is a directory, not a file".to_string()
+            } else {
+                format!("cannot read file: {e}")
+            };
+            return Scanned::Done(vec![crate::engine::io_problem(path, message)]);
+        }
+    };
+    stats.read = started.elapsed();
+    stats.files = 1;
+    stats.bytes = bytes.len() as u64;
+    if std::str::from_utf8(&bytes).is_err() {
+        return Scanned::Done(decode(path, bytes).err().map(|d| *d).into_iter().collect());
+    }
+    if engine.prefilter {
+        let started = Instant::now();
+        let candidate = crate::prefilter::may_have_findings(&bytes);
+        stats.prefilter = started.elapsed();
+        if !candidate {
+            return Scanned::Aside;
+        }
+    }
+    match decode(path, bytes) {
+        Ok(file) => Scanned::Candidate(file),
+        Err(d) => Scanned::Done(vec![*d]),
+    }
+}
+
+/// Reads (if needed), resolves the imports of, parses and lowers one module.
+fn load_module(
+    path: &Path,
+    input: Option<usize>,
+    text: Option<SourceFile>,
+    resolver: &ModuleResolver,
+) -> Option<Module> {
+    let source = match text {
+        Some(s) => s,
+        None => {
+            let bytes = std::fs::read(path).ok()?;
+            decode(path, bytes).ok()?
+        }
+    };
+    let started = Instant::now();
+    let specifiers = super::scan::imported_specifiers(source.text.as_bytes());
+    let targets: BTreeMap<String, Resolved> = specifiers
+        .into_iter()
+        .map(|s| {
+            let r = resolver.resolve(path, &s);
+            (s, r)
+        })
+        .collect();
+    let local: BTreeSet<String> = targets
+        .iter()
+        .filter(|(_, r)| matches!(r, Resolved::File(_)))
+        .map(|(s, _)| s.clone())
+        .collect();
+    let (lowered, parse_error) = match crate::parse::parse(&source) {
+        Ok(parsed) => {
+            let l = lower_in_project(&parsed, &source.text, Some(&local));
+            drop(parsed);
+            (Some(l), None)
+        }
+        Err(e) => {
+            let mut d = Diagnostic::new(PARSE_ERROR, Severity::Error, e.range, e.message);
+            d.path = path.to_path_buf();
+            (None, Some(d))
+        }
+    };
+    Some(Module {
+        input,
+        source,
+        lowered,
+        parse_error,
+        targets,
+        parse: started.elapsed(),
+        analyse: Duration::ZERO,
+    })
+}
+
+/// A file reached by resolution (absolute), named as the user would: relative to the current
+/// directory when it is under it.
+fn relative_to_cwd(p: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| p.to_path_buf())
+}
+
+/// Whether a module's exports touch the database (so that its importers may hold findings).
+fn exports_database(facts: &ModuleFacts) -> bool {
+    fn is_db(f: &Fact, depth: usize) -> bool {
+        if depth > 4 {
+            return false;
+        }
+        match f {
+            Fact::Pool(_) | Fact::Client => true,
+            Fact::Function(s) => {
+                !s.effects.is_empty() || s.wrapper.is_some() || s.own_tx || s.returns != super::link::Returns::Unknown
+            }
+            Fact::Object(members) => members.iter().any(|(_, m)| is_db(m, depth + 1)),
+            Fact::Class(c) | Fact::Instance(c) => c
+                .methods
+                .iter()
+                .any(|(_, s)| is_db(&Fact::Function(s.clone()), depth + 1)),
+            Fact::Sql(_) | Fact::Unknown => false,
+        }
+    }
+    facts.named.iter().any(|(_, f)| is_db(f, 0)) || facts.module_exports.as_ref().is_some_and(|f| is_db(f, 0))
+}
+
+/// The name an importer uses for a module: its file stem, or its directory for an `index` file.
+fn import_name(path: &Path) -> Option<String> {
+    let stem = path.file_name()?.to_str()?.split('.').next()?.to_string();
+    if stem == "index" {
+        return path.parent()?.file_name()?.to_str().map(str::to_string);
+    }
+    Some(stem)
+}
+
+/// The last segment of a specifier without its extension (`../dal/users.js` → `users`).
+fn specifier_name(spec: &str) -> &str {
+    let last = spec.rsplit('/').next().unwrap_or(spec);
+    last.split('.').next().unwrap_or(last)
+}
+
+struct Project<'f> {
+    files: &'f [(PathBuf, FileSettings)],
+    resolver: ModuleResolver,
+    modules: Vec<Module>,
+    by_path: HashMap<PathBuf, ModuleId>,
+    input_by_path: HashMap<PathBuf, usize>,
+    /// Inputs set aside and not loaded yet.
+    aside: BTreeSet<usize>,
+}
+
+impl Project<'_> {
+    /// Loads modules in waves until every project file they import is loaded.
+    fn load(&mut self, mut pending: Vec<(PathBuf, Option<usize>, Option<SourceFile>)>) {
+        while !pending.is_empty() {
+            for (p, _, _) in &pending {
+                self.by_path.insert(normalize(p), usize::MAX);
+            }
+            let resolver = &self.resolver;
+            let loaded: Vec<Option<Module>> = std::mem::take(&mut pending)
+                .into_par_iter()
+                .map(|(p, input, text)| load_module(&p, input, text, resolver))
+                .collect();
+            for m in loaded.into_iter().flatten() {
+                let id = self.modules.len();
+                self.by_path.insert(normalize(&m.source.path), id);
+                for r in m.targets.values() {
+                    let Resolved::File(target) = r else { continue };
+                    let key = normalize(target);
+                    if self.by_path.contains_key(&key) {
+                        continue;
+                    }
+                    self.by_path.insert(key.clone(), usize::MAX);
+                    match self.input_by_path.get(&key) {
+                        Some(&i) if self.aside.remove(&i) => pending.push((self.files[i].0.clone(), Some(i), None)),
+                        Some(_) => {}
+                        None => pending.push((relative_to_cwd(target), None, None)),
+                    }
+                }
+                self.modules.push(m);
+            }
+        }
+    }
+
+    fn link(&self) -> Linked {
+        let targets: Vec<BTreeMap<String, Target>> = self
+            .modules
+            .iter()
+            .map(|m| {
+                m.targets
+                    .iter()
+                    .map(|(s, r)| {
+                        let t = match r {
+                            Resolved::File(p) => match self.by_path.get(&normalize(p)) {
+                                Some(&id) if id != usize::MAX => Target::Module(id),
+                                _ => Target::Outside,
+                            },
+                            _ => Target::Outside,
+                        };
+                        (s.clone(), t)
+                    })
+                    .collect()
+            })
+            .collect();
+        let empty = Lowered::default();
+        let inputs: Vec<LinkInput<'_>> = self
+            .modules
+            .iter()
+            .zip(&targets)
+            .map(|(m, t)| LinkInput {
+                source: &m.source,
+                lowered: m.lowered.as_ref().unwrap_or(&empty),
+                targets: t,
+            })
+            .collect();
+        let edges: Vec<Vec<ModuleId>> = targets
+            .iter()
+            .map(|t| {
+                t.values()
+                    .filter_map(|x| match x {
+                        Target::Module(id) => Some(*id),
+                        Target::Outside => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        let comps = super::graph::bottom_up_components(&edges);
+        Linked::build(&inputs, &comps)
+    }
+
+    /// Inputs set aside that import a module whose exports touch the database.
+    fn importers_of_database_modules(&self, linked: &Linked) -> Vec<usize> {
+        let db: BTreeSet<PathBuf> = self
+            .modules
+            .iter()
+            .enumerate()
+            .filter(|(id, _)| linked.facts.get(*id).is_some_and(exports_database))
+            .map(|(_, m)| normalize(&m.source.path))
+            .collect();
+        if db.is_empty() || self.aside.is_empty() {
+            return Vec::new();
+        }
+        let names: BTreeSet<String> = db.iter().filter_map(|p| import_name(p)).collect();
+        let aside: Vec<usize> = self.aside.iter().copied().collect();
+        aside
+            .into_par_iter()
+            .filter(|&i| {
+                let path = &self.files[i].0;
+                let Ok(bytes) = std::fs::read(path) else { return false };
+                super::scan::imported_specifiers(&bytes).iter().any(|s| {
+                    names.contains(specifier_name(s))
+                        && matches!(self.resolver.resolve(path, s), Resolved::File(t) if db.contains(&normalize(&t)))
+                })
+            })
+            .collect()
+    }
+}
+
+/// What checking one input file gave.
+struct Checked {
+    input: usize,
+    diagnostics: Vec<Diagnostic>,
+    source: Option<SourceFile>,
+    parse: Duration,
+    analyse: Duration,
+}
+
+/// Lints the input files as one project; outcomes come in input order.
+pub fn lint_project(files: &[(PathBuf, FileSettings)], engine: EngineOptions) -> Vec<FileOutcome> {
+    let mut stats: Vec<Stats> = vec![Stats::default(); files.len()];
+    let scanned: Vec<Scanned> = files
+        .par_iter()
+        .zip(stats.par_iter_mut())
+        .map(|((p, _), st)| scan_input(p, engine, st))
+        .collect();
+    let mut project = Project {
+        files,
+        resolver: ModuleResolver::new(),
+        modules: Vec::new(),
+        by_path: HashMap::new(),
+        input_by_path: HashMap::new(),
+        aside: BTreeSet::new(),
+    };
+    let mut pending = Vec::new();
+    let mut done: Vec<Option<Vec<Diagnostic>>> = vec![None; files.len()];
+    for (i, s) in scanned.into_iter().enumerate() {
+        project.input_by_path.insert(normalize(&files[i].0), i);
+        match s {
+            Scanned::Done(d) => done[i] = Some(d),
+            Scanned::Candidate(src) => pending.push((files[i].0.clone(), Some(i), Some(src))),
+            Scanned::Aside => {
+                project.aside.insert(i);
+            }
+        }
+    }
+    project.load(pending);
+    let mut linked = project.link();
+    for _ in 0..MAX_RELEVANCE_ROUNDS {
+        let more = project.importers_of_database_modules(&linked);
+        if more.is_empty() {
+            break;
+        }
+        let pending: Vec<_> = more
+            .into_iter()
+            .filter(|i| project.aside.remove(i))
+            .map(|i| (files[i].0.clone(), Some(i), None))
+            .collect();
+        project.load(pending);
+        linked = project.link();
+    }
+
+    // Check every parsed input against the linked facts.
+    let linked = &linked;
+    let results: Vec<Checked> = project
+        .modules
+        .into_par_iter()
+        .enumerate()
+        .filter_map(|(id, mut m)| {
+            let i = m.input?;
+            let started = Instant::now();
+            let diagnostics = match (m.lowered.take(), m.parse_error.take()) {
+                (_, Some(e)) => vec![e],
+                (Some(mut l), None) => {
+                    super::expand::expand(linked, id, &mut l);
+                    let (rules, opts) = (&files[i].1.rules, &files[i].1.lint);
+                    check_lowered(&m.source, l, rules, opts)
+                }
+                (None, None) => Vec::new(),
+            };
+            m.analyse = started.elapsed();
+            let source = (!diagnostics.is_empty()).then_some(m.source);
+            Some(Checked {
+                input: i,
+                diagnostics,
+                source,
+                parse: m.parse,
+                analyse: m.analyse,
+            })
+        })
+        .collect();
+    let mut outcomes: Vec<FileOutcome> = stats
+        .into_iter()
+        .zip(done)
+        .map(|(mut st, d)| {
+            if d.is_none() {
+                st.skipped = 1;
+            }
+            FileOutcome {
+                diagnostics: d.unwrap_or_default(),
+                source: None,
+                stats: st,
+            }
+        })
+        .collect();
+    for c in results {
+        let o = &mut outcomes[c.input];
+        o.diagnostics = c.diagnostics;
+        o.source = c.source;
+        o.stats.skipped = 0;
+        o.stats.parse = c.parse;
+        o.stats.analyse = c.analyse;
+    }
+    outcomes
+}
