@@ -101,7 +101,7 @@ fn expand_call(l: &mut Lowered, call: &ExtCall, s: &Arc<FnSummary>) -> Option<Op
         let cb = *cb;
         match &w.hands {
             Handed::TxClient => {
-                l.functions[cb as usize].role = FnRole::ManagedTx;
+                l.functions[cb as usize].role = FnRole::WrapperTx;
                 l.functions[cb as usize].retry_wrapped |= s.retries;
             }
             Handed::Pool(p) => {

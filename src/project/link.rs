@@ -494,7 +494,18 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
         }
         let mut seen = Vec::new();
         self.walk(&func.body, false, false, &mut seen);
-        let own_tx = self.begins_own;
+        // BEGIN and COMMIT/ROLLBACK on a client the caller passes: the helper runs a whole
+        // transaction itself (with its own error handling, which summaries do not carry).
+        let self_contained = (0..func.params.len()).any(|p| {
+            let on_param = |k: fn(&StmtKind) -> bool| {
+                self.effects.iter().any(|e| {
+                    e.channel == Channel::Param(p) && e.info.as_ref().is_some_and(|i| i.statements.iter().any(k))
+                })
+            };
+            on_param(|s| matches!(s, StmtKind::Begin { .. }))
+                && on_param(|s| matches!(s, StmtKind::Commit | StmtKind::Rollback))
+        });
+        let own_tx = self.begins_own || self_contained;
         if own_tx {
             // Statements of its own transaction are one atomic unit to callers.
             self.effects.retain(|e| matches!(e.channel, Channel::Param(_)));

@@ -46,6 +46,8 @@ impl Rule for PoolTransaction {
         let pooled: Vec<(&QueryEvent, &'static str)> = m
             .db_queries()
             .filter(|q| m.handle_kind(&q.handle) == Some(HandleKind::Pool))
+            // Sent by a helper of another module: reported in that helper.
+            .filter(|q| q.via.is_none())
             .filter_map(|q| control(q).map(|c| (q, c)))
             .collect();
         // One finding per function: at its first BEGIN (or first COMMIT/ROLLBACK without one).

@@ -26,7 +26,11 @@ impl Rule for UnawaitedQuery {
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
         for q in m.db_queries() {
-            if !m.handle_kind(&q.handle).is_some_and(|k| k.is_client()) || q.callback_binding.is_some() {
+            // A helper of another module awaits (or not) its own statements: judged there.
+            if !m.handle_kind(&q.handle).is_some_and(|k| k.is_client())
+                || q.callback_binding.is_some()
+                || q.via.is_some()
+            {
                 continue;
             }
             let in_tx = m

@@ -131,6 +131,10 @@ pub enum FnRole {
     /// Callback of a library transaction wrapper (knex, pg-promise, sequelize, prisma): code inside
     /// runs in a transaction the library owns.
     ManagedTx,
+    /// Callback of a transaction wrapper of this project (`withTransaction(async (client) => ...)`,
+    /// found by linking): its parameters are the wrapper's client, inside its transaction; a pool
+    /// it uses instead is not (the classic bug of a query sent through the outer handle).
+    WrapperTx,
 }
 
 #[derive(Debug, Clone)]

@@ -16,7 +16,7 @@ impl<'a> Interp<'a> {
         let l = self.l();
         let f = &l.functions[self.root as usize];
         let mut init = State::default();
-        if f.role == FnRole::ManagedTx {
+        if matches!(f.role, FnRole::ManagedTx | FnRole::WrapperTx) {
             for params in &f.params {
                 for &b in params {
                     init.set_client(

@@ -293,7 +293,9 @@ fn relevant_roots(p: &Program<'_>) -> Vec<FuncId> {
     }
     l.functions
         .iter()
-        .filter(|f| relevant[f.id as usize] && matches!(f.role, FnRole::Standalone | FnRole::ManagedTx))
+        .filter(|f| {
+            relevant[f.id as usize] && matches!(f.role, FnRole::Standalone | FnRole::ManagedTx | FnRole::WrapperTx)
+        })
         .map(|f| f.id)
         .collect()
 }
