@@ -386,6 +386,10 @@ fn print_stats(
         format!("  files        {:>8}  ({:.1} MB)", s.files, s.bytes as f64 / 1e6),
         format!("  prefiltered  {:>8}  (skipped: cannot hold a finding)", s.skipped),
         format!("  parsed       {:>8}", s.files - s.skipped),
+        format!(
+            "  reached      {:>8}  (imported by linted files, parsed, not linted)",
+            s.reached
+        ),
         format!("  discovery    {:>8.1} ms  wall", ms(discovery)),
         format!("  reading      {:>8.1} ms  CPU, all threads", ms(s.read)),
         format!("  prefilter    {:>8.1} ms  CPU", ms(s.prefilter)),
@@ -393,6 +397,8 @@ fn print_stats(
             "  parsing      {:>8.1} ms  CPU, freeing the trees included",
             ms(s.parse)
         ),
+        format!("  resolving    {:>8.1} ms  CPU: imports", ms(s.resolve)),
+        format!("  linking      {:>8.1} ms  wall: module facts", ms(s.link)),
         format!("  analysis     {:>8.1} ms  CPU: model, flow, rules", ms(s.analyse)),
         format!("  reporting    {:>8.1} ms  wall", ms(reporting)),
         format!("  total        {:>8.1} ms  wall", ms(total)),

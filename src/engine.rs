@@ -39,6 +39,12 @@ pub struct Stats {
     pub prefilter: Duration,
     pub parse: Duration,
     pub analyse: Duration,
+    /// Resolving imports (CPU, all threads).
+    pub resolve: Duration,
+    /// Linking the modules (wall, one thread).
+    pub link: Duration,
+    /// Files parsed only because a linted file imports them (not linted themselves).
+    pub reached: usize,
 }
 
 impl Stats {
@@ -50,6 +56,9 @@ impl Stats {
         self.prefilter += o.prefilter;
         self.parse += o.parse;
         self.analyse += o.analyse;
+        self.resolve += o.resolve;
+        self.link += o.link;
+        self.reached += o.reached;
     }
 }
 

@@ -171,6 +171,8 @@ pub struct LinkInput<'a> {
     pub lowered: &'a Lowered,
     /// Each specifier it imports, resolved.
     pub targets: &'a BTreeMap<String, Target>,
+    /// Facts computed when the module was loaded (it depends on no other module).
+    pub precomputed: Option<&'a ModuleFacts>,
 }
 
 /// The linked project: every module's facts.
@@ -196,7 +198,10 @@ impl Linked {
             for _ in 0..rounds {
                 let mut changed = false;
                 for &m in comp {
-                    let facts = ModuleLinker::new(&linked, m, &modules[m]).module_facts();
+                    let facts = match modules[m].precomputed {
+                        Some(f) => f.clone(),
+                        None => ModuleLinker::new(&linked, m, &modules[m]).module_facts(),
+                    };
                     if rounds > 1 && format!("{facts:?}") != format!("{:?}", linked.facts[m]) {
                         changed = true;
                     }
@@ -208,6 +213,19 @@ impl Linked {
             }
         }
         linked
+    }
+
+    /// The facts of a module that depends on no other module (computed as soon as it is loaded).
+    pub fn standalone_facts(source: &SourceFile, lowered: &Lowered) -> ModuleFacts {
+        let linked = Linked::default();
+        let targets = BTreeMap::new();
+        let input = LinkInput {
+            source,
+            lowered,
+            targets: &targets,
+            precomputed: None,
+        };
+        ModuleLinker::new(&linked, 0, &input).module_facts()
     }
 
     /// The fact of a value `r` read in module `m`.

@@ -28,6 +28,8 @@ use crate::{PARSE_ERROR, check_lowered};
 
 /// Rounds of "parse the importers of database modules, link again".
 const MAX_RELEVANCE_ROUNDS: usize = 8;
+/// Import steps followed from the files a load starts with.
+const MAX_LOAD_WAVES: usize = 5;
 
 /// An input file after reading and prefiltering.
 enum Scanned {
@@ -42,11 +44,20 @@ enum Scanned {
 /// A parsed (or unparsable) module of the project.
 struct Module {
     input: Option<usize>,
-    source: SourceFile,
+    path: PathBuf,
+    /// Kept until the file is checked (and after, for reporting, when it has findings).
+    source: Option<SourceFile>,
     lowered: Option<Lowered>,
     parse_error: Option<Diagnostic>,
     targets: BTreeMap<String, Resolved>,
+    /// Specifiers whose modules its database code needs (see `Lowered::needed_specifiers`).
+    needed: BTreeSet<String>,
+    /// A module that needs no other module is linked and checked as soon as it is loaded, and
+    /// only its facts and findings are kept.
+    facts: Option<ModuleFacts>,
+    checked: Option<Vec<Diagnostic>>,
     parse: Duration,
+    resolve: Duration,
     analyse: Duration,
 }
 
@@ -99,12 +110,15 @@ fn scan_input(path: &Path, engine: EngineOptions, stats: &mut Stats) -> Scanned 
     }
 }
 
-/// Reads (if needed), resolves the imports of, parses and lowers one module.
+/// Reads (if needed), resolves the imports of, parses and lowers one module; checks it right
+/// away when it needs no other module.
 fn load_module(
     path: &Path,
     input: Option<usize>,
     text: Option<SourceFile>,
     resolver: &ModuleResolver,
+    follow_exports: bool,
+    settings: Option<&FileSettings>,
 ) -> Option<Module> {
     let source = match text {
         Some(s) => s,
@@ -113,7 +127,7 @@ fn load_module(
             decode(path, bytes).ok()?
         }
     };
-    let started = Instant::now();
+    let resolving = Instant::now();
     let specifiers = super::scan::imported_specifiers(source.text.as_bytes());
     let targets: BTreeMap<String, Resolved> = specifiers
         .into_iter()
@@ -127,6 +141,8 @@ fn load_module(
         .filter(|(_, r)| matches!(r, Resolved::File(_)))
         .map(|(s, _)| s.clone())
         .collect();
+    let resolve = resolving.elapsed();
+    let started = Instant::now();
     let (lowered, parse_error) = match crate::parse::parse(&source) {
         Ok(parsed) => {
             let l = lower_in_project(&parsed, &source.text, Some(&local));
@@ -139,15 +155,44 @@ fn load_module(
             (None, Some(d))
         }
     };
-    Some(Module {
+    let parse = started.elapsed();
+    let needed: BTreeSet<String> = lowered
+        .as_ref()
+        .map(|l| l.needed_specifiers(follow_exports))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| local.contains(s))
+        .collect();
+    let mut m = Module {
         input,
-        source,
+        path: path.to_path_buf(),
+        source: Some(source),
         lowered,
         parse_error,
         targets,
-        parse: started.elapsed(),
+        needed,
+        facts: None,
+        checked: None,
+        parse,
+        resolve,
         analyse: Duration::ZERO,
-    })
+    };
+    if m.needed.is_empty()
+        && m.lowered.is_some()
+        && let (Some(l), Some(src)) = (m.lowered.take(), m.source.take())
+    {
+        let started = Instant::now();
+        m.facts = Some(Linked::standalone_facts(&src, &l));
+        if let Some(s) = settings {
+            let diagnostics = check_lowered(&src, l, &s.rules, &s.lint);
+            if !diagnostics.is_empty() {
+                m.source = Some(src);
+            }
+            m.checked = Some(diagnostics);
+        }
+        m.analyse = started.elapsed();
+    }
+    Some(m)
 }
 
 /// A file reached by resolution (absolute), named as the user would: relative to the current
@@ -159,17 +204,28 @@ fn relative_to_cwd(p: &Path) -> PathBuf {
         .unwrap_or_else(|| p.to_path_buf())
 }
 
-/// Whether a module's exports touch the database (so that its importers may hold findings).
+/// Whether a module exports something through which a file with no database call of its own can
+/// hold a finding: a helper that sends known SQL through a pool (two such calls may need a
+/// transaction, a check and an insert may race), hands out a client (`getClient()`), or is a
+/// fake transaction wrapper that hands its callback the pool. A pool, or a helper that only uses
+/// the client its caller passes, needs a database call in the importer, which makes it a
+/// candidate already.
 fn exports_database(facts: &ModuleFacts) -> bool {
     fn is_db(f: &Fact, depth: usize) -> bool {
         if depth > 4 {
             return false;
         }
         match f {
-            Fact::Pool(_) | Fact::Client => true,
             Fact::Function(s) => {
-                !s.effects.is_empty() || s.wrapper.is_some() || s.own_tx || s.returns != super::link::Returns::Unknown
+                s.effects
+                    .iter()
+                    .any(|e| matches!(e.channel, super::link::Channel::Pool(_)) && e.info.is_some())
+                    || matches!(s.returns, super::link::Returns::Client(_))
+                    || s.wrapper
+                        .as_ref()
+                        .is_some_and(|w| matches!(w.hands, super::link::Handed::Pool(_)))
             }
+            Fact::Pool(_) | Fact::Client => false,
             Fact::Object(members) => members.iter().any(|(_, m)| is_db(m, depth + 1)),
             Fact::Class(c) | Fact::Instance(c) => c
                 .methods
@@ -204,32 +260,52 @@ struct Project<'f> {
     input_by_path: HashMap<PathBuf, usize>,
     /// Inputs set aside and not loaded yet.
     aside: BTreeSet<usize>,
+    /// Inputs set aside and then loaded because they import a database module or are imported.
+    pulled: BTreeSet<usize>,
 }
 
 impl Project<'_> {
     /// Loads modules in waves until every project file they import is loaded.
     fn load(&mut self, mut pending: Vec<(PathBuf, Option<usize>, Option<SourceFile>)>) {
+        let mut wave = 0;
         while !pending.is_empty() {
+            wave += 1;
+            // Beyond this many import steps from the files that started the load, facts would
+            // not reach them anyway (summaries follow helpers a few calls deep).
+            let last_wave = wave >= MAX_LOAD_WAVES;
             for (p, _, _) in &pending {
                 self.by_path.insert(normalize(p), usize::MAX);
             }
             let resolver = &self.resolver;
+            let (files, pulled) = (self.files, &self.pulled);
             let loaded: Vec<Option<Module>> = std::mem::take(&mut pending)
                 .into_par_iter()
-                .map(|(p, input, text)| load_module(&p, input, text, resolver))
+                .map(|(p, input, text)| {
+                    // What a module re-exports is loaded only when the module itself was loaded
+                    // because another needs it (a barrel `index.js`), not for every candidate.
+                    let follow_exports = input.is_none_or(|i| pulled.contains(&i));
+                    let settings = input.map(|i| &files[i].1);
+                    load_module(&p, input, text, resolver, follow_exports, settings)
+                })
                 .collect();
             for m in loaded.into_iter().flatten() {
                 let id = self.modules.len();
-                self.by_path.insert(normalize(&m.source.path), id);
-                for r in m.targets.values() {
+                self.by_path.insert(normalize(&m.path), id);
+                for (spec, r) in &m.targets {
                     let Resolved::File(target) = r else { continue };
+                    if last_wave || !m.needed.contains(spec) {
+                        continue;
+                    }
                     let key = normalize(target);
                     if self.by_path.contains_key(&key) {
                         continue;
                     }
                     self.by_path.insert(key.clone(), usize::MAX);
                     match self.input_by_path.get(&key) {
-                        Some(&i) if self.aside.remove(&i) => pending.push((self.files[i].0.clone(), Some(i), None)),
+                        Some(&i) if self.aside.remove(&i) => {
+                            self.pulled.insert(i);
+                            pending.push((self.files[i].0.clone(), Some(i), None));
+                        }
                         Some(_) => {}
                         None => pending.push((relative_to_cwd(target), None, None)),
                     }
@@ -260,14 +336,16 @@ impl Project<'_> {
             })
             .collect();
         let empty = Lowered::default();
+        let no_source = SourceFile::new("", String::new());
         let inputs: Vec<LinkInput<'_>> = self
             .modules
             .iter()
             .zip(&targets)
             .map(|(m, t)| LinkInput {
-                source: &m.source,
+                source: m.source.as_ref().unwrap_or(&no_source),
                 lowered: m.lowered.as_ref().unwrap_or(&empty),
                 targets: t,
+                precomputed: m.facts.as_ref(),
             })
             .collect();
         let edges: Vec<Vec<ModuleId>> = targets
@@ -292,7 +370,7 @@ impl Project<'_> {
             .iter()
             .enumerate()
             .filter(|(id, _)| linked.facts.get(*id).is_some_and(exports_database))
-            .map(|(_, m)| normalize(&m.source.path))
+            .map(|(_, m)| normalize(&m.path))
             .collect();
         if db.is_empty() || self.aside.is_empty() {
             return Vec::new();
@@ -337,6 +415,7 @@ pub fn lint_project(files: &[(PathBuf, FileSettings)], engine: EngineOptions) ->
         by_path: HashMap::new(),
         input_by_path: HashMap::new(),
         aside: BTreeSet::new(),
+        pulled: BTreeSet::new(),
     };
     let mut pending = Vec::new();
     let mut done: Vec<Option<Vec<Diagnostic>>> = vec![None; files.len()];
@@ -351,7 +430,9 @@ pub fn lint_project(files: &[(PathBuf, FileSettings)], engine: EngineOptions) ->
         }
     }
     project.load(pending);
+    let linking = Instant::now();
     let mut linked = project.link();
+    let mut link_time = linking.elapsed();
     for _ in 0..MAX_RELEVANCE_ROUNDS {
         let more = project.importers_of_database_modules(&linked);
         if more.is_empty() {
@@ -360,10 +441,27 @@ pub fn lint_project(files: &[(PathBuf, FileSettings)], engine: EngineOptions) ->
         let pending: Vec<_> = more
             .into_iter()
             .filter(|i| project.aside.remove(i))
+            .inspect(|i| {
+                project.pulled.insert(*i);
+            })
             .map(|i| (files[i].0.clone(), Some(i), None))
             .collect();
         project.load(pending);
+        let linking = Instant::now();
         linked = project.link();
+        link_time += linking.elapsed();
+    }
+    // Project-wide work, counted once: files reached by imports, resolution, linking.
+    let mut project_stats = Stats {
+        link: link_time,
+        ..Stats::default()
+    };
+    for m in &project.modules {
+        project_stats.resolve += m.resolve;
+        if m.input.is_none() {
+            project_stats.reached += 1;
+            project_stats.parse += m.parse;
+        }
     }
 
     // Check every parsed input against the linked facts.
@@ -375,17 +473,19 @@ pub fn lint_project(files: &[(PathBuf, FileSettings)], engine: EngineOptions) ->
         .filter_map(|(id, mut m)| {
             let i = m.input?;
             let started = Instant::now();
-            let diagnostics = match (m.lowered.take(), m.parse_error.take()) {
-                (_, Some(e)) => vec![e],
-                (Some(mut l), None) => {
+            let diagnostics = match (m.checked.take(), m.lowered.take(), m.parse_error.take(), &m.source) {
+                (Some(done), _, _, _) => done,
+                (None, _, Some(e), _) => vec![e],
+                (None, Some(mut l), None, Some(src)) => {
                     super::expand::expand(linked, id, &mut l);
                     let (rules, opts) = (&files[i].1.rules, &files[i].1.lint);
-                    check_lowered(&m.source, l, rules, opts)
+                    let d = check_lowered(src, l, rules, opts);
+                    m.analyse += started.elapsed();
+                    d
                 }
-                (None, None) => Vec::new(),
+                _ => Vec::new(),
             };
-            m.analyse = started.elapsed();
-            let source = (!diagnostics.is_empty()).then_some(m.source);
+            let source = if diagnostics.is_empty() { None } else { m.source.take() };
             Some(Checked {
                 input: i,
                 diagnostics,
@@ -416,6 +516,9 @@ pub fn lint_project(files: &[(PathBuf, FileSettings)], engine: EngineOptions) ->
         o.stats.skipped = 0;
         o.stats.parse = c.parse;
         o.stats.analyse = c.analyse;
+    }
+    if let Some(first) = outcomes.first_mut() {
+        first.stats.add(&project_stats);
     }
     outcomes
 }

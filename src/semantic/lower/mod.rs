@@ -53,6 +53,115 @@ pub struct Lowered {
 }
 
 impl Lowered {
+    /// The specifiers whose values can change what this file's database code means: SQL texts,
+    /// handles and helpers it uses, and (with `exports`: the file is loaded because another
+    /// needs what it exports) what it re-exports. Other imports (utilities, frameworks) are never
+    /// loaded for it.
+    pub fn needed_specifiers(&self, exports: bool) -> BTreeSet<String> {
+        let mut out: BTreeSet<String> = BTreeSet::new();
+        let import_of = |b: BindingId| self.bindings.get(b as usize).and_then(|x| x.import.as_ref());
+        for q in &self.queries {
+            if let Some(r) = &q.sql.import {
+                out.insert(r.specifier.clone());
+            }
+            if let HandleKey::Binding(b) = q.handle
+                && let Some(r) = import_of(b)
+            {
+                out.insert(r.specifier.clone());
+            }
+        }
+        for c in &self.connects {
+            if let HandleKey::Binding(b) = c.handle
+                && let Some(r) = import_of(b)
+            {
+                out.insert(r.specifier.clone());
+            }
+        }
+        // Helpers that can matter: awaited (data access is asynchronous), handed a handle this
+        // file sends SQL through, or handed a callback (a transaction wrapper).
+        let handles: BTreeSet<BindingId> = self
+            .queries
+            .iter()
+            .filter_map(|q| match q.handle {
+                HandleKey::Binding(b) => Some(b),
+                _ => None,
+            })
+            .collect();
+        // In a file with `.query` or `.connect` calls, only helpers called where its database calls are (the
+        // same function or one enclosing it) can take part in their transactions (none, when
+        // none of its `.query` receivers is a database handle: another library's `query`); in a
+        // file without, any helper can.
+        let ancestors = |mut f: FuncId| {
+            let mut out = Vec::new();
+            loop {
+                out.push(f);
+                match self.functions.get(f as usize).and_then(|x| x.parent) {
+                    Some(p) if p != MODULE_FN => f = p,
+                    _ => return out,
+                }
+            }
+        };
+        let kinds = crate::semantic::handles::classify(self);
+        let db_fns: BTreeSet<FuncId> = self
+            .queries
+            .iter()
+            .filter(|q| kinds.contains_key(&q.handle))
+            .map(|q| q.func)
+            .chain(self.connects.iter().map(|c| c.func))
+            .flat_map(ancestors)
+            .collect();
+        let has_db_calls = !self.connects.is_empty()
+            || self
+                .queries
+                .iter()
+                .any(|q| q.via.is_none() && !matches!(&q.handle, HandleKey::Global(g) if g.is_empty()));
+        for c in &self.ext_calls {
+            if has_db_calls && !ancestors(c.func).iter().any(|f| db_fns.contains(f)) {
+                continue;
+            }
+            let awaited = matches!(
+                c.await_kind,
+                AwaitKind::Awaited | AwaitKind::Chained | AwaitKind::PromiseAll | AwaitKind::Returned
+            );
+            let hands_handle = c.args.iter().any(|a| match a {
+                Arg::Binding(b) => handles.contains(b),
+                Arg::Func(_) => true,
+                Arg::Other => false,
+            });
+            if awaited || hands_handle {
+                out.insert(c.callee.specifier.clone());
+            }
+        }
+        if !exports {
+            return out;
+        }
+        out.extend(self.exports.stars.iter().cloned());
+        fn walk(v: &ExportValue, l: &Lowered, out: &mut BTreeSet<String>) {
+            match v {
+                ExportValue::Import(r) => {
+                    out.insert(r.specifier.clone());
+                }
+                ExportValue::Binding(b) => {
+                    if let Some(r) = l.bindings.get(*b as usize).and_then(|x| x.import.as_ref()) {
+                        out.insert(r.specifier.clone());
+                    }
+                    if let Some(x) = l.bindings.get(*b as usize) {
+                        x.object.iter().for_each(|(_, m)| walk(m, l, out));
+                    }
+                }
+                ExportValue::Object(members) => members.iter().for_each(|(_, m)| walk(m, l, out)),
+                _ => {}
+            }
+        }
+        for (_, v) in &self.exports.named {
+            walk(v, self, &mut out);
+        }
+        if let Some(v) = &self.exports.module_exports {
+            walk(v, self, &mut out);
+        }
+        out
+    }
+
     /// Every module specifier the file reads values from, sorted, without duplicates.
     pub fn specifiers(&self) -> Vec<String> {
         let mut out: BTreeSet<&str> = BTreeSet::new();
