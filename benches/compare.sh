@@ -6,7 +6,9 @@
 #
 # 1. Builds the pinned corpus (benches/corpus: npm packages from the registry, the same recipe and
 #    lock as ../shared/bench, so numbers are comparable) in $TXLINT_CORPUS (default
-#    /tmp/txlint-corpus): all/ (20,578 files, 136.5 MB) and express-like/ (2,460 files, 9.3 MB).
+#    /tmp/txlint-corpus): all/ (20,578 files, 136.5 MB) and express-like/ (2,460 files, 9.3 MB),
+#    and dense/ (benches/make-dense.sh: the fixtures copied 16 times, ~3,900 files of Express + pg
+#    code, where whole-project analysis runs at full scale).
 # 2. Installs oxlint 1.94.0 from npm and GNU time (Debian) in $TXLINT_BENCH_TOOLS.
 # 3. Builds txlint in release mode.
 # 4. Runs both tools alternately, RUNS times each, under /usr/bin/time, and prints medians of wall
@@ -22,6 +24,8 @@ THREADS="${THREADS:-2}"
 OXLINT_VERSION=1.94.0
 
 bash "$HERE/corpus/make-corpus.sh" "$CORPUS" >/dev/null
+# dense/: Express + pg code only (the fixtures, copied; see make-dense.sh).
+bash "$HERE/make-dense.sh" "$CORPUS" >/dev/null
 
 if [ ! -x /usr/bin/time ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
@@ -43,7 +47,7 @@ measure() { # $1 = tool name, $2 = subset, rest = command
   echo "$name $subset $(cat "$RESULTS/time.txt" | tail -n 1)" >> "$RESULTS/runs.txt"
 }
 
-for subset in all express-like; do
+for subset in all express-like dense; do
   # warm-up: page cache, npm's node start-up files
   "$TXLINT" --threads "$THREADS" --format compact "$CORPUS/$subset" >/dev/null 2>&1 || true
   "$OXLINT" --threads "$THREADS" "$CORPUS/$subset" >/dev/null 2>&1 || true
@@ -65,7 +69,7 @@ print(f"Machine: {os.cpu_count()} cores, {cpu}; {txv}; oxlint {oxv}; {threads} t
 print()
 print("| subset | tool | wall | CPU | peak RSS | wall vs oxlint | RSS vs oxlint |")
 print("|---|---|---|---|---|---|---|")
-for subset in ("all", "express-like"):
+for subset in ("all", "express-like", "dense"):
     med = {}
     for name in ("txlint", "oxlint"):
         r = rows.get((subset, name), [])

@@ -65,30 +65,41 @@ pub fn discover(paths: &[PathBuf], opts: DiscoverOptions) -> Result<Discovered, 
                 let name = e.file_name();
                 !(e.file_type().is_some_and(|t| t.is_dir()) && (name == "node_modules" || name == ".git"))
             });
-        for entry in builder.build() {
-            match entry {
-                Ok(e) => {
-                    if e.file_type().is_some_and(|t| t.is_file()) && is_lintable(e.path()) {
-                        out.files.push(e.into_path());
+        // The parallel walker (as oxlint and ruff use): results are sorted afterwards.
+        let found = std::sync::Mutex::new((Vec::new(), Vec::new()));
+        builder.build_parallel().run(|| {
+            let found = &found;
+            Box::new(move |entry| {
+                let mut slot = found.lock().unwrap_or_else(|e| e.into_inner());
+                match entry {
+                    Ok(e) => {
+                        if e.file_type().is_some_and(|t| t.is_file()) && is_lintable(e.path()) {
+                            slot.0.push(e.into_path());
+                        }
+                    }
+                    Err(err) => {
+                        let at = match &err {
+                            ignore::Error::WithPath { path, .. } => path.clone(),
+                            _ => path.clone(),
+                        };
+                        let mut d = Diagnostic::new(
+                            crate::IO_ERROR,
+                            Severity::Warning,
+                            TextRange::default(),
+                            format!("cannot read: {err}"),
+                        );
+                        d.path = at;
+                        slot.1.push(d);
                     }
                 }
-                Err(err) => {
-                    let at = match &err {
-                        ignore::Error::WithPath { path, .. } => path.clone(),
-                        _ => path.clone(),
-                    };
-                    let mut d = Diagnostic::new(
-                        crate::IO_ERROR,
-                        Severity::Warning,
-                        TextRange::default(),
-                        format!("cannot read: {err}"),
-                    );
-                    d.path = at;
-                    out.problems.push(d);
-                }
-            }
-        }
+                ignore::WalkState::Continue
+            })
+        });
+        let (files, problems) = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        out.files.extend(files);
+        out.problems.extend(problems);
     }
+    out.problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.files.sort();
     out.files.dedup();
     Ok(out)
