@@ -136,6 +136,17 @@ fn expand_call(l: &mut Lowered, call: &ExtCall, s: &Arc<FnSummary>) -> Option<Op
     if s.own_tx || s.effects.is_empty() {
         return None;
     }
+    // What the caller passes may become any of the statement's bound values; only columns read
+    // are carried (a whole row passed for its key would taint every value).
+    let mut passed = Taint::new();
+    for t in &call.arg_taints {
+        let columns: Taint = t
+            .iter()
+            .filter(|(_, f)| matches!(f, Field::Column(_)))
+            .cloned()
+            .collect();
+        taint_union(&mut passed, &columns);
+    }
     let mut ops = Vec::new();
     for (i, e) in s.effects.iter().enumerate() {
         let (handle, receiver) = match &e.channel {
@@ -159,6 +170,16 @@ fn expand_call(l: &mut Lowered, call: &ExtCall, s: &Arc<FnSummary>) -> Option<Op
         q.sql.text = e.text.clone();
         q.sql.info = e.info.clone();
         q.via = Some(e.site.clone());
+        let bound = e
+            .info
+            .as_ref()
+            .and_then(|i| i.placeholders.as_ref())
+            .map_or(0, |p| p.max());
+        q.values = Values::Array {
+            elems: vec![passed.clone(); bound.min(64) as usize],
+            range: call.range,
+            texts: Vec::new(),
+        };
         let mut op = Op::Query(id);
         if e.repeated {
             op = Op::Loop {

@@ -207,9 +207,9 @@ fn relative_to_cwd(p: &Path) -> PathBuf {
 /// Whether a module exports something through which a file with no database call of its own can
 /// hold a finding: a helper that sends known SQL through a pool (two such calls may need a
 /// transaction, a check and an insert may race), hands out a client (`getClient()`), or is a
-/// fake transaction wrapper that hands its callback the pool. A pool, or a helper that only uses
-/// the client its caller passes, needs a database call in the importer, which makes it a
-/// candidate already.
+/// transaction wrapper (its callback gets a client, or for a fake one the pool, to pass to
+/// data-access helpers). A pool, or a helper that only uses the client its caller passes, needs
+/// a database call in the importer, which makes it a candidate already.
 fn exports_database(facts: &ModuleFacts) -> bool {
     fn is_db(f: &Fact, depth: usize) -> bool {
         if depth > 4 {
@@ -221,9 +221,7 @@ fn exports_database(facts: &ModuleFacts) -> bool {
                     .iter()
                     .any(|e| matches!(e.channel, super::link::Channel::Pool(_)) && e.info.is_some())
                     || matches!(s.returns, super::link::Returns::Client(_))
-                    || s.wrapper
-                        .as_ref()
-                        .is_some_and(|w| matches!(w.hands, super::link::Handed::Pool(_)))
+                    || s.wrapper.is_some()
             }
             Fact::Pool(_) | Fact::Client => false,
             Fact::Object(members) => members.iter().any(|(_, m)| is_db(m, depth + 1)),

@@ -101,7 +101,10 @@ impl Rule for ReadModifyWrite {
                     }
                     for (sq, field) in &m.guards[*g as usize].taint {
                         for a in &upd.assignments {
-                            if !u_where.contains(&a.column) && guard_column(m, *sq, field, &a.column, table) {
+                            if !u_where.contains(&a.column)
+                                && decided_value(m, u.id, a)
+                                && guard_column(m, *sq, field, &a.column, table)
+                            {
                                 found = Some((*root, *sq, a.column.clone(), Link::Guard(*g)));
                                 break 'search;
                             }
@@ -128,6 +131,12 @@ impl Rule for ReadModifyWrite {
                     "outside a transaction: two concurrent requests read the same value and the second write silently overwrites the first (lost update)".to_string(),
                 ),
                 (Context::SameTransaction, _) if sel.lock == Some(Lock::ForUpdate) => continue,
+                // `SELECT ... ${forUpdate ? 'FOR UPDATE' : ''}`: a lock we cannot see may be there.
+                (Context::SameTransaction, _)
+                    if sel.lock.is_none() && s.sql.text.as_deref().is_some_and(|t| t.contains(crate::semantic::sql::HOLE_PREFIX)) =>
+                {
+                    continue;
+                }
                 (Context::SameTransaction, Database::Cockroachdb) => (
                     Severity::Warning,
                     "inside a transaction without `SELECT ... FOR UPDATE`: CockroachDB (SERIALIZABLE) aborts one of two concurrent transactions with 40001, so under contention this retries instead of waiting".to_string(),
@@ -226,6 +235,30 @@ fn different_rows(
 }
 
 /// Query results a bound value of the UPDATE derives from.
+/// Whether a check on the column's old value can decide this new value: it is computed from the
+/// column in SQL (`balance = balance - $1`) or is a constant (`status = 'running'`, or a literal
+/// bound value): the job-claim and balance races. A new value the caller supplies
+/// (`is_active = $2` with the request's `isActive`) after a check of the old one is an
+/// idempotency check or a transition rule: the last writer wins, nothing is lost.
+fn decided_value(m: &FileModel<'_>, u: QueryId, a: &crate::semantic::sql::Assignment) -> bool {
+    if a.relative || a.params.is_empty() {
+        return true;
+    }
+    let Values::Array { texts, .. } = &m.query(u).values else {
+        return false;
+    };
+    a.params.iter().all(|p| match p {
+        ParamRef::Placeholder(n) => texts.get(*n as usize - 1).is_some_and(|t| is_literal(t)),
+        ParamRef::Hole(_) => false,
+    })
+}
+
+/// `'running'`, `"done"`, `42`, `true`, `null`.
+fn is_literal(text: &str) -> bool {
+    let t = text.trim();
+    t.starts_with('\'') || t.starts_with('"') || t.parse::<f64>().is_ok() || matches!(t, "true" | "false" | "null")
+}
+
 fn param_taint(m: &FileModel<'_>, u: QueryId, p: ParamRef) -> Vec<(QueryId, Field)> {
     let ev = m.query(u);
     match p {

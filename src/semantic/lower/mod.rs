@@ -87,37 +87,20 @@ impl Lowered {
                 _ => None,
             })
             .collect();
-        // In a file with `.query` or `.connect` calls, only helpers called where its database calls are (the
-        // same function or one enclosing it) can take part in their transactions (none, when
-        // none of its `.query` receivers is a database handle: another library's `query`); in a
-        // file without, any helper can.
-        let ancestors = |mut f: FuncId| {
-            let mut out = Vec::new();
-            loop {
-                out.push(f);
-                match self.functions.get(f as usize).and_then(|x| x.parent) {
-                    Some(p) if p != MODULE_FN => f = p,
-                    _ => return out,
-                }
-            }
-        };
+        // A file whose `.query`/`.connect` calls all go to something that is not a database
+        // handle (another library's `query`) is not data-access code: its helpers are not
+        // loaded. Any other file (with database handles, or with no such calls: a route or a
+        // service calling data-access helpers) loads the helpers that can matter.
         let kinds = crate::semantic::handles::classify(self);
-        let db_fns: BTreeSet<FuncId> = self
-            .queries
-            .iter()
-            .filter(|q| kinds.contains_key(&q.handle))
-            .map(|q| q.func)
-            .chain(self.connects.iter().map(|c| c.func))
-            .flat_map(ancestors)
-            .collect();
-        let has_db_calls = !self.connects.is_empty()
-            || self
-                .queries
-                .iter()
-                .any(|q| q.via.is_none() && !matches!(&q.handle, HandleKey::Global(g) if g.is_empty()));
+        let foreign_calls_only = kinds.is_empty()
+            && (!self.connects.is_empty()
+                || self
+                    .queries
+                    .iter()
+                    .any(|q| q.via.is_none() && !matches!(&q.handle, HandleKey::Global(g) if g.is_empty())));
         for c in &self.ext_calls {
-            if has_db_calls && !ancestors(c.func).iter().any(|f| db_fns.contains(f)) {
-                continue;
+            if foreign_calls_only {
+                break;
             }
             let awaited = matches!(
                 c.await_kind,
