@@ -404,6 +404,15 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
         match key {
             HandleKey::Binding(b) => match self.binding_fact(*b, MAX_DEPTH) {
                 Fact::Pool(p) => Some(p),
+                // `db.query(text, params)` where `db` is a module whose `query` sends the text
+                // through its pool (the node-postgres docs' `db/index.js`).
+                Fact::Object(members) => members.iter().find_map(|(n, f)| match (n.as_str(), f) {
+                    ("query", Fact::Function(s)) => s.effects.iter().find_map(|e| match &e.channel {
+                        Channel::Pool(p) => Some(p.clone()),
+                        Channel::Param(_) => None,
+                    }),
+                    _ => None,
+                }),
                 _ => {
                     let binding = &self.l().bindings[*b as usize];
                     let module_level = binding.func == MODULE_FN && binding.kind != BindingKind::Param;

@@ -20,6 +20,21 @@ pub fn is_pool_name(name: &str) -> bool {
     last.ends_with("pool") || (name.contains('.') && last == "pg")
 }
 
+/// `db.DBConnection` where `db` is a module of the project imported at the top of the file: as
+/// for the module itself (`db.query(SQL)`), a member of the usual `db.js` that sends SQL is its
+/// pool, unless it is named like a client.
+fn is_local_module_member(l: &Lowered, path: &str) -> bool {
+    let Some((root, rest)) = path.split_once('.') else {
+        return false;
+    };
+    if rest.contains('.') || rest.to_ascii_lowercase().contains("client") {
+        return false;
+    }
+    l.bindings
+        .iter()
+        .any(|b| b.func == MODULE_FN && b.name == root && matches!(b.origin, Origin::LocalImport(_)))
+}
+
 pub fn classify(l: &Lowered) -> BTreeMap<HandleKey, HandleKind> {
     let mut used_with_sql: BTreeSet<&HandleKey> = BTreeSet::new();
     for q in &l.queries {
@@ -61,7 +76,8 @@ pub fn classify(l: &Lowered) -> BTreeMap<HandleKey, HandleKind> {
                 }
             }
             HandleKey::Global(name) | HandleKey::Path(name) => {
-                if used && (is_pool_name(name) || l.typed_pool_paths.contains(name)) {
+                if used && (is_pool_name(name) || l.typed_pool_paths.contains(name) || is_local_module_member(l, name))
+                {
                     Some(HandleKind::Pool)
                 } else {
                     None
