@@ -7,7 +7,9 @@
 //! or a function passed to one, in the transaction's function, its enclosing or nested functions,
 //! or its callers in this file. The CockroachDB `SAVEPOINT cockroach_restart` protocol counts as
 //! retrying. On PostgreSQL only SERIALIZABLE and REPEATABLE READ transactions are checked.
-//! Known false negatives: a retry done by a caller in another file is assumed absent.
+//! A transaction whose client is handed to a callback (a wrapper) counts as writing. A wrapper of
+//! another module counts as retrying when its summary does (see `project::link`).
+//! Known false positives: a retry done around a wrapper by a caller in another file is not seen.
 
 use crate::rules::util::line;
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
