@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{CliSettings, Resolver};
 use crate::diagnostic::Severity;
 use crate::discover::{DiscoverOptions, discover};
-use crate::engine::{EngineOptions, collect, lint_bytes, lint_files, lint_path};
+use crate::engine::{EngineOptions, collect, lint_bytes, lint_files_with_schema, lint_path};
 use crate::error::{Error, unknown_rule};
 use crate::report::{self, Format, PrettyOptions};
 use crate::rules::{self, Level};
@@ -298,7 +298,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             })
             .filter(|(_, s)| !s.ignored)
             .collect();
-        let mut outcomes = lint_files(&files, engine)?;
+        let mut outcomes = lint_files_with_schema(&files, &found.schema_files, engine)?;
         if args.fix {
             for ((path, settings), outcome) in files.iter().zip(outcomes.iter_mut()) {
                 let Some(src) = &outcome.source else { continue };

@@ -19,6 +19,18 @@ pub const EXTENSIONS: &[&str] = &["js", "mjs", "cjs", "jsx", "ts", "mts", "cts",
 pub struct Discovered {
     pub files: Vec<PathBuf>,
     pub problems: Vec<Diagnostic>,
+    /// Schema sources found while walking (`*.sql`, `*.prisma`): read, not linted.
+    pub schema_files: Vec<PathBuf>,
+}
+
+/// Whether a file found while walking holds schema (`*.sql` migrations, a Prisma schema).
+pub fn is_schema_source(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    name.ends_with(".sql") || name.ends_with(".prisma")
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -66,15 +78,19 @@ pub fn discover(paths: &[PathBuf], opts: DiscoverOptions) -> Result<Discovered, 
                 !(e.file_type().is_some_and(|t| t.is_dir()) && (name == "node_modules" || name == ".git"))
             });
         // The parallel walker (as oxlint and ruff use): results are sorted afterwards.
-        let found = std::sync::Mutex::new((Vec::new(), Vec::new()));
+        let found = std::sync::Mutex::new((Vec::new(), Vec::new(), Vec::new()));
         builder.build_parallel().run(|| {
             let found = &found;
             Box::new(move |entry| {
                 let mut slot = found.lock().unwrap_or_else(|e| e.into_inner());
                 match entry {
                     Ok(e) => {
-                        if e.file_type().is_some_and(|t| t.is_file()) && is_lintable(e.path()) {
-                            slot.0.push(e.into_path());
+                        if e.file_type().is_some_and(|t| t.is_file()) {
+                            if is_lintable(e.path()) {
+                                slot.0.push(e.into_path());
+                            } else if is_schema_source(e.path()) {
+                                slot.2.push(e.into_path());
+                            }
                         }
                     }
                     Err(err) => {
@@ -95,10 +111,13 @@ pub fn discover(paths: &[PathBuf], opts: DiscoverOptions) -> Result<Discovered, 
                 ignore::WalkState::Continue
             })
         });
-        let (files, problems) = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        let (files, problems, schema) = found.into_inner().unwrap_or_else(|e| e.into_inner());
         out.files.extend(files);
         out.problems.extend(problems);
+        out.schema_files.extend(schema);
     }
+    out.schema_files.sort();
+    out.schema_files.dedup();
     out.problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.files.sort();
     out.files.dedup();

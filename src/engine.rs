@@ -194,8 +194,18 @@ pub fn pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
 /// Lints files as one project (see `project::pipeline`), in parallel; output order is the input
 /// order, whatever the thread count.
 pub fn lint_files(files: &[(PathBuf, FileSettings)], engine: EngineOptions) -> Result<Vec<FileOutcome>, Error> {
+    lint_files_with_schema(files, &[], engine)
+}
+
+/// [`lint_files`], reading the project's schema from `schema_files` (`*.sql`, `*.prisma`; knex
+/// migrations and Sequelize models among `files` are read too).
+pub fn lint_files_with_schema(
+    files: &[(PathBuf, FileSettings)],
+    schema_files: &[PathBuf],
+    engine: EngineOptions,
+) -> Result<Vec<FileOutcome>, Error> {
     let pool = pool(engine.threads)?;
-    Ok(pool.install(|| crate::project::pipeline::lint_project(files, engine)))
+    Ok(pool.install(|| crate::project::pipeline::lint_project(files, schema_files, engine)))
 }
 
 /// Assembles a run's result from per-file outcomes.

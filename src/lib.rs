@@ -84,7 +84,7 @@ pub fn lint_file_timed(file: &SourceFile, rules: &RuleSet, opts: &LintOptions) -
     drop(parsed);
     let dropped = dropping.elapsed();
     times.parse += dropped;
-    let out = check_lowered(file, lowered, rules, opts);
+    let out = check_lowered(file, lowered, rules, opts, None);
     times.analyse = analysing.elapsed().saturating_sub(dropped);
     (out, times)
 }
@@ -96,8 +96,10 @@ pub fn check_lowered(
     lowered: semantic::lower::Lowered,
     rules: &RuleSet,
     opts: &LintOptions,
+    schema: Option<&std::sync::Arc<project::schema::Schema>>,
 ) -> Vec<Diagnostic> {
-    let model = FileModel::from_lowered(file, lowered, opts.database);
+    let mut model = FileModel::from_lowered(file, lowered, opts.database);
+    model.schema = schema.cloned();
     let mut out = Vec::new();
     for (rule, level) in rules.enabled() {
         let mut cx = RuleContext::new(rule.meta());

@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::*;
 use txlint::config::FileSettings;
 use txlint::discover::{DiscoverOptions, discover};
-use txlint::engine::{EngineOptions, collect, lint_files};
+use txlint::engine::{EngineOptions, collect, lint_files_with_schema};
 use txlint::report::{self, Format, PrettyOptions};
 
 fn projects() -> Vec<PathBuf> {
@@ -47,7 +47,8 @@ fn lint_project(dir: &Path, prefilter: bool) -> txlint::report::RunResult {
     let found = discover(&[dir.to_path_buf()], DiscoverOptions { no_ignore: true }).expect("discover");
     let files: Vec<(PathBuf, FileSettings)> = found.files.into_iter().map(|f| (f, FileSettings::default())).collect();
     let n = files.len();
-    let outcomes = lint_files(&files, EngineOptions { threads: 2, prefilter }).expect("lint");
+    let engine = EngineOptions { threads: 2, prefilter };
+    let outcomes = lint_files_with_schema(&files, &found.schema_files, engine).expect("lint");
     let mut run = collect(outcomes, Vec::new(), n, std::time::Instant::now());
     run.duration = Duration::ZERO;
     run

@@ -14,3 +14,4 @@ pub mod link;
 pub mod pipeline;
 pub mod resolve;
 pub mod scan;
+pub mod schema;

@@ -19,12 +19,14 @@ use rayon::prelude::*;
 
 use super::link::{Fact, LinkInput, Linked, ModuleFacts, ModuleId, Target};
 use super::resolve::{ModuleResolver, Resolved, absolute};
+use super::schema::Schema;
 use crate::config::FileSettings;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::{EngineOptions, FileOutcome, Stats, decode};
 use crate::semantic::lower::{Lowered, lower_in_project};
 use crate::source::SourceFile;
 use crate::{PARSE_ERROR, check_lowered};
+use std::sync::Arc;
 
 /// Rounds of "parse the importers of database modules, link again".
 const MAX_RELEVANCE_ROUNDS: usize = 8;
@@ -77,7 +79,15 @@ pub fn normalize(p: &Path) -> PathBuf {
     out
 }
 
-fn scan_input(path: &Path, engine: EngineOptions, stats: &mut Stats) -> Scanned {
+/// knex migrations (`createTable`) and Sequelize models (`unique: true`) among the inputs: read
+/// for the schema whether or not they are linted.
+fn schema_text(bytes: &[u8]) -> Option<String> {
+    let has = |needle: &str| memchr::memmem::find(bytes, needle.as_bytes()).is_some();
+    (has("createTable") || has("unique: true") || has("primaryKey: true"))
+        .then(|| String::from_utf8_lossy(bytes).into_owned())
+}
+
+fn scan_input(path: &Path, engine: EngineOptions, stats: &mut Stats, schema: &mut Option<String>) -> Scanned {
     let started = Instant::now();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -96,6 +106,7 @@ fn scan_input(path: &Path, engine: EngineOptions, stats: &mut Stats) -> Scanned 
     if std::str::from_utf8(&bytes).is_err() {
         return Scanned::Done(decode(path, bytes).err().map(|d| *d).into_iter().collect());
     }
+    *schema = schema_text(&bytes);
     if engine.prefilter {
         let started = Instant::now();
         let candidate = crate::prefilter::may_have_findings(&bytes);
@@ -119,6 +130,7 @@ fn load_module(
     resolver: &ModuleResolver,
     follow_exports: bool,
     settings: Option<&FileSettings>,
+    schema: Option<&Arc<Schema>>,
 ) -> Option<Module> {
     let source = match text {
         Some(s) => s,
@@ -184,7 +196,7 @@ fn load_module(
         let started = Instant::now();
         m.facts = Some(Linked::standalone_facts(&src, &l));
         if let Some(s) = settings {
-            let diagnostics = check_lowered(&src, l, &s.rules, &s.lint);
+            let diagnostics = check_lowered(&src, l, &s.rules, &s.lint, schema);
             if !diagnostics.is_empty() {
                 m.source = Some(src);
             }
@@ -260,6 +272,43 @@ struct Project<'f> {
     aside: BTreeSet<usize>,
     /// Inputs set aside and then loaded because they import a database module or are imported.
     pulled: BTreeSet<usize>,
+    /// Each package's unique keys (a package without schema sources has none).
+    schemas: BTreeMap<PathBuf, Arc<Schema>>,
+    roots: std::sync::Mutex<PackageRoots>,
+}
+
+/// The nearest ancestor directory holding a `package.json` (a package of a monorepo), cached.
+#[derive(Default)]
+struct PackageRoots {
+    by_dir: HashMap<PathBuf, PathBuf>,
+}
+
+impl PackageRoots {
+    fn of(&mut self, file: &Path) -> PathBuf {
+        let abs = normalize(file);
+        let Some(dir) = abs.parent() else { return PathBuf::new() };
+        if let Some(r) = self.by_dir.get(dir) {
+            return r.clone();
+        }
+        let root = dir
+            .ancestors()
+            .find(|d| d.join("package.json").is_file())
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        self.by_dir.insert(dir.to_path_buf(), root.clone());
+        root
+    }
+}
+
+impl Project<'_> {
+    /// The schema of the package a file belongs to.
+    fn schema_for(&self, file: &Path) -> Option<Arc<Schema>> {
+        if self.schemas.is_empty() {
+            return None;
+        }
+        let root = self.roots.lock().unwrap_or_else(|e| e.into_inner()).of(file);
+        self.schemas.get(&root).cloned()
+    }
 }
 
 impl Project<'_> {
@@ -276,6 +325,7 @@ impl Project<'_> {
             }
             let resolver = &self.resolver;
             let (files, pulled) = (self.files, &self.pulled);
+            let this = &*self;
             let loaded: Vec<Option<Module>> = std::mem::take(&mut pending)
                 .into_par_iter()
                 .map(|(p, input, text)| {
@@ -283,7 +333,8 @@ impl Project<'_> {
                     // because another needs it (a barrel `index.js`), not for every candidate.
                     let follow_exports = input.is_none_or(|i| pulled.contains(&i));
                     let settings = input.map(|i| &files[i].1);
-                    load_module(&p, input, text, resolver, follow_exports, settings)
+                    let schema = this.schema_for(&p);
+                    load_module(&p, input, text, resolver, follow_exports, settings, schema.as_ref())
                 })
                 .collect();
             for m in loaded.into_iter().flatten() {
@@ -399,12 +450,38 @@ struct Checked {
 }
 
 /// Lints the input files as one project; outcomes come in input order.
-pub fn lint_project(files: &[(PathBuf, FileSettings)], engine: EngineOptions) -> Vec<FileOutcome> {
+pub fn lint_project(
+    files: &[(PathBuf, FileSettings)],
+    schema_files: &[PathBuf],
+    engine: EngineOptions,
+) -> Vec<FileOutcome> {
     let mut stats: Vec<Stats> = vec![Stats::default(); files.len()];
+    let mut schema_texts: Vec<Option<String>> = vec![None; files.len()];
     let scanned: Vec<Scanned> = files
         .par_iter()
         .zip(stats.par_iter_mut())
-        .map(|((p, _), st)| scan_input(p, engine, st))
+        .zip(schema_texts.par_iter_mut())
+        .map(|(((p, _), st), sch)| scan_input(p, engine, st, sch))
+        .collect();
+    // The schema of each package (the nearest directory with a package.json): SQL and Prisma
+    // sources, and knex migrations / Sequelize models among the inputs.
+    let mut roots = PackageRoots::default();
+    let mut schemas: BTreeMap<PathBuf, Schema> = BTreeMap::new();
+    for p in schema_files {
+        if let Ok(text) = std::fs::read_to_string(p) {
+            schemas.entry(roots.of(p)).or_default().read_source(p, &text);
+        }
+    }
+    for (i, text) in schema_texts.into_iter().enumerate() {
+        if let Some(text) = text {
+            let p = &files[i].0;
+            schemas.entry(roots.of(p)).or_default().read_source(p, &text);
+        }
+    }
+    let schemas: BTreeMap<PathBuf, Arc<Schema>> = schemas
+        .into_iter()
+        .filter(|(_, s)| !s.is_empty())
+        .map(|(root, s)| (root, Arc::new(s)))
         .collect();
     let mut project = Project {
         files,
@@ -414,6 +491,8 @@ pub fn lint_project(files: &[(PathBuf, FileSettings)], engine: EngineOptions) ->
         input_by_path: HashMap::new(),
         aside: BTreeSet::new(),
         pulled: BTreeSet::new(),
+        schemas,
+        roots: std::sync::Mutex::new(roots),
     };
     let mut pending = Vec::new();
     let mut done: Vec<Option<Vec<Diagnostic>>> = vec![None; files.len()];
@@ -464,6 +543,7 @@ pub fn lint_project(files: &[(PathBuf, FileSettings)], engine: EngineOptions) ->
 
     // Check every parsed input against the linked facts.
     let linked = &linked;
+    let schemas: Vec<Option<Arc<Schema>>> = project.modules.iter().map(|m| project.schema_for(&m.path)).collect();
     let results: Vec<Checked> = project
         .modules
         .into_par_iter()
@@ -477,7 +557,7 @@ pub fn lint_project(files: &[(PathBuf, FileSettings)], engine: EngineOptions) ->
                 (None, Some(mut l), None, Some(src)) => {
                     super::expand::expand(linked, id, &mut l);
                     let (rules, opts) = (&files[i].1.rules, &files[i].1.lint);
-                    let d = check_lowered(src, l, rules, opts);
+                    let d = check_lowered(src, l, rules, opts, schemas[id].as_ref());
                     m.analyse += started.elapsed();
                     d
                 }

@@ -67,32 +67,87 @@ impl Rule for CheckThenInsert {
             let Some((sq, g)) = found else { continue };
             let select = m.query(sq);
             let guard = &m.guards[g as usize];
-            let key = conflict_key(m, sq);
-            let message = format!(
-                "two concurrent requests can both see no row in `{table}` (checked at line {}) and both insert",
-                line(m, select.head)
-            );
+            let mut key = conflict_key(m, sq);
+            let checked = line(m, select.head);
+            // What the race does depends on the schema: a unique key covering the lookup turns the
+            // second insert into a 23505 error; without one, both rows are inserted.
+            let lookup = lookup_columns(m, sq);
+            let schema_key = m
+                .schema
+                .as_ref()
+                .and_then(|s| s.key_covered_by(table, &lookup).map(|k| (s, k)));
+            let (message, help, severity) = match &schema_key {
+                Some((_, k)) => {
+                    let cols = k.columns.join(", ");
+                    key = Some(cols.clone());
+                    (
+                        format!(
+                            "two concurrent requests can both see no row in `{table}` (checked at line {checked}): the unique key `{table}({cols})` ({}:{}) makes the second insert fail with SQLSTATE 23505, a 500 unless it is handled",
+                            crate::report::display_path(&k.path),
+                            k.line
+                        ),
+                        format!(
+                            "Let the constraint decide: `INSERT ... ON CONFLICT ({cols}) DO NOTHING` and check `rowCount` (or `DO UPDATE` to take the existing row), or catch SQLSTATE 23505 and answer 409"
+                        ),
+                        Some(crate::diagnostic::Severity::Warning),
+                    )
+                }
+                None => {
+                    let key_text = key.clone().unwrap_or_else(|| "<unique column>".to_string());
+                    let known_absent = m.schema.as_ref().is_some_and(|s| s.knows_table(table)) && key.is_some();
+                    let message = if known_absent {
+                        format!(
+                            "two concurrent requests can both see no row in `{table}` (checked at line {checked}) and both insert: the schema has no unique key on `{table}({key_text})`, so the duplicate rows stay"
+                        )
+                    } else {
+                        format!(
+                            "two concurrent requests can both see no row in `{table}` (checked at line {checked}) and both insert"
+                        )
+                    };
+                    (
+                        message,
+                        format!(
+                            "Make the database enforce it: a unique constraint on `{table}({key_text})` and `INSERT ... ON CONFLICT ({key_text}) DO NOTHING` (check `rowCount`), or catch SQLSTATE 23505"
+                        ),
+                        None,
+                    )
+                }
+            };
             let key_text = key.clone().unwrap_or_else(|| "<unique column>".to_string());
-            let help = format!(
-                "Make the database enforce it: a unique constraint on `{table}({key_text})` and `INSERT ... ON CONFLICT ({key_text}) DO NOTHING` (check `rowCount`), or catch SQLSTATE 23505"
-            );
             let mut d = cx
                 .diagnostic(ins.head, message)
                 .label(select.head, format!("`{}` checks for the row here", describe(m, sq)))
                 .label(guard.range, "the insert depends on this check")
                 .help(help);
+            if let Some(s) = severity {
+                d.severity = s;
+            }
             if let Some(text) = &ins.sql.text {
                 let example_sql = add_on_conflict(text.trim(), &key_text);
-                d = d.example(format!(
-                    "-- once: CREATE UNIQUE INDEX ON {table} ({key_text});\nawait {}.query(`{}`, ...);",
-                    ins.receiver, example_sql
-                ));
+                // Suggest creating the index only when the schema does not already have it.
+                let create = if schema_key.is_some() {
+                    String::new()
+                } else {
+                    format!("-- once: CREATE UNIQUE INDEX ON {table} ({key_text});\n")
+                };
+                d = d.example(format!("{create}await {}.query(`{}`, ...);", ins.receiver, example_sql));
             }
             if let Some(fix) = key.as_deref().and_then(|k| on_conflict_edit(m, ins.id, k)) {
                 d = d.fix(fix);
             }
             cx.report(d.context(m.function_name(ins.func)));
         }
+    }
+}
+
+/// The columns the SELECT looks the row up by (its WHERE columns), for matching unique keys.
+fn lookup_columns(m: &FileModel<'_>, select: QueryId) -> Vec<String> {
+    match m.stmt(select) {
+        Some(StmtKind::Select(s)) => match &s.where_columns {
+            Columns::Some(cols) => cols.iter().cloned().collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
     }
 }
 

@@ -52,6 +52,8 @@ pub struct FileModel<'s> {
     pub kinds: BTreeMap<HandleKey, HandleKind>,
     pub flow: FlowFacts,
     pub database: Database,
+    /// The project's unique keys, when its schema sources were read.
+    pub schema: Option<std::sync::Arc<crate::project::schema::Schema>>,
 }
 
 impl<'s> FileModel<'s> {
@@ -85,6 +87,7 @@ impl<'s> FileModel<'s> {
             kinds,
             flow,
             database,
+            schema: None,
         }
     }
 
