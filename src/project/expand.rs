@@ -155,6 +155,13 @@ fn expand_call(l: &mut Lowered, call: &ExtCall, s: &Arc<FnSummary>) -> Option<Op
                 _ => continue,
             },
             Channel::Pool(p) => (pool_key(l, p), p.name.to_string()),
+            Channel::Injected(p) => {
+                let key = HandleKey::Global(p.key.to_string());
+                if !l.linked_kinds.iter().any(|(k, _)| *k == key) {
+                    l.linked_kinds.push((key.clone(), HandleKind::ParamClient));
+                }
+                (key, p.name.to_string())
+            }
         };
         let id = if s.returns == Returns::Result(i) {
             call.result

@@ -51,6 +51,9 @@ pub enum Channel {
     Param(usize),
     /// A pool, each statement in its own implicit transaction.
     Pool(PoolId),
+    /// A handle the helper's object was given (`this.db`, injected): a database handle by what
+    /// it is sent, whose transaction state is its owner's (unknown).
+    Injected(PoolId),
 }
 
 /// One statement a helper sends, in source order.
@@ -291,6 +294,8 @@ struct ModuleLinker<'l, 'a> {
     summaries: std::cell::RefCell<BTreeMap<FuncId, Arc<FnSummary>>>,
     /// Functions being summarised (recursion guard).
     active: std::cell::RefCell<Vec<FuncId>>,
+    /// Handle kinds of the module by use (computed once, on demand).
+    kinds: std::cell::OnceCell<BTreeMap<HandleKey, HandleKind>>,
 }
 
 impl<'l, 'a> ModuleLinker<'l, 'a> {
@@ -301,7 +306,12 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
             input,
             summaries: Default::default(),
             active: Default::default(),
+            kinds: Default::default(),
         }
+    }
+
+    fn kinds(&self) -> &BTreeMap<HandleKey, HandleKind> {
+        self.kinds.get_or_init(|| crate::semantic::handles::classify(self.l()))
     }
 
     fn l(&self) -> &'a Lowered {
@@ -409,7 +419,7 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
                 Fact::Object(members) => members.iter().find_map(|(n, f)| match (n.as_str(), f) {
                     ("query", Fact::Function(s)) => s.effects.iter().find_map(|e| match &e.channel {
                         Channel::Pool(p) => Some(p.clone()),
-                        Channel::Param(_) => None,
+                        Channel::Param(_) | Channel::Injected(_) => None,
                     }),
                     _ => None,
                 }),
@@ -604,7 +614,13 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
                 Op::ExtCall(id) => {
                     let call = &self.l().ext_calls[*id as usize];
                     if let Fact::Function(s) = self.ml.linked.import_fact(self.ml.m, &call.callee) {
-                        self.inline_summary(&s, &call.args, conditional, repeated);
+                        let placed = self.inline_summary(&s, &call.args, conditional, repeated);
+                        // What the callee returns is what this call's value is tainted by.
+                        if let Returns::Result(k) = s.returns
+                            && let Some(Some(j)) = placed.get(k)
+                        {
+                            self.effect_of.insert(call.result, *j);
+                        }
                     }
                 }
                 _ => {}
@@ -646,7 +662,17 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
                 }
                 self.own_clients.get(b).cloned().flatten().map(Channel::Pool)
             }
-            key => self.ml.pool_of(key).map(Channel::Pool),
+            key => self.ml.pool_of(key).map(Channel::Pool).or_else(|| match key {
+                HandleKey::Path(path) if self.ml.kinds().get(key) == Some(&HandleKind::ParamClient) => {
+                    // One identity per class and path: `UsersRepository:this.db`.
+                    let owner = self.ml.function_name(ev.func);
+                    let owner = owner.split('.').next().unwrap_or("");
+                    let mut id = self.ml.pool_id(&format!("{owner}:{path}"));
+                    id.name = path.as_str().into();
+                    Some(Channel::Injected(id))
+                }
+                _ => None,
+            }),
         };
         if let Some(channel) = channel {
             self.effect_of.insert(q, self.effects.len());
@@ -693,14 +719,17 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
         }
     }
 
-    /// The statements of a callee, with its parameters bound to this function's arguments.
-    fn inline_summary(&mut self, s: &FnSummary, args: &[Arg], conditional: bool, repeated: bool) {
+    /// The statements of a callee, with its parameters bound to this function's arguments; where
+    /// each of the callee's effects landed.
+    fn inline_summary(&mut self, s: &FnSummary, args: &[Arg], conditional: bool, repeated: bool) -> Vec<Option<usize>> {
+        let mut placed = Vec::with_capacity(s.effects.len());
         if s.own_tx {
-            return;
+            return placed;
         }
         for e in &s.effects {
             let channel = match &e.channel {
                 Channel::Pool(p) => Some(Channel::Pool(p.clone())),
+                Channel::Injected(p) => Some(Channel::Injected(p.clone())),
                 Channel::Param(i) => match args.get(*i) {
                     Some(Arg::Binding(b)) => match self.param_index(*b) {
                         Some(j) => Some(Channel::Param(j)),
@@ -710,12 +739,15 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
                 },
             };
             if let Some(channel) = channel {
+                placed.push(Some(self.effects.len()));
                 self.effects.push(Effect {
                     channel,
                     conditional: conditional || e.conditional,
                     repeated: repeated || e.repeated,
                     ..e.clone()
                 });
+            } else {
+                placed.push(None);
             }
         }
         if let Some(w) = &s.wrapper
@@ -727,5 +759,6 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
                 ..w.clone()
             });
         }
+        placed
     }
 }

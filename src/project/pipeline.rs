@@ -229,10 +229,12 @@ fn exports_database(facts: &ModuleFacts) -> bool {
         }
         match f {
             Fact::Function(s) => {
-                s.effects
-                    .iter()
-                    .any(|e| matches!(e.channel, super::link::Channel::Pool(_)) && e.info.is_some())
-                    || matches!(s.returns, super::link::Returns::Client(_))
+                s.effects.iter().any(|e| {
+                    matches!(
+                        e.channel,
+                        super::link::Channel::Pool(_) | super::link::Channel::Injected(_)
+                    ) && e.info.is_some()
+                }) || matches!(s.returns, super::link::Returns::Client(_))
                     || s.wrapper.is_some()
             }
             Fact::Pool(_) | Fact::Client => false,

@@ -112,5 +112,23 @@ pub fn classify(l: &Lowered) -> BTreeMap<HandleKey, HandleKind> {
             }
         }
     }
+    // Known by what it does: a receiver we know only by a path (`this.DB`, `req.db`, a DI
+    // container's member) that is sent SQL with `$n` placeholders and a values array is a database
+    // handle; whether a pool or a client inside its owner's transaction we cannot tell, so its
+    // transaction state is unknown.
+    for q in &l.queries {
+        if !matches!(q.handle, HandleKey::Path(_)) || kinds.contains_key(&q.handle) {
+            continue;
+        }
+        let placeholders = q
+            .sql
+            .info
+            .as_ref()
+            .and_then(|i| i.placeholders.as_ref())
+            .is_some_and(|p| p.max() > 0);
+        if placeholders && matches!(q.values, Values::Array { .. }) {
+            kinds.insert(q.handle.clone(), HandleKind::ParamClient);
+        }
+    }
     kinds
 }

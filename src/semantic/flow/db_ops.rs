@@ -146,6 +146,8 @@ impl<'a> Interp<'a> {
         let tx_of = |s: &State| match client {
             Some(b) => s.client(b).tx,
             None if managed_root => Tx::Managed,
+            // A client we know only by a path (`this.db`, injected): its transaction is its owner's.
+            None if kind.is_client() => Tx::Unknown,
             None => Tx::None,
         };
         self.record_query_ctx(q, &states, &tx_of);

@@ -528,6 +528,13 @@ impl<'a> Lowerer<'a> {
             import: ov.import.as_ref().zip(prop.as_deref()).map(|(r, p)| r.member(p)),
             ..Default::default()
         };
+        // `this.usersRepository` typed as an imported class in the constructor.
+        if matches!(unparen(&m.obj), Expr::This(_))
+            && let Some(p) = &prop
+            && let Some(r) = self.this_types.last().and_then(|t| t.get(p))
+        {
+            v.import = Some(r.clone());
+        }
         if let Some(o) = &ov.origin {
             let mo = member_origin(o, prop.as_deref().unwrap_or(""));
             if mo != Origin::Unknown {

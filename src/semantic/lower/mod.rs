@@ -196,6 +196,7 @@ pub fn lower_in_project(parsed: &Parsed, text: &str, local: Option<&BTreeSet<Str
         fns: Vec::new(),
         predeclared: HashMap::new(),
         local,
+        this_types: Vec::new(),
     };
     l.lower_program(&parsed.program);
     l.out
@@ -279,6 +280,8 @@ struct Lowerer<'a> {
     predeclared: HashMap<u32, FuncId>,
     /// Specifiers that name files of the project (see [`lower_in_project`]).
     local: Option<&'a BTreeSet<String>>,
+    /// Per class being lowered: `this.<prop>` typed as a class imported from the project.
+    this_types: Vec<HashMap<String, ImportRef>>,
 }
 
 impl Lowerer<'_> {

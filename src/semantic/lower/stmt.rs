@@ -638,6 +638,19 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// An instance of a class imported from the project, by its TypeScript type (`UsersRepository`).
+    fn imported_type(&self, ann: Option<&TsTypeAnn>) -> Option<ImportRef> {
+        let Some(TsType::TsTypeRef(r)) = ann.map(|a| a.type_ann.as_ref()) else {
+            return None;
+        };
+        let TsEntityName::Ident(i) = &r.type_name else {
+            return None;
+        };
+        let b = self.scopes.iter().rev().find_map(|s| s.names.get(&*i.sym).copied())?;
+        let import = self.out.bindings[b as usize].import.as_ref()?;
+        self.is_local(&import.specifier).then(|| import.member(ImportRef::CALL))
+    }
+
     pub(super) fn lower_class(&mut self, class: &Class, name: Option<String>) -> ClassId {
         if let Some(sc) = &class.super_class {
             self.lower_expr(sc, Use::Other);
@@ -653,27 +666,37 @@ impl<'a> Lowerer<'a> {
             methods: Vec::new(),
         });
         let cname = name.unwrap_or_else(|| "<class>".to_string());
-        // `constructor(private pool: Pool)` and `pool: Pool;` make `this.pool` a pool.
+        // `constructor(private pool: Pool)` and `pool: Pool;` make `this.pool` a pool;
+        // `constructor(private users: UsersRepository)` with `UsersRepository` imported makes
+        // `this.users` an instance of that class (dependency injection by type).
+        let mut this_types: HashMap<String, ImportRef> = HashMap::new();
         for m in &class.body {
-            match m {
+            let (prop, ann) = match m {
                 ClassMember::Constructor(c) => {
                     for p in &c.params {
                         if let ParamOrTsParamProp::TsParamProp(tp) = p
                             && let TsParamPropParam::Ident(i) = &tp.param
-                            && is_pool_type(i.type_ann.as_deref())
                         {
-                            self.out.typed_pool_paths.insert(format!("this.{}", i.id.sym));
+                            if is_pool_type(i.type_ann.as_deref()) {
+                                self.out.typed_pool_paths.insert(format!("this.{}", i.id.sym));
+                            } else if let Some(r) = self.imported_type(i.type_ann.as_deref()) {
+                                this_types.insert(i.id.sym.to_string(), r);
+                            }
                         }
                     }
+                    continue;
                 }
-                ClassMember::ClassProp(p) if is_pool_type(p.type_ann.as_deref()) => {
-                    if let Some(k) = prop_key_name(&p.key) {
-                        self.out.typed_pool_paths.insert(format!("this.{k}"));
-                    }
-                }
-                _ => {}
+                ClassMember::ClassProp(p) => (prop_key_name(&p.key), p.type_ann.as_deref()),
+                _ => continue,
+            };
+            let Some(k) = prop else { continue };
+            if is_pool_type(ann) {
+                self.out.typed_pool_paths.insert(format!("this.{k}"));
+            } else if let Some(r) = self.imported_type(ann) {
+                this_types.insert(k, r);
             }
         }
+        self.this_types.push(this_types);
         for m in &class.body {
             match m {
                 ClassMember::Method(cm) => {
@@ -764,6 +787,7 @@ impl<'a> Lowerer<'a> {
                 _ => {}
             }
         }
+        self.this_types.pop();
         class_id
     }
 
