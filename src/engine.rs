@@ -108,19 +108,26 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, Box<Diagnostic>
     }
 }
 
+/// Reads a file's bytes, or the `io-error` that says why it cannot be read.
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, Box<Diagnostic>> {
+    std::fs::read(path).map_err(|e| {
+        let message = if e.kind() == std::io::ErrorKind::IsADirectory {
+            "is a directory, not a file".to_string()
+        } else {
+            format!("cannot read file: {e}")
+        };
+        Box::new(io_problem(path, message))
+    })
+}
+
 /// Lints one file from disk.
 pub fn lint_path(path: &Path, opts: &FileSettings, engine: EngineOptions) -> FileOutcome {
     let started = Instant::now();
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_bytes(path) {
         Ok(b) => b,
-        Err(e) => {
-            let message = if e.kind() == std::io::ErrorKind::IsADirectory {
-                "is a directory, not a file".to_string()
-            } else {
-                format!("cannot read file: {e}")
-            };
+        Err(d) => {
             return FileOutcome {
-                diagnostics: vec![io_problem(path, message)],
+                diagnostics: vec![*d],
                 source: None,
                 stats: Stats::default(),
             };

@@ -41,7 +41,13 @@ pub fn expand(linked: &Linked, m: ModuleId, l: &mut Lowered) {
         by_id[id as usize] = Some(op);
     }
     for f in &mut l.functions {
-        replace_ops(&mut f.body, &mut by_id);
+        crate::semantic::flow::walk_ops_mut(&mut f.body, &mut |op| {
+            if let Op::ExtCall(id) = op
+                && let Some(new) = by_id.get_mut(*id as usize).and_then(Option::take)
+            {
+                *op = new;
+            }
+        });
     }
 }
 
@@ -211,34 +217,4 @@ fn expand_call(l: &mut Lowered, call: &ExtCall, s: &Arc<FnSummary>) -> Option<Op
     l.functions[call.func as usize].has_db_ops = true;
     // A failure of the helper surfaces at the call, as an unknown call's would.
     Some(Op::Group { body: Block(ops) })
-}
-
-fn replace_ops(block: &mut Block, by_id: &mut [Option<Op>]) {
-    for op in &mut block.0 {
-        match op {
-            Op::ExtCall(id) => {
-                if let Some(new) = by_id.get_mut(*id as usize).and_then(Option::take) {
-                    *op = new;
-                }
-            }
-            Op::If { then_, else_, .. } => {
-                replace_ops(then_, by_id);
-                replace_ops(else_, by_id);
-            }
-            Op::Loop { body, .. } | Op::Detached { body } | Op::Labeled { body, .. } | Op::Group { body } => {
-                replace_ops(body, by_id)
-            }
-            Op::Switch { cases, .. } => cases.iter_mut().for_each(|c| replace_ops(c, by_id)),
-            Op::Try { body, catch, finally } => {
-                replace_ops(body, by_id);
-                if let Some(c) = catch {
-                    replace_ops(c, by_id);
-                }
-                if let Some(f) = finally {
-                    replace_ops(f, by_id);
-                }
-            }
-            _ => {}
-        }
-    }
 }

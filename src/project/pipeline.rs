@@ -89,16 +89,9 @@ fn schema_text(bytes: &[u8]) -> Option<String> {
 
 fn scan_input(path: &Path, engine: EngineOptions, stats: &mut Stats, schema: &mut Option<String>) -> Scanned {
     let started = Instant::now();
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::engine::read_bytes(path) {
         Ok(b) => b,
-        Err(e) => {
-            let message = if e.kind() == std::io::ErrorKind::IsADirectory {
-                "is a directory, not a file".to_string()
-            } else {
-                format!("cannot read file: {e}")
-            };
-            return Scanned::Done(vec![crate::engine::io_problem(path, message)]);
-        }
+        Err(d) => return Scanned::Done(vec![*d]),
     };
     stats.read = started.elapsed();
     stats.files = 1;

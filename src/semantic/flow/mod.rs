@@ -327,6 +327,33 @@ pub fn walk_ops(b: &Block, f: &mut dyn FnMut(&Op)) {
     }
 }
 
+/// Visits every op of a block mutably, then the blocks nested in it (not other functions).
+pub fn walk_ops_mut(b: &mut Block, f: &mut dyn FnMut(&mut Op)) {
+    for op in &mut b.0 {
+        f(op);
+        match op {
+            Op::If { then_, else_, .. } => {
+                walk_ops_mut(then_, f);
+                walk_ops_mut(else_, f);
+            }
+            Op::Loop { body, .. } | Op::Detached { body } | Op::Labeled { body, .. } | Op::Group { body } => {
+                walk_ops_mut(body, f)
+            }
+            Op::Switch { cases, .. } => cases.iter_mut().for_each(|c| walk_ops_mut(c, f)),
+            Op::Try { body, catch, finally } => {
+                walk_ops_mut(body, f);
+                if let Some(c) = catch {
+                    walk_ops_mut(c, f);
+                }
+                if let Some(fin) = finally {
+                    walk_ops_mut(fin, f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 fn callers(p: &Program<'_>) -> BTreeMap<FuncId, BTreeSet<FuncId>> {
     let mut out: BTreeMap<FuncId, BTreeSet<FuncId>> = BTreeMap::new();
     for f in &p.l.functions {
