@@ -12,13 +12,13 @@
 //!    in parallel. Syntax trees never outlive their file's lowering.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use super::link::{Fact, LinkInput, Linked, ModuleFacts, ModuleId, Target};
-use super::resolve::{ModuleResolver, Resolved, absolute};
+use super::resolve::{ModuleResolver, Resolved, normalize};
 use super::schema::Schema;
 use crate::config::FileSettings;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -61,22 +61,6 @@ struct Module {
     parse: Duration,
     resolve: Duration,
     analyse: Duration,
-}
-
-/// `a/./b/../c` → `a/c`, absolute.
-pub fn normalize(p: &Path) -> PathBuf {
-    let abs = absolute(p);
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// knex migrations (`createTable`) and Sequelize models (`unique: true`) among the inputs: read

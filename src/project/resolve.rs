@@ -62,7 +62,8 @@ impl ModuleResolver {
         if specifier.is_empty() || specifier.starts_with("node:") {
             return Resolved::Package(specifier.to_string());
         }
-        let from = absolute(from);
+        // `./src/a.ts` given on the command line: `/cwd/./src/a.ts` would defeat tsconfig discovery.
+        let from = normalize(from);
         match self.inner.resolve_file(&from, specifier) {
             Ok(r) => {
                 let path = r.into_path_buf();
@@ -108,6 +109,21 @@ fn is_in_node_modules(path: &Path) -> bool {
 fn is_source_file(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     EXTENSIONS.iter().any(|e| name.ends_with(e)) && !name.ends_with(".d.ts")
+}
+
+/// `a/./b/../c` → `/cwd/a/c`: absolute and without `.` or `..` components (lexically).
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in absolute(p).components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// An absolute form of a path, without touching the file system beyond the current directory.
@@ -192,6 +208,28 @@ mod tests {
         assert_eq!(
             r.resolve(&from, "../../packages/shared"),
             Resolved::File(root.join("packages/shared/src/index.js"))
+        );
+    }
+
+    #[test]
+    fn base_url_imports_from_dotted_paths() {
+        // `"baseUrl": "./src", "paths": { "*": ["./*"] }, "include": ["src/**/*.ts"]`, and a file
+        // named as `txlint .` names it (`./src/...`): the include globs match only the
+        // normalized path.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write(
+            root,
+            "tsconfig.json",
+            r#"{ "compilerOptions": { "baseUrl": "./src", /* comment */ "paths": { "*": ["./*"] } }, "include": ["src/**/*.ts"] }"#,
+        );
+        write(root, "src/users/users.service.ts", "export {}");
+        write(root, "src/auth/auth.service.ts", "");
+        let r = ModuleResolver::new();
+        let dotted = root.join(".").join("src/auth/../auth/auth.service.ts");
+        assert_eq!(
+            r.resolve(&dotted, "users/users.service"),
+            Resolved::File(root.join("src/users/users.service.ts"))
         );
     }
 }

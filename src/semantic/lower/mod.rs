@@ -144,41 +144,6 @@ impl Lowered {
         }
         out
     }
-
-    /// Every module specifier the file reads values from, sorted, without duplicates.
-    pub fn specifiers(&self) -> Vec<String> {
-        let mut out: BTreeSet<&str> = BTreeSet::new();
-        out.extend(
-            self.bindings
-                .iter()
-                .filter_map(|b| b.import.as_ref())
-                .map(|r| r.specifier.as_str()),
-        );
-        out.extend(self.ext_calls.iter().map(|c| c.callee.specifier.as_str()));
-        out.extend(
-            self.queries
-                .iter()
-                .filter_map(|q| q.sql.import.as_ref())
-                .map(|r| r.specifier.as_str()),
-        );
-        out.extend(self.exports.stars.iter().map(String::as_str));
-        fn walk<'v>(v: &'v ExportValue, out: &mut BTreeSet<&'v str>) {
-            match v {
-                ExportValue::Import(r) => {
-                    out.insert(r.specifier.as_str());
-                }
-                ExportValue::Object(members) => members.iter().for_each(|(_, m)| walk(m, out)),
-                _ => {}
-            }
-        }
-        for (_, v) in &self.exports.named {
-            walk(v, &mut out);
-        }
-        if let Some(v) = &self.exports.module_exports {
-            walk(v, &mut out);
-        }
-        out.into_iter().map(str::to_string).collect()
-    }
 }
 
 pub fn lower(parsed: &Parsed, text: &str) -> Lowered {
