@@ -115,6 +115,7 @@ pub struct FnSummary {
 pub struct ClassFact {
     pub name: String,
     pub methods: Vec<(String, Arc<FnSummary>)>,
+    pub statics: Vec<(String, Arc<FnSummary>)>,
 }
 
 /// What a value of a module is.
@@ -144,6 +145,12 @@ impl Fact {
                 .map(|(_, f)| f.clone())
                 .unwrap_or_default(),
             (Fact::Class(c), ImportRef::CALL) => Fact::Instance(c.clone()),
+            (Fact::Class(c), name) => c
+                .statics
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| Fact::Function(s.clone()))
+                .unwrap_or_default(),
             (Fact::Instance(c), name) => c
                 .methods
                 .iter()
@@ -374,6 +381,11 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
             name: class.name.clone(),
             methods: class
                 .methods
+                .iter()
+                .map(|(n, f)| (n.clone(), self.summary(*f, depth + 1)))
+                .collect(),
+            statics: class
+                .statics
                 .iter()
                 .map(|(n, f)| (n.clone(), self.summary(*f, depth + 1)))
                 .collect(),

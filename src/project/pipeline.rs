@@ -63,12 +63,14 @@ struct Module {
     analyse: Duration,
 }
 
-/// knex migrations (`createTable`) and Sequelize models (`unique: true`) among the inputs: read
-/// for the schema whether or not they are linted.
+/// knex migrations (`createTable` with `knex`) and Sequelize models (`unique: true` with
+/// `DataTypes` or `Sequelize`) among the inputs: read for the schema whether or not they are linted.
 fn schema_text(bytes: &[u8]) -> Option<String> {
     let has = |needle: &str| memchr::memmem::find(bytes, needle.as_bytes()).is_some();
-    (has("createTable") || has("unique: true") || has("primaryKey: true"))
-        .then(|| String::from_utf8_lossy(bytes).into_owned())
+    let knex = has("createTable") && has("knex");
+    let sequelize =
+        (has("unique: true") || has("primaryKey: true")) && (has("DataTypes") || has("Sequelize") || has("sequelize"));
+    (knex || sequelize).then(|| String::from_utf8_lossy(bytes).into_owned())
 }
 
 fn scan_input(path: &Path, engine: EngineOptions, stats: &mut Stats, schema: &mut Option<String>) -> Scanned {
@@ -166,10 +168,12 @@ fn load_module(
         resolve,
         analyse: Duration::ZERO,
     };
-    if m.needed.is_empty()
-        && m.lowered.is_some()
-        && let (Some(l), Some(src)) = (m.lowered.take(), m.source.take())
-    {
+    // Its facts and findings depend on no other module (re-exports included): done now.
+    let self_contained = m
+        .lowered
+        .as_ref()
+        .is_some_and(|l| l.needed_specifiers(true).iter().all(|s| !local.contains(s)));
+    if self_contained && let (Some(l), Some(src)) = (m.lowered.take(), m.source.take()) {
         let started = Instant::now();
         m.facts = Some(Linked::standalone_facts(&src, &l));
         if let Some(s) = settings {
@@ -219,6 +223,7 @@ fn exports_database(facts: &ModuleFacts) -> bool {
             Fact::Class(c) | Fact::Instance(c) => c
                 .methods
                 .iter()
+                .chain(&c.statics)
                 .any(|(_, s)| is_db(&Fact::Function(s.clone()), depth + 1)),
             Fact::Sql(_) | Fact::Unknown => false,
         }
@@ -226,13 +231,23 @@ fn exports_database(facts: &ModuleFacts) -> bool {
     facts.named.iter().any(|(_, f)| is_db(f, 0)) || facts.module_exports.as_ref().is_some_and(|f| is_db(f, 0))
 }
 
-/// The name an importer uses for a module: its file stem, or its directory for an `index` file.
-fn import_name(path: &Path) -> Option<String> {
-    let stem = path.file_name()?.to_str()?.split('.').next()?.to_string();
-    if stem == "index" {
-        return path.parent()?.file_name()?.to_str().map(str::to_string);
+/// The names an importer may use for a module: its file stem, and for an `index` file its
+/// directory too (`./db` and `./db/index.js` both name `db/index.js`).
+fn import_names(path: &Path) -> Vec<String> {
+    let Some(stem) = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.split('.').next())
+    else {
+        return Vec::new();
+    };
+    let mut out = vec![stem.to_string()];
+    if stem == "index"
+        && let Some(dir) = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str())
+    {
+        out.push(dir.to_string());
     }
-    Some(stem)
+    out
 }
 
 /// The last segment of a specifier without its extension (`../dal/users.js` → `users`).
@@ -251,6 +266,10 @@ struct Project<'f> {
     aside: BTreeSet<usize>,
     /// Inputs set aside and then loaded because they import a database module or are imported.
     pulled: BTreeSet<usize>,
+    /// Modules already known to touch the database (their importers were looked for).
+    database_modules: BTreeSet<PathBuf>,
+    /// What each set-aside input imports, read when first needed.
+    aside_imports: Option<Vec<(usize, Vec<String>)>>,
     /// Each package's unique keys (a package without schema sources has none).
     schemas: BTreeMap<PathBuf, Arc<Schema>>,
     roots: std::sync::Mutex<PackageRoots>,
@@ -392,29 +411,53 @@ impl Project<'_> {
     }
 
     /// Inputs set aside that import a module whose exports touch the database.
-    fn importers_of_database_modules(&self, linked: &Linked) -> Vec<usize> {
+    fn importers_of_database_modules(&mut self, linked: &Linked) -> Vec<usize> {
+        // Only modules found to touch the database since the last round: the importers of the
+        // others were pulled already.
         let db: BTreeSet<PathBuf> = self
             .modules
             .iter()
             .enumerate()
             .filter(|(id, _)| linked.facts.get(*id).is_some_and(exports_database))
             .map(|(_, m)| normalize(&m.path))
+            .filter(|p| !self.database_modules.contains(p))
             .collect();
+        self.database_modules.extend(db.iter().cloned());
         if db.is_empty() || self.aside.is_empty() {
             return Vec::new();
         }
-        let names: BTreeSet<String> = db.iter().filter_map(|p| import_name(p)).collect();
-        let aside: Vec<usize> = self.aside.iter().copied().collect();
-        aside
-            .into_par_iter()
-            .filter(|&i| {
-                let path = &self.files[i].0;
-                let Ok(bytes) = std::fs::read(path) else { return false };
-                super::scan::imported_specifiers(&bytes).iter().any(|s| {
-                    names.contains(specifier_name(s))
+        let names: BTreeSet<String> = db.iter().flat_map(|p| import_names(p)).collect();
+        // The set-aside files' imports, read once (the files are read again only here).
+        if self.aside_imports.is_none() {
+            let aside: Vec<usize> = self.aside.iter().copied().collect();
+            let files = self.files;
+            self.aside_imports = Some(
+                aside
+                    .into_par_iter()
+                    .map(|i| {
+                        let specs = std::fs::read(&files[i].0)
+                            .map(|b| super::scan::imported_specifiers(&b))
+                            .unwrap_or_default();
+                        (i, specs)
+                    })
+                    .collect(),
+            );
+        }
+        let imports = self.aside_imports.as_deref().unwrap_or(&[]);
+        imports
+            .par_iter()
+            .filter(|(i, _)| self.aside.contains(i))
+            .filter(|(i, specs)| {
+                let path = &self.files[*i].0;
+                specs.iter().any(|s| {
+                    let name = specifier_name(s);
+                    // `.`, `..`, `./`: a directory's index, whatever its name.
+                    let directory = name.is_empty() || name.chars().all(|c| c == '.');
+                    (directory || names.contains(name))
                         && matches!(self.resolver.resolve(path, s), Resolved::File(t) if db.contains(&normalize(&t)))
                 })
             })
+            .map(|(i, _)| *i)
             .collect()
     }
 }
@@ -472,6 +515,8 @@ pub fn lint_project(
         pulled: BTreeSet::new(),
         schemas,
         roots: std::sync::Mutex::new(roots),
+        database_modules: BTreeSet::new(),
+        aside_imports: None,
     };
     let mut pending = Vec::new();
     let mut done: Vec<Option<Vec<Diagnostic>>> = vec![None; files.len()];

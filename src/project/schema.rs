@@ -477,7 +477,8 @@ impl Schema {
                 let before = &text[..p];
                 let mut depth = 0;
                 let mut open = None;
-                for (i, c) in before.char_indices().rev() {
+                // The attribute's options object is short: look back a bounded distance.
+                for (i, c) in before.char_indices().rev().take(2_000) {
                     match c {
                         '}' => depth += 1,
                         '{' if depth == 0 => {

@@ -340,7 +340,10 @@ pub struct ClassInfo {
     pub id: ClassId,
     pub name: String,
     pub binding: Option<BindingId>,
+    /// Instance methods (`repo.save()` on `new Repo()`).
     pub methods: Vec<(String, FuncId)>,
+    /// Static methods (`UserDal.insert()`).
+    pub statics: Vec<(String, FuncId)>,
 }
 
 /// A call of something imported from another module (`insertUser(client, u)`,

@@ -664,6 +664,7 @@ impl<'a> Lowerer<'a> {
             name: name.clone().unwrap_or_default(),
             binding,
             methods: Vec::new(),
+            statics: Vec::new(),
         });
         let cname = name.unwrap_or_else(|| "<class>".to_string());
         // `constructor(private pool: Pool)` and `pool: Pool;` make `this.pool` a pool;
@@ -708,8 +709,11 @@ impl<'a> Lowerer<'a> {
                         None,
                         &|_, _, _, _| {},
                     );
-                    if !cm.is_static {
-                        self.out.classes[class_id as usize].methods.push((key, f));
+                    let class = &mut self.out.classes[class_id as usize];
+                    if cm.is_static {
+                        class.statics.push((key, f));
+                    } else {
+                        class.methods.push((key, f));
                     }
                 }
                 ClassMember::PrivateMethod(pm) => {
