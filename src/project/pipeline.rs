@@ -63,6 +63,17 @@ struct Module {
     analyse: Duration,
 }
 
+/// knex migrations and Sequelize models live, by convention, under `migrations/`, `models/`,
+/// `db/`, `schema/` or `entities/`: only there is a file's text searched for schema.
+fn may_hold_schema(path: &Path) -> bool {
+    path.components().any(|c| {
+        let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+        ["migration", "model", "schema", "entit", "db", "database"]
+            .iter()
+            .any(|k| c.contains(k))
+    })
+}
+
 /// knex migrations (`createTable` with `knex`) and Sequelize models (`unique: true` with
 /// `DataTypes` or `Sequelize`) among the inputs: read for the schema whether or not they are linted.
 fn schema_text(bytes: &[u8]) -> Option<String> {
@@ -85,7 +96,9 @@ fn scan_input(path: &Path, engine: EngineOptions, stats: &mut Stats, schema: &mu
     if std::str::from_utf8(&bytes).is_err() {
         return Scanned::Done(decode(path, bytes).err().map(|d| *d).into_iter().collect());
     }
-    *schema = schema_text(&bytes);
+    if may_hold_schema(path) {
+        *schema = schema_text(&bytes);
+    }
     if engine.prefilter {
         let started = Instant::now();
         let candidate = crate::prefilter::may_have_findings(&bytes);
@@ -489,16 +502,26 @@ pub fn lint_project(
     // sources, and knex migrations / Sequelize models among the inputs.
     let mut roots = PackageRoots::default();
     let mut schemas: BTreeMap<PathBuf, Schema> = BTreeMap::new();
-    for p in schema_files {
-        if let Ok(text) = std::fs::read_to_string(p) {
-            schemas.entry(roots.of(p)).or_default().read_source(p, &text);
-        }
-    }
-    for (i, text) in schema_texts.into_iter().enumerate() {
-        if let Some(text) = text {
-            let p = &files[i].0;
-            schemas.entry(roots.of(p)).or_default().read_source(p, &text);
-        }
+    let sources: Vec<(PathBuf, String)> = schema_files
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok().map(|t| (p.clone(), t)))
+        .chain(
+            schema_texts
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, t)| t.map(|t| (files[i].0.clone(), t))),
+        )
+        .collect();
+    let read: Vec<(PathBuf, Schema)> = sources
+        .into_par_iter()
+        .map(|(p, text)| {
+            let mut s = Schema::default();
+            s.read_source(&p, &text);
+            (p, s)
+        })
+        .collect();
+    for (p, s) in read {
+        schemas.entry(roots.of(&p)).or_default().merge(s);
     }
     let schemas: BTreeMap<PathBuf, Arc<Schema>> = schemas
         .into_iter()

@@ -82,6 +82,20 @@ impl Schema {
         self.tables.contains_key(&normalize_name(table)) || self.declared.contains(&normalize_name(table))
     }
 
+    /// Adds what another schema (of the same package) declares.
+    pub fn merge(&mut self, other: Schema) {
+        for (table, keys) in other.tables {
+            let mine = self.tables.entry(table).or_default();
+            for k in keys {
+                if !mine.iter().any(|m| m.columns == k.columns) {
+                    mine.push(k);
+                }
+            }
+        }
+        self.declared.extend(other.declared);
+        self.sources.extend(other.sources);
+    }
+
     /// Reads one schema source by its kind (extension and content).
     pub fn read_source(&mut self, path: &Path, text: &str) {
         let name = path
