@@ -774,3 +774,109 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
         placed
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::semantic::lower::lower_in_project;
+
+    /// An in-memory module: path, source, and (specifier, index of the module it names).
+    type TestModule<'a> = (&'a str, &'a str, &'a [(&'a str, usize)]);
+
+    /// Links in-memory modules.
+    fn link(modules: &[TestModule<'_>]) -> Linked {
+        let sources: Vec<SourceFile> = modules
+            .iter()
+            .map(|(p, text, _)| SourceFile::new(*p, text.to_string()))
+            .collect();
+        let targets: Vec<BTreeMap<String, Target>> = modules
+            .iter()
+            .map(|(_, _, t)| t.iter().map(|(s, m)| (s.to_string(), Target::Module(*m))).collect())
+            .collect();
+        let lowered: Vec<Lowered> = sources
+            .iter()
+            .zip(&targets)
+            .map(|(src, t)| {
+                let parsed = crate::parse::parse(src).expect("parses");
+                let local = t.keys().cloned().collect();
+                lower_in_project(&parsed, &src.text, Some(&local))
+            })
+            .collect();
+        let inputs: Vec<LinkInput<'_>> = sources
+            .iter()
+            .zip(&lowered)
+            .zip(&targets)
+            .map(|((source, lowered), targets)| LinkInput {
+                source,
+                lowered,
+                targets,
+                precomputed: None,
+            })
+            .collect();
+        let edges: Vec<Vec<ModuleId>> = targets
+            .iter()
+            .map(|t| {
+                t.values()
+                    .filter_map(|x| match x {
+                        Target::Module(m) => Some(*m),
+                        Target::Outside => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        Linked::build(&inputs, &super::super::graph::bottom_up_components(&edges))
+    }
+
+    fn import(spec: &str, path: &[&str]) -> ImportRef {
+        ImportRef {
+            specifier: spec.to_string(),
+            path: path.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    const DAL: &str = "const { Pool } = require('pg');\nconst pool = new Pool();\nasync function insertUser(n) { await pool.query('INSERT INTO users (name) VALUES ($1)', [n]); }\nmodule.exports = { insertUser };\n";
+
+    #[test]
+    fn re_exports_and_renames_reach_the_function() {
+        let linked = link(&[
+            ("dal.js", DAL, &[]),
+            (
+                "index.js",
+                "export * from './dal.js';\nexport { insertUser as addUser } from './dal.js';\n",
+                &[("./dal.js", 0)],
+            ),
+            (
+                "route.js",
+                "import { addUser } from './index.js';\n",
+                &[("./index.js", 1)],
+            ),
+        ]);
+        for name in ["insertUser", "addUser"] {
+            match linked.import_fact(2, &import("./index.js", &[name])) {
+                Fact::Function(s) => {
+                    assert_eq!(s.effects.len(), 1, "{name}");
+                    assert!(matches!(s.effects[0].channel, Channel::Pool(_)));
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        assert!(linked.import_fact(2, &import("./index.js", &["missing"])).is_unknown());
+        assert!(linked.import_fact(2, &import("./nowhere.js", &["x"])).is_unknown());
+    }
+
+    #[test]
+    fn modules_that_import_each_other_reach_a_fixpoint() {
+        // a.js's helper calls b.js's, which calls back into a.js's SQL constant.
+        let a = "const b = require('./b');\nconst SQL = 'INSERT INTO t (x) VALUES ($1)';\nasync function outer(c) { await b.inner(c); }\nmodule.exports = { SQL, outer };\n";
+        let b = "const a = require('./a');\nasync function inner(c) { await c.query(a.SQL, [1]); }\nmodule.exports = { inner };\n";
+        let linked = link(&[("a.js", a, &[("./b", 1)]), ("b.js", b, &[("./a", 0)])]);
+        match linked.import_fact(1, &import("./a", &["outer"])) {
+            Fact::Function(s) => {
+                assert_eq!(s.effects.len(), 1);
+                assert_eq!(s.effects[0].channel, Channel::Param(0));
+                assert!(s.effects[0].text.as_deref().is_some_and(|t| t.starts_with("INSERT")));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
