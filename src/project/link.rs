@@ -288,6 +288,21 @@ impl Linked {
     }
 }
 
+/// The import graph's edges: the modules each module's specifiers name.
+pub fn import_edges(targets: &[BTreeMap<String, Target>]) -> Vec<Vec<ModuleId>> {
+    targets
+        .iter()
+        .map(|t| {
+            t.values()
+                .filter_map(|x| match x {
+                    Target::Module(id) => Some(*id),
+                    Target::Outside => None,
+                })
+                .collect()
+        })
+        .collect()
+}
+
 fn imports_itself(modules: &[LinkInput<'_>], m: ModuleId) -> bool {
     modules[m].targets.values().any(|t| *t == Target::Module(m))
 }
@@ -455,7 +470,6 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
         Arc::new(Via {
             function: self.function_name(func),
             path: src.path.clone(),
-            range,
             line: start.line,
             column: start.column,
             end_line: end.line,
@@ -813,18 +827,10 @@ mod tests {
                 precomputed: None,
             })
             .collect();
-        let edges: Vec<Vec<ModuleId>> = targets
-            .iter()
-            .map(|t| {
-                t.values()
-                    .filter_map(|x| match x {
-                        Target::Module(m) => Some(*m),
-                        Target::Outside => None,
-                    })
-                    .collect()
-            })
-            .collect();
-        Linked::build(&inputs, &super::super::graph::bottom_up_components(&edges))
+        Linked::build(
+            &inputs,
+            &super::super::graph::bottom_up_components(&import_edges(&targets)),
+        )
     }
 
     fn import(spec: &str, path: &[&str]) -> ImportRef {

@@ -408,18 +408,7 @@ impl Project<'_> {
                 precomputed: m.facts.as_ref(),
             })
             .collect();
-        let edges: Vec<Vec<ModuleId>> = targets
-            .iter()
-            .map(|t| {
-                t.values()
-                    .filter_map(|x| match x {
-                        Target::Module(id) => Some(*id),
-                        Target::Outside => None,
-                    })
-                    .collect()
-            })
-            .collect();
-        let comps = super::graph::bottom_up_components(&edges);
+        let comps = super::graph::bottom_up_components(&super::link::import_edges(&targets));
         Linked::build(&inputs, &comps)
     }
 

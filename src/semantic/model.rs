@@ -279,8 +279,7 @@ pub struct Via {
     pub function: String,
     /// Its file, as given to txlint (relative when the input was).
     pub path: std::path::PathBuf,
-    /// The statement's call in that file: byte range, and 1-based line and column.
-    pub range: TextRange,
+    /// The statement's call in that file: 1-based line and column.
     pub line: u32,
     pub column: u32,
     pub end_line: u32,
@@ -359,7 +358,6 @@ pub struct ExtCall {
     pub args: Vec<Arg>,
     pub arg_taints: Vec<Taint>,
     pub range: TextRange,
-    pub stmt_range: TextRange,
     pub await_kind: AwaitKind,
     pub in_async_fn: bool,
     /// A query slot reserved for the statement whose result the helper returns: the caller's

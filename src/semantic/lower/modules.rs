@@ -239,7 +239,6 @@ impl<'a> Lowerer<'a> {
             args,
             arg_taints,
             range,
-            stmt_range: if stmt_range.contains(range) { stmt_range } else { range },
             await_kind,
             in_async_fn,
             result,
