@@ -11,6 +11,7 @@
 pub mod expand;
 pub mod graph;
 pub mod link;
+pub mod needs;
 pub mod pipeline;
 pub mod resolve;
 pub mod scan;

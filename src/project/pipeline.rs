@@ -162,7 +162,7 @@ fn load_module(
     let parse = started.elapsed();
     let needed: BTreeSet<String> = lowered
         .as_ref()
-        .map(|l| l.needed_specifiers(follow_exports))
+        .map(|l| super::needs::needed_specifiers(l, follow_exports))
         .unwrap_or_default()
         .into_iter()
         .filter(|s| local.contains(s))
@@ -182,10 +182,11 @@ fn load_module(
         analyse: Duration::ZERO,
     };
     // Its facts and findings depend on no other module (re-exports included): done now.
-    let self_contained = m
-        .lowered
-        .as_ref()
-        .is_some_and(|l| l.needed_specifiers(true).iter().all(|s| !local.contains(s)));
+    let self_contained = m.lowered.as_ref().is_some_and(|l| {
+        super::needs::needed_specifiers(l, true)
+            .iter()
+            .all(|s| !local.contains(s))
+    });
     if self_contained && let (Some(l), Some(src)) = (m.lowered.take(), m.source.take()) {
         let started = Instant::now();
         m.facts = Some(Linked::standalone_facts(&src, &l));
