@@ -7,11 +7,18 @@ use std::collections::BTreeSet;
 use crate::semantic::lower::Lowered;
 use crate::semantic::model::*;
 
-/// The specifiers whose values can change what this file's database code means: SQL texts,
-/// handles and helpers it uses, and (with `exports`: the file is loaded because another
-/// needs what it exports) what it re-exports. Other imports (utilities, frameworks) are never
-/// loaded for it.
-pub fn needed_specifiers(l: &Lowered, exports: bool) -> BTreeSet<String> {
+/// What a file needs from other modules.
+#[derive(Debug, Default)]
+pub struct Needs {
+    /// For its own database code: the SQL texts, handles and helpers it uses.
+    pub code: BTreeSet<String>,
+    /// For what it exports: what it re-exports (needed when another module imports it).
+    pub exports: BTreeSet<String>,
+}
+
+/// The specifiers whose values can change what this file's database code or exports mean. Other
+/// imports (utilities, frameworks) are never loaded for it.
+pub fn needs(l: &Lowered) -> Needs {
     let mut out: BTreeSet<String> = BTreeSet::new();
     let import_of = |b: BindingId| l.bindings.get(b as usize).and_then(|x| x.import.as_ref());
     for q in &l.queries {
@@ -68,9 +75,7 @@ pub fn needed_specifiers(l: &Lowered, exports: bool) -> BTreeSet<String> {
             out.insert(c.callee.specifier.clone());
         }
     }
-    if !exports {
-        return out;
-    }
+    let code = std::mem::take(&mut out);
     out.extend(l.exports.stars.iter().cloned());
     fn walk(v: &ExportValue, l: &Lowered, out: &mut BTreeSet<String>) {
         match v {
@@ -95,5 +100,5 @@ pub fn needed_specifiers(l: &Lowered, exports: bool) -> BTreeSet<String> {
     if let Some(v) = &l.exports.module_exports {
         walk(v, l, &mut out);
     }
-    out
+    Needs { code, exports: out }
 }

@@ -160,11 +160,13 @@ fn load_module(
         }
     };
     let parse = started.elapsed();
-    let needed: BTreeSet<String> = lowered
-        .as_ref()
-        .map(|l| super::needs::needed_specifiers(l, follow_exports))
-        .unwrap_or_default()
+    let needs = lowered.as_ref().map(super::needs::needs).unwrap_or_default();
+    // Its facts and findings depend on no other module (re-exports included): done early.
+    let self_contained = lowered.is_some() && needs.code.iter().chain(&needs.exports).all(|s| !local.contains(s));
+    let needed: BTreeSet<String> = needs
+        .code
         .into_iter()
+        .chain(if follow_exports { needs.exports } else { BTreeSet::new() })
         .filter(|s| local.contains(s))
         .collect();
     let mut m = Module {
@@ -181,12 +183,6 @@ fn load_module(
         resolve,
         analyse: Duration::ZERO,
     };
-    // Its facts and findings depend on no other module (re-exports included): done now.
-    let self_contained = m.lowered.as_ref().is_some_and(|l| {
-        super::needs::needed_specifiers(l, true)
-            .iter()
-            .all(|s| !local.contains(s))
-    });
     if self_contained && let (Some(l), Some(src)) = (m.lowered.take(), m.source.take()) {
         let started = Instant::now();
         m.facts = Some(Linked::standalone_facts(&src, &l));
