@@ -24,9 +24,106 @@ pub enum Resolved {
     Missing,
 }
 
+/// Packages known by name: what they resolve to does not matter (their code is never analysed),
+/// so they are not looked up under `node_modules`. Most imports of an Express + node-postgres
+/// project are these.
+const KNOWN_PACKAGES: &[&str] = &[
+    "pg",
+    "pg-pool",
+    "pg-native",
+    "pg-promise",
+    "pg-format",
+    "pg-query-stream",
+    "pg-cursor",
+    "postgres",
+    "@vercel/postgres",
+    "@neondatabase/serverless",
+    "knex",
+    "sequelize",
+    "typeorm",
+    "@prisma/client",
+    "mysql",
+    "mysql2",
+    "mongoose",
+    "mongodb",
+    "redis",
+    "ioredis",
+    "express",
+    "koa",
+    "fastify",
+    "@hapi/hapi",
+    "body-parser",
+    "cors",
+    "helmet",
+    "morgan",
+    "dotenv",
+    "jsonwebtoken",
+    "bcrypt",
+    "bcryptjs",
+    "uuid",
+    "lodash",
+    "axios",
+    "zod",
+    "joi",
+    "winston",
+    "pino",
+    "react",
+    "next",
+    "@nestjs/common",
+    "@nestjs/core",
+];
+
+/// Node's built-in modules, which `require('fs')` names without the `node:` prefix.
+const NODE_BUILTINS: &[&str] = &[
+    "assert",
+    "async_hooks",
+    "buffer",
+    "child_process",
+    "cluster",
+    "console",
+    "constants",
+    "crypto",
+    "dgram",
+    "diagnostics_channel",
+    "dns",
+    "domain",
+    "events",
+    "fs",
+    "http",
+    "http2",
+    "https",
+    "inspector",
+    "module",
+    "net",
+    "os",
+    "path",
+    "perf_hooks",
+    "process",
+    "punycode",
+    "querystring",
+    "readline",
+    "repl",
+    "stream",
+    "string_decoder",
+    "timers",
+    "tls",
+    "trace_events",
+    "tty",
+    "url",
+    "util",
+    "v8",
+    "vm",
+    "wasi",
+    "worker_threads",
+    "zlib",
+];
+
 /// A resolver shared by every thread (its cache is concurrent).
 pub struct ModuleResolver {
     inner: Resolver,
+    /// Relative specifiers resolved from a directory: every file of the directory gets the same
+    /// answer, so it is computed once (most files of a directory import the same few modules).
+    relative: std::sync::RwLock<std::collections::HashMap<(PathBuf, String), Resolved>>,
 }
 
 impl Default for ModuleResolver {
@@ -54,6 +151,7 @@ impl ModuleResolver {
         };
         Self {
             inner: Resolver::new(options),
+            relative: Default::default(),
         }
     }
 
@@ -62,9 +160,37 @@ impl ModuleResolver {
         if specifier.is_empty() || specifier.starts_with("node:") {
             return Resolved::Package(specifier.to_string());
         }
+        let name = package_name(specifier);
+        if !is_path_like(specifier)
+            && (KNOWN_PACKAGES.contains(&name.as_str()) || NODE_BUILTINS.contains(&name.as_str()))
+        {
+            return Resolved::Package(name);
+        }
         // `./src/a.ts` given on the command line: `/cwd/./src/a.ts` would defeat tsconfig discovery.
         let from = normalize(from);
-        match self.inner.resolve_file(&from, specifier) {
+        // tsconfig `paths` apply to bare specifiers only: a relative one depends on the directory.
+        let key = match (is_path_like(specifier), from.parent()) {
+            (true, Some(dir)) => {
+                let key = (dir.to_path_buf(), specifier.to_string());
+                if let Some(r) = self.relative.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+                    return r.clone();
+                }
+                Some(key)
+            }
+            _ => None,
+        };
+        let resolved = self.resolve_uncached(&from, specifier);
+        if let Some(key) = key {
+            self.relative
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, resolved.clone());
+        }
+        resolved
+    }
+
+    fn resolve_uncached(&self, from: &Path, specifier: &str) -> Resolved {
+        match self.inner.resolve_file(from, specifier) {
             Ok(r) => {
                 let path = r.into_path_buf();
                 if is_in_node_modules(&path) {
