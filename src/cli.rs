@@ -9,9 +9,9 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{CliSettings, Resolver};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{DiscoverOptions, discover};
-use crate::engine::{EngineOptions, collect, lint_bytes, lint_files_with_schema, lint_path};
+use crate::engine::{EngineOptions, collect, lint_bytes, lint_files_with_schema};
 use crate::error::{Error, unknown_rule};
 use crate::report::{self, Format, PrettyOptions};
 use crate::rules::{self, Level};
@@ -288,6 +288,9 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             },
         )?;
         resolver.preload(&found.files)?;
+        for out in [&args.output, &args.write_baseline].into_iter().flatten() {
+            refuse_overwriting_an_input(out, &found.files)?;
+        }
         discovery = started.elapsed();
         let files: Vec<(PathBuf, crate::config::FileSettings)> = found
             .files
@@ -299,21 +302,17 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             .filter(|(_, s)| !s.ignored)
             .collect();
         let mut outcomes = lint_files_with_schema(&files, &found.schema_files, engine)?;
+        let mut problems = found.problems;
         if args.fix {
-            for ((path, settings), outcome) in files.iter().zip(outcomes.iter_mut()) {
-                let Some(src) = &outcome.source else { continue };
-                let Some((fixed, _count)) = crate::fix::apply_safe_fixes(src, &outcome.diagnostics) else {
-                    continue;
-                };
-                std::fs::write(path, fixed.as_bytes()).map_err(|e| Error::Output {
-                    path: path.clone(),
-                    source: e,
-                })?;
-                *outcome = lint_path(path, settings, engine);
+            let (fixed, mut refused) = apply_fixes(&outcomes);
+            problems.append(&mut refused);
+            // The fixed files are linted again with the whole project, as they are now.
+            if fixed > 0 {
+                outcomes = lint_files_with_schema(&files, &found.schema_files, engine)?;
             }
         }
         let n = files.len();
-        (outcomes, found.problems, n)
+        (outcomes, problems, n)
     };
     let mut run = collect(outcomes, problems, scanned, started);
 
@@ -365,6 +364,50 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// `--output FILE` (or `--write-baseline FILE`) naming one of the files being linted would replace
+/// that source file with the report: refused before anything is written.
+fn refuse_overwriting_an_input(out: &std::path::Path, inputs: &[PathBuf]) -> Result<(), Error> {
+    let Ok(target) = std::fs::canonicalize(out) else {
+        // It does not exist yet: it cannot be an input.
+        return Ok(());
+    };
+    let clash = inputs
+        .iter()
+        .filter(|p| p.file_name() == target.file_name() || p.is_symlink())
+        .any(|p| std::fs::canonicalize(p).is_ok_and(|p| p == target));
+    if clash {
+        return Err(Error::Usage {
+            message: format!(
+                "{} is one of the files being linted; writing the report there would replace it",
+                out.display()
+            ),
+            help: "write the report to another file, or to standard output".to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// `--fix`: writes each file's safe fixes (see `fix`). Returns how many files were rewritten, and a
+/// warning for each file whose fixes were not written (the result would not parse, the file is
+/// read-only, the disk is full): that file is left as it was and the run goes on.
+fn apply_fixes(outcomes: &[crate::engine::FileOutcome]) -> (usize, Vec<Diagnostic>) {
+    let mut written = 0;
+    let mut problems = Vec::new();
+    for outcome in outcomes {
+        let Some(src) = &outcome.source else { continue };
+        let result = match crate::fix::fix_file(src, &outcome.diagnostics) {
+            crate::fix::Fixed::Nothing => continue,
+            crate::fix::Fixed::Refused(why) => Err(why),
+            crate::fix::Fixed::Text(text, _) => crate::fix::write_fixed(&src.path, &text),
+        };
+        match result {
+            Ok(()) => written += 1,
+            Err(why) => problems.push(crate::engine::io_problem(&src.path, format!("--fix: {why}"))),
+        }
+    }
+    (written, problems)
 }
 
 /// `--stats`: where the time went, on standard error (the report stays clean on stdout).

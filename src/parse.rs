@@ -27,6 +27,13 @@ pub struct ParseFailure {
 pub struct Parsed {
     pub program: Program,
     base: u32,
+    /// swc drops a byte order mark before parsing: its 3 bytes are added back to every offset, so
+    /// that ranges are offsets into the file as on disk.
+    bom: u32,
+    /// An ES module by its extension (`.mjs`, `.mts`): `await` is allowed at its top level.
+    pub module_by_extension: bool,
+    /// Errors the parser recovered from (the program is still usable for analysis).
+    pub recovered_errors: usize,
 }
 
 impl Parsed {
@@ -35,7 +42,8 @@ impl Parsed {
         if span.lo.0 == 0 && span.hi.0 == 0 {
             return TextRange::default();
         }
-        TextRange::new(span.lo.0.saturating_sub(self.base), span.hi.0.saturating_sub(self.base))
+        let at = |p: u32| p.saturating_sub(self.base) + self.bom;
+        TextRange::new(at(span.lo.0), at(span.hi.0))
     }
 }
 
@@ -93,6 +101,7 @@ pub fn parse(file: &SourceFile) -> Result<Parsed, ParseFailure> {
         file.text.clone(),
     );
     let base = fm.start_pos.0;
+    let bom = if file.text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut recovered = Vec::new();
     // swc has internal assertions that malformed input can trip: a panic in the parser is a parse
     // failure of this file, not the end of the run.
@@ -109,10 +118,16 @@ pub fn parse(file: &SourceFile) -> Result<Parsed, ParseFailure> {
         });
     };
     match result {
-        Ok(program) => Ok(Parsed { program, base }),
+        Ok(program) => Ok(Parsed {
+            program,
+            base,
+            bom,
+            module_by_extension: matches!(goal, Goal::Module),
+            recovered_errors: recovered.len(),
+        }),
         Err(e) => {
             let span = swc_common::Spanned::span(&e);
-            let to = |p: BytePos| p.0.saturating_sub(base).min(file.text.len() as u32);
+            let to = |p: BytePos| (p.0.saturating_sub(base) + bom).min(file.text.len() as u32);
             Err(ParseFailure {
                 message: e.kind().msg().to_string(),
                 range: TextRange::new(to(span.lo), to(span.hi)),

@@ -51,8 +51,10 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let bytes = text.as_bytes();
-        let mut starts = vec![0u32];
-        let mut i = 0;
+        // A UTF-8 byte order mark is not part of the first line: editors count columns after it.
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let mut starts = vec![bom as u32];
+        let mut i = bom;
         while i < bytes.len() {
             match bytes[i] {
                 b'\n' => starts.push(i as u32 + 1),
@@ -73,6 +75,8 @@ impl LineIndex {
     pub fn line_of(&self, offset: u32) -> usize {
         match self.starts.binary_search(&offset) {
             Ok(i) => i,
+            // Inside the byte order mark: the first line.
+            Err(0) => 0,
             Err(i) => i - 1,
         }
     }
@@ -92,7 +96,7 @@ impl LineIndex {
         let offset = (offset as usize).min(text.len()) as u32;
         let line = self.line_of(offset);
         let start = self.starts[line] as usize;
-        let mut end = offset as usize;
+        let mut end = (offset as usize).max(start);
         while end > start && !text.is_char_boundary(end) {
             end -= 1;
         }
@@ -140,11 +144,10 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// Takes ownership of the text; a UTF-8 byte order mark is removed.
-    pub fn new(path: impl Into<PathBuf>, mut text: String) -> Self {
-        if text.starts_with('\u{feff}') {
-            text.drain(..3);
-        }
+    /// Takes ownership of the text, byte for byte as on disk: a UTF-8 byte order mark stays (the
+    /// parser reads it as white space), so every offset reported is an offset into the file and
+    /// `--fix` writes the mark back.
+    pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
         let index = LineIndex::new(&text);
         Self {
             path: path.into(),
@@ -201,8 +204,13 @@ mod tests {
     }
 
     #[test]
-    fn bom_is_removed() {
-        let f = SourceFile::new("a.js", "\u{feff}x".to_string());
-        assert_eq!(f.text, "x");
+    fn bom_is_kept_and_not_counted_as_a_column() {
+        let f = SourceFile::new("a.js", "\u{feff}xy\nz".to_string());
+        assert_eq!(f.text, "\u{feff}xy\nz");
+        // `y` is at byte 4 on disk, the second column of the first line.
+        assert_eq!(f.line_col(4), LineCol { line: 1, column: 2 });
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.index.line_text(&f.text, 0), "xy");
+        assert_eq!(f.line_col(6), LineCol { line: 2, column: 1 });
     }
 }

@@ -202,7 +202,10 @@ impl<'a> Lowerer<'a> {
         };
         let id = self.alloc_function(span, Some("<module>".to_string()), FnRole::Standalone);
         debug_assert_eq!(id, MODULE_FN);
-        self.enter_function(id, true);
+        // `await` at the top level is valid only in an ES module: one by its extension, or one
+        // that already awaits there (a CommonJS or script file would stop parsing).
+        let top_level_await = self.parsed.module_by_extension || has_top_level_await(program);
+        self.enter_function(id, top_level_await);
         match program {
             Program::Module(m) => {
                 self.hoist_module_items(&m.body);
@@ -919,4 +922,26 @@ fn num_lit(e: &Expr) -> Option<f64> {
         Expr::Lit(Lit::Num(n)) => Some(n.value),
         _ => None,
     }
+}
+
+/// Whether a program awaits outside any function (top-level `await` or `for await`).
+fn has_top_level_await(program: &Program) -> bool {
+    use swc_ecma_visit::{Visit, VisitWith};
+    struct Finder(bool);
+    impl Visit for Finder {
+        fn visit_await_expr(&mut self, _: &AwaitExpr) {
+            self.0 = true;
+        }
+        fn visit_for_of_stmt(&mut self, s: &ForOfStmt) {
+            self.0 |= s.is_await;
+            s.visit_children_with(self);
+        }
+        // Functions and classes have their own `await` context.
+        fn visit_function(&mut self, _: &swc_ecma_ast::Function) {}
+        fn visit_arrow_expr(&mut self, _: &ArrowExpr) {}
+        fn visit_class(&mut self, _: &Class) {}
+    }
+    let mut f = Finder(false);
+    program.visit_with(&mut f);
+    f.0
 }
