@@ -33,7 +33,7 @@ impl Rule for PlaceholderMismatch {
             }
             let Some(ph) = &info.placeholders else { continue };
             let max = ph.max();
-            let list = |n: u32| (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let list = |n: u32| numbered_list("$", n);
             if let Some(gap) = ph.first_gap() {
                 let d = cx
                     .diagnostic(q.sql.range, format!("`${gap}` is never used while `${max}` is: PostgreSQL cannot infer the type of `${gap}` and rejects the query"))
@@ -77,11 +77,33 @@ impl Rule for PlaceholderMismatch {
                     .help(format!(
                         "Pass the values as the second argument: `{}.query(sql, [{}])`",
                         q.receiver,
-                        (1..=max).map(|i| format!("v{i}")).collect::<Vec<_>>().join(", ")
+                        numbered_list("v", max)
                     )),
                 _ => continue,
             };
             cx.report(message.context(m.function_name(q.func)));
         }
+    }
+}
+
+/// `$1, $2, $3` — or `$1, $2, …, $70000` when long: its length never depends on the number in the
+/// user's text.
+fn numbered_list(prefix: &str, n: u32) -> String {
+    const SPELLED_OUT: u32 = 6;
+    if n <= SPELLED_OUT {
+        return (1..=n).map(|i| format!("{prefix}{i}")).collect::<Vec<_>>().join(", ");
+    }
+    format!("{prefix}1, {prefix}2, …, {prefix}{n}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::numbered_list;
+
+    #[test]
+    fn lists_are_bounded() {
+        assert_eq!(numbered_list("$", 3), "$1, $2, $3");
+        assert_eq!(numbered_list("$", 0), "");
+        assert_eq!(numbered_list("v", u32::MAX), format!("v1, v2, …, v{}", u32::MAX));
     }
 }

@@ -193,9 +193,17 @@ impl Placeholders {
     pub fn max(&self) -> u32 {
         self.numbers.iter().next_back().copied().unwrap_or(0)
     }
-    /// The first number below the maximum that is never used.
+    /// The first number below the maximum that is never used (linear in the numbers used, not in
+    /// their values: `$2147483647` alone costs one step).
     pub fn first_gap(&self) -> Option<u32> {
-        (1..self.max()).find(|n| !self.numbers.contains(n))
+        let mut expected = 1u32;
+        for &n in &self.numbers {
+            if n > expected {
+                return Some(expected);
+            }
+            expected = n.saturating_add(1);
+        }
+        None
     }
 }
 
