@@ -93,6 +93,11 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
 
+    /// Files larger than this are reported (an `io-error` warning) and not analysed: a number of
+    /// bytes, or with a unit: `512K`, `4MB`, `1G` (units of 1024).
+    #[arg(long, value_name = "SIZE", default_value = "4MB", value_parser = parse_size)]
+    pub max_file_size: u64,
+
     /// Exit with 1 when there are more than N warnings.
     #[arg(long, value_name = "N")]
     pub max_warnings: Option<usize>,
@@ -263,17 +268,28 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     let engine = EngineOptions {
         threads: args.threads,
         prefilter: !args.no_prefilter,
+        max_file_size: args.max_file_size,
     };
     let mut discovery = std::time::Duration::ZERO;
 
     let (outcomes, problems, scanned) = if args.stdin {
         let path = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("stdin.js"));
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(Error::Stdin)?;
         resolver.preload(std::slice::from_ref(&path))?;
         let settings = resolver.settings(&path);
-        let pool = crate::engine::pool(1)?;
-        let outcome = pool.install(|| lint_bytes(&path, bytes, &settings, engine));
+        let outcome = match crate::engine::read_stdin(engine.max_file_size)? {
+            Ok(bytes) => {
+                let pool = crate::engine::pool(1)?;
+                pool.install(|| lint_bytes(&path, bytes, &settings, engine))
+            }
+            Err(mut d) => {
+                d.path = path.clone();
+                crate::engine::FileOutcome {
+                    diagnostics: vec![*d],
+                    source: None,
+                    stats: crate::engine::Stats::default(),
+                }
+            }
+        };
         (vec![outcome], Vec::new(), 1)
     } else {
         let paths = if args.paths.is_empty() {
@@ -343,7 +359,11 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             path: path.clone(),
             source: e,
         })?,
-        None => stdout.write_all(&buf).map_err(output_error)?,
+        None => match stdout.write_all(&buf).and_then(|()| stdout.flush()) {
+            // `txlint | head -1`: the reader went away; the exit code still says what was found.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other.map_err(output_error)?,
+        },
     }
 
     if args.stats {
@@ -364,6 +384,24 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// `--max-file-size`: `4194304`, `512K`, `4MB`, `4MiB`, `1G` (units of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(digits);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size: write a number of bytes, or 512K, 4MB, 1G"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        other => return Err(format!("unknown size unit `{other}`: use K, MB or G")),
+    };
+    n.checked_mul(1 << shift).ok_or_else(|| format!("`{s}` is too large"))
 }
 
 /// `--output FILE` (or `--write-baseline FILE`) naming one of the files being linted would replace
@@ -443,6 +481,10 @@ fn print_stats(
         format!("  resolving    {:>8.1} ms  CPU: imports", ms(s.resolve)),
         format!("  linking      {:>8.1} ms  wall: module facts", ms(s.link)),
         format!("  analysis     {:>8.1} ms  CPU: model, flow, rules", ms(s.analyse)),
+        format!(
+            "  over budget  {:>8}  functions whose paths were too many to follow (no finding)",
+            crate::semantic::flow::OVER_BUDGET.load(std::sync::atomic::Ordering::Relaxed)
+        ),
         format!("  reporting    {:>8.1} ms  wall", ms(reporting)),
         format!("  total        {:>8.1} ms  wall", ms(total)),
     ];

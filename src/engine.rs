@@ -62,6 +62,10 @@ impl Stats {
     }
 }
 
+/// Files larger than this are reported and not analysed (`--max-file-size`): hand-written code is
+/// far smaller, and memory and time per file stay bounded.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 4 << 20;
+
 /// How files are processed.
 #[derive(Debug, Clone, Copy)]
 pub struct EngineOptions {
@@ -69,6 +73,8 @@ pub struct EngineOptions {
     pub threads: usize,
     /// Skip files that cannot hold a finding (see `prefilter`).
     pub prefilter: bool,
+    /// Files over this many bytes get a warning and are not analysed.
+    pub max_file_size: u64,
 }
 
 impl Default for EngineOptions {
@@ -76,8 +82,29 @@ impl Default for EngineOptions {
         Self {
             threads: 0,
             prefilter: true,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
     }
+}
+
+/// `4.0 MB`: a size as the messages show it.
+pub fn human_size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MB", bytes as f64 / (1u64 << 20) as f64)
+    } else {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    }
+}
+
+fn too_large(path: &Path, size: Option<u64>, limit: u64) -> Box<Diagnostic> {
+    let size = size.map(|s| format!("{} ", human_size(s))).unwrap_or_default();
+    Box::new(io_problem(
+        path,
+        format!(
+            "file is {size}over the size limit of {} (--max-file-size); not analysed",
+            human_size(limit)
+        ),
+    ))
 }
 
 pub(crate) fn io_problem(path: &Path, message: String) -> Diagnostic {
@@ -108,22 +135,74 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, Box<Diagnostic>
     }
 }
 
-/// Reads a file's bytes, or the `io-error` that says why it cannot be read.
-pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, Box<Diagnostic>> {
-    std::fs::read(path).map_err(|e| {
-        let message = if e.kind() == std::io::ErrorKind::IsADirectory {
-            "is a directory, not a file".to_string()
-        } else {
-            format!("cannot read file: {e}")
-        };
-        Box::new(io_problem(path, message))
-    })
+/// Reads a file's bytes, or the `io-error` that says why it is not read. Only regular files are
+/// opened (a FIFO would block forever, `/dev/zero` never ends), and at most `limit` bytes are
+/// read, even from a file that grows or whose size the system does not know (`/proc`).
+pub(crate) fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, Box<Diagnostic>> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| Box::new(io_problem(path, format!("cannot read file: {e}")));
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if meta.is_dir() {
+        return Err(Box::new(io_problem(path, "is a directory, not a file".to_string())));
+    }
+    if !meta.is_file() {
+        return Err(Box::new(io_problem(
+            path,
+            format!("not a regular file ({}); not read", special_kind(&meta)),
+        )));
+    }
+    if meta.len() > limit {
+        return Err(too_large(path, Some(meta.len()), limit));
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(path, None, limit));
+    }
+    Ok(bytes)
+}
+
+/// What a file that is neither a regular file nor a directory is.
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    let _ = meta;
+    "a special file"
+}
+
+/// Reads standard input, at most `limit` bytes.
+pub fn read_stdin(limit: u64) -> Result<Result<Vec<u8>, Box<Diagnostic>>, Error> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(Error::Stdin)?;
+    if bytes.len() as u64 > limit {
+        return Ok(Err(too_large(Path::new("<stdin>"), None, limit)));
+    }
+    Ok(Ok(bytes))
 }
 
 /// Lints one file from disk.
 pub fn lint_path(path: &Path, opts: &FileSettings, engine: EngineOptions) -> FileOutcome {
     let started = Instant::now();
-    let bytes = match read_bytes(path) {
+    let bytes = match read_bytes(path, engine.max_file_size) {
         Ok(b) => b,
         Err(d) => {
             return FileOutcome {

@@ -47,7 +47,11 @@ fn lint_project(dir: &Path, prefilter: bool) -> txlint::report::RunResult {
     let found = discover(&[dir.to_path_buf()], DiscoverOptions { no_ignore: true }).expect("discover");
     let files: Vec<(PathBuf, FileSettings)> = found.files.into_iter().map(|f| (f, FileSettings::default())).collect();
     let n = files.len();
-    let engine = EngineOptions { threads: 2, prefilter };
+    let engine = EngineOptions {
+        threads: 2,
+        prefilter,
+        ..EngineOptions::default()
+    };
     let outcomes = lint_files_with_schema(&files, &found.schema_files, engine).expect("lint");
     let mut run = collect(outcomes, Vec::new(), n, std::time::Instant::now());
     run.duration = Duration::ZERO;

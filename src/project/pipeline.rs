@@ -86,7 +86,7 @@ fn schema_text(bytes: &[u8]) -> Option<String> {
 
 fn scan_input(path: &Path, engine: EngineOptions, stats: &mut Stats, schema: &mut Option<String>) -> Scanned {
     let started = Instant::now();
-    let bytes = match crate::engine::read_bytes(path) {
+    let bytes = match crate::engine::read_bytes(path, engine.max_file_size) {
         Ok(b) => b,
         Err(d) => return Scanned::Done(vec![*d]),
     };
@@ -119,7 +119,7 @@ fn load_module(
     path: &Path,
     input: Option<usize>,
     text: Option<SourceFile>,
-    resolver: &ModuleResolver,
+    project: &Project<'_>,
     follow_exports: bool,
     settings: Option<&FileSettings>,
     schema: Option<&Arc<Schema>>,
@@ -127,7 +127,7 @@ fn load_module(
     let source = match text {
         Some(s) => s,
         None => {
-            let bytes = std::fs::read(path).ok()?;
+            let bytes = crate::engine::read_bytes(path, project.max_file_size).ok()?;
             decode(path, bytes).ok()?
         }
     };
@@ -136,7 +136,7 @@ fn load_module(
     let targets: BTreeMap<String, Resolved> = specifiers
         .into_iter()
         .map(|s| {
-            let r = resolver.resolve(path, &s);
+            let r = project.resolver.resolve(path, &s);
             (s, r)
         })
         .collect();
@@ -283,6 +283,8 @@ struct Project<'f> {
     /// Each package's unique keys (a package without schema sources has none).
     schemas: BTreeMap<PathBuf, Arc<Schema>>,
     roots: std::sync::Mutex<PackageRoots>,
+    /// Files over this size are not read.
+    max_file_size: u64,
 }
 
 /// The nearest ancestor directory holding a `package.json` (a package of a monorepo), cached.
@@ -331,7 +333,6 @@ impl Project<'_> {
             for (p, _, _) in &pending {
                 self.by_path.insert(normalize(p), usize::MAX);
             }
-            let resolver = &self.resolver;
             let (files, pulled) = (self.files, &self.pulled);
             let this = &*self;
             let loaded: Vec<Option<Module>> = std::mem::take(&mut pending)
@@ -342,7 +343,7 @@ impl Project<'_> {
                     let follow_exports = input.is_none_or(|i| pulled.contains(&i));
                     let settings = input.map(|i| &files[i].1);
                     let schema = this.schema_for(&p);
-                    load_module(&p, input, text, resolver, follow_exports, settings, schema.as_ref())
+                    load_module(&p, input, text, this, follow_exports, settings, schema.as_ref())
                 })
                 .collect();
             for m in loaded.into_iter().flatten() {
@@ -434,7 +435,7 @@ impl Project<'_> {
                 aside
                     .into_par_iter()
                     .map(|i| {
-                        let specs = std::fs::read(&files[i].0)
+                        let specs = crate::engine::read_bytes(&files[i].0, self.max_file_size)
                             .map(|b| super::scan::imported_specifiers(&b))
                             .unwrap_or_default();
                         (i, specs)
@@ -526,6 +527,7 @@ pub fn lint_project(
         roots: std::sync::Mutex::new(roots),
         database_modules: BTreeSet::new(),
         aside_imports: None,
+        max_file_size: engine.max_file_size,
     };
     let mut pending = Vec::new();
     let mut done: Vec<Option<Vec<Diagnostic>>> = vec![None; files.len()];

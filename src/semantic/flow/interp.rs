@@ -5,11 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::state::{Acq, ClientState, Outcome, State, Tx, dedupe};
+use super::state::{Acq, ClientState, Exits, Outcome, State, Tx, dedupe};
 use super::{ExitFact, ExitKind, Frame, Interp, LeakFact, Site, walk_ops};
 use crate::semantic::model::*;
-
-const MAX_STEPS: usize = 200_000;
 
 impl<'a> Interp<'a> {
     pub(super) fn run_root(&mut self) {
@@ -87,7 +85,7 @@ impl<'a> Interp<'a> {
 
     fn step(&mut self) -> bool {
         self.steps += 1;
-        if self.steps > MAX_STEPS {
+        if self.steps > self.budget {
             self.aborted = true;
         }
         !self.aborted
@@ -377,7 +375,7 @@ impl<'a> Interp<'a> {
         let mut combined = Outcome {
             normal: b.normal,
             returns: b.returns,
-            throws: Vec::new(),
+            throws: Exits::default(),
             breaks: b.breaks,
             continues: b.continues,
         };

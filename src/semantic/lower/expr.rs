@@ -355,11 +355,6 @@ impl<'a> Lowerer<'a> {
             },
         );
         if b.op.may_short_circuit() {
-            let cond = if b.op == BinaryOp::NullishCoalescing {
-                Cond::Unknown
-            } else {
-                self.build_cond(&b.left)
-            };
             let guard = self.guard_for(&b.left, &lv.taint);
             let mut rv = Val::default();
             let right_use = if matches!(use_, Use::Discard | Use::Await | Use::Return) {
@@ -369,6 +364,13 @@ impl<'a> Lowerer<'a> {
             };
             let ops = self.block(|this| rv = this.lower_expr(&b.right, right_use));
             if !ops.0.is_empty() {
+                // Built only when the right side does something (a chain of plain operands costs
+                // nothing more for each level).
+                let cond = if b.op == BinaryOp::NullishCoalescing {
+                    Cond::Unknown
+                } else {
+                    self.build_cond(&b.left)
+                };
                 let (then_, else_) = if b.op == BinaryOp::LogicalAnd {
                     (ops, Block::default())
                 } else {

@@ -800,20 +800,33 @@ impl<'a> Lowerer<'a> {
 
     // ----- conditions and guards --------------------------------------------------------------
 
+    /// The condition an expression tests, as far as the flow analysis uses it: which bindings it
+    /// tests for truthiness, under `!`, `&&`, `||`. Beyond a few levels it is `Unknown`, so that a
+    /// chain of 10,000 `&&` operands costs a bounded amount for each of its levels.
     pub(super) fn build_cond(&mut self, e: &Expr) -> Cond {
+        self.build_cond_within(e, MAX_COND_DEPTH)
+    }
+
+    fn build_cond_within(&mut self, e: &Expr, depth: u32) -> Cond {
+        if depth == 0 {
+            return Cond::Unknown;
+        }
+        let depth = depth - 1;
         match unparen(e) {
             Expr::Ident(i) => match self.resolve(&i.sym) {
                 Some(b) => Cond::Truthy(b),
                 None => Cond::Unknown,
             },
-            Expr::Unary(u) if u.op == UnaryOp::Bang => Cond::Not(Box::new(self.build_cond(&u.arg))),
+            Expr::Unary(u) if u.op == UnaryOp::Bang => Cond::Not(Box::new(self.build_cond_within(&u.arg, depth))),
             Expr::Bin(b) => match b.op {
-                BinaryOp::LogicalAnd => {
-                    Cond::And(Box::new(self.build_cond(&b.left)), Box::new(self.build_cond(&b.right)))
-                }
-                BinaryOp::LogicalOr => {
-                    Cond::Or(Box::new(self.build_cond(&b.left)), Box::new(self.build_cond(&b.right)))
-                }
+                BinaryOp::LogicalAnd => Cond::And(
+                    Box::new(self.build_cond_within(&b.left, depth)),
+                    Box::new(self.build_cond_within(&b.right, depth)),
+                ),
+                BinaryOp::LogicalOr => Cond::Or(
+                    Box::new(self.build_cond_within(&b.left, depth)),
+                    Box::new(self.build_cond_within(&b.right, depth)),
+                ),
                 BinaryOp::NotEq | BinaryOp::NotEqEq | BinaryOp::EqEq | BinaryOp::EqEqEq => {
                     let (l, r) = (unparen(&b.left), unparen(&b.right));
                     let other = if is_nullish_literal(r) {
@@ -825,7 +838,7 @@ impl<'a> Lowerer<'a> {
                     };
                     match other {
                         Some(x @ Expr::Ident(_)) => {
-                            let c = self.build_cond(x);
+                            let c = self.build_cond_within(x, depth);
                             if matches!(b.op, BinaryOp::NotEq | BinaryOp::NotEqEq) {
                                 c
                             } else {
@@ -855,6 +868,9 @@ impl<'a> Lowerer<'a> {
         Some(id)
     }
 }
+
+/// How deep a condition is followed (`!a && (b || c)` is 3 levels).
+const MAX_COND_DEPTH: u32 = 16;
 
 /// The shape of a function to lower.
 pub(super) struct FnSpec<'s> {
