@@ -165,9 +165,55 @@ fn corpus() -> Vec<Vec<u8>> {
     out
 }
 
+/// A shape that once made time or memory grow faster than the input: deep nesting without
+/// brackets, long operator chains, `else if` ladders, nested loops around a query, huge `$n`.
+/// `n` is its size (up to tens of thousands of repetitions).
+fn pathological(rng: &mut Rng, n: usize) -> String {
+    let q = "await client.query('UPDATE t SET x = $1', [a]);";
+    match rng.below(9) {
+        0 => format!("{}{q}", "if (a) ".repeat(n)),
+        1 => format!("{}{q}", "while (a) ".repeat(n)),
+        2 => format!("x = {}a;", "!".repeat(n)),
+        3 => format!("x = {}0;", "a = ".repeat(n)),
+        4 => format!("f = {}0;", "(y) => ".repeat(n.min(20_000))),
+        5 => {
+            let op = ["&&", "||", "??", "+", ",", "&& g() &&"][rng.below(6)];
+            let ops: Vec<String> = (0..n).map(|i| format!("a{i}")).collect();
+            format!("if ({}) {{ {q} }}", ops.join(&format!(" {op} ")))
+        }
+        6 => {
+            let mut t = format!("if (a === 0) {{ {q} }}");
+            for i in 1..n {
+                t.push_str(&format!(" else if (a === {i}) {{ {q} }}"));
+            }
+            t
+        }
+        7 => format!(
+            "{}{q}{}",
+            "for (const a of b) {\n".repeat(n.min(1400)),
+            "}\n".repeat(n.min(1400))
+        ),
+        _ => {
+            let big = ["2147483648", "4294967295", "99999999999999999999", "100000000", "65536"][rng.below(5)];
+            format!("await pool.query('SELECT $1, ${big}', [a]);")
+        }
+    }
+}
+
 fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
     let mut v = seeds[rng.below(seeds.len())].clone();
-    match rng.below(8) {
+    match rng.below(10) {
+        8 | 9 => {
+            // A pathological shape at a line start (sizes spread over four orders of magnitude).
+            let n = 10usize.pow(1 + rng.below(4) as u32) * (1 + rng.below(5));
+            let starts: Vec<usize> = std::iter::once(0)
+                .chain(v.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1))
+                .collect();
+            let at = starts[rng.below(starts.len())].min(v.len());
+            let shape = format!("{}\n", pathological(rng, n));
+            v.splice(at..at, shape.bytes());
+            v
+        }
         6 | 7 => {
             // Insert or delete whole statements at line starts.
             for _ in 0..=rng.below(4) {
@@ -287,6 +333,7 @@ fn fuzz_lint_source() {
         let bounded = if seconds == 0 { 300 } else { usize::MAX };
         let mut executions = 0usize;
         let slowest = std::cell::Cell::new(Duration::ZERO);
+        let mut slowest_input: Vec<u8> = Vec::new();
         while executions < bounded && (seconds == 0 || Instant::now() < deadline) {
             let input = mutate(&mut rng, &seeds);
             let ext = EXTENSIONS[rng.below(EXTENSIONS.len())];
@@ -301,13 +348,22 @@ fn fuzz_lint_source() {
                 let p = save_crash(&input, executions);
                 panic!("lint_source took {took:?} (saved to {})", p.display());
             }
-            slowest.set(slowest.get().max(took));
+            if took > slowest.get() {
+                slowest.set(took);
+                slowest_input = input;
+            }
             executions += 1;
         }
         if seconds > 0 {
+            let dir = root().join("target/fuzz-crashes");
+            let _ = std::fs::create_dir_all(&dir);
+            let kept = dir.join("slowest.js");
+            let _ = std::fs::write(&kept, &slowest_input);
             println!(
-                "fuzz: {executions} executions in {seconds} s (seed {seed}), slowest {:?}",
-                slowest.get()
+                "fuzz: {executions} executions in {seconds} s (seed {seed}), slowest {:?} on a {}-byte input (kept in {})",
+                slowest.get(),
+                slowest_input.len(),
+                kept.display()
             );
         }
     });

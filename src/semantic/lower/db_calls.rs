@@ -511,7 +511,7 @@ impl<'a> Lowerer<'a> {
     /// here, or a parameter named like a callback.
     fn callback_ident(&mut self, e: &Expr) -> Option<BindingId> {
         let Expr::Ident(i) = unparen(e) else { return None };
-        let b = self.scopes.iter().rev().find_map(|s| s.names.get(&*i.sym).copied())?;
+        let b = self.scopes.lookup(&i.sym)?;
         let binding = &self.out.bindings[b as usize];
         let named_like_callback = matches!(
             &*i.sym,

@@ -303,7 +303,7 @@ impl<'a> Lowerer<'a> {
         let Callee::Expr(callee) = &c.callee else { return false };
         match unparen(callee) {
             // Calls of local bindings become `CallBinding` ops, which model their own failure.
-            Expr::Ident(i) => self.scopes.iter().rev().any(|s| s.names.contains_key(&*i.sym)),
+            Expr::Ident(i) => self.scopes.contains(&i.sym),
             Expr::Fn(_) | Expr::Arrow(_) => true,
             Expr::Member(m) => matches!(prop_name(&m.prop).as_deref(), Some("then" | "catch" | "finally")),
             _ => false,
@@ -422,7 +422,7 @@ impl<'a> Lowerer<'a> {
             return;
         }
         match unparen(other) {
-            Expr::Ident(i) => match self.scopes.iter().rev().find_map(|s| s.names.get(&*i.sym).copied()) {
+            Expr::Ident(i) => match self.scopes.lookup(&i.sym) {
                 None => self.cur().mentions_retry = true,
                 Some(b) => {
                     let binding = &self.out.bindings[b as usize];
@@ -625,9 +625,7 @@ impl<'a> Lowerer<'a> {
             (None, Some("Client")) if matches!(callee, Expr::Ident(_)) => {
                 // An unresolved or local `Client` class: pg's only if nothing says otherwise.
                 match callee {
-                    Expr::Ident(i) if self.scopes.iter().rev().any(|s| s.names.contains_key(&*i.sym)) => {
-                        Origin::Unknown
-                    }
+                    Expr::Ident(i) if self.scopes.contains(&i.sym) => Origin::Unknown,
                     _ => Origin::NewClient,
                 }
             }
@@ -637,9 +635,7 @@ impl<'a> Lowerer<'a> {
         let instance_of = match callee {
             Expr::Ident(i) => self
                 .scopes
-                .iter()
-                .rev()
-                .find_map(|s| s.names.get(&*i.sym).copied())
+                .lookup(&i.sym)
                 .and_then(|b| self.out.classes.iter().find(|c| c.binding == Some(b)))
                 .map(|c| c.id),
             _ => None,

@@ -18,6 +18,7 @@ mod db_calls;
 mod expr;
 mod modules;
 mod scope;
+mod scopes;
 mod sql_text;
 mod stmt;
 
@@ -63,7 +64,7 @@ pub fn lower_in_project(parsed: &Parsed, text: &str, local: Option<&BTreeSet<Str
         parsed,
         text,
         out: Lowered::default(),
-        scopes: Vec::new(),
+        scopes: scopes::Scopes::default(),
         fns: Vec::new(),
         predeclared: HashMap::new(),
         local,
@@ -123,10 +124,6 @@ fn await_kind(use_: Use) -> AwaitKind {
     }
 }
 
-struct Scope {
-    names: HashMap<String, BindingId>,
-}
-
 struct FnCtx {
     id: FuncId,
     blocks: Vec<Vec<Op>>,
@@ -145,7 +142,7 @@ struct Lowerer<'a> {
     parsed: &'a Parsed,
     text: &'a str,
     out: Lowered,
-    scopes: Vec<Scope>,
+    scopes: scopes::Scopes,
     fns: Vec<FnCtx>,
     /// Function declarations hoisted before their bodies are lowered: span start -> id.
     predeclared: HashMap<u32, FuncId>,

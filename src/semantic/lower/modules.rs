@@ -116,7 +116,7 @@ impl<'a> Lowerer<'a> {
                             specifier: src.clone(),
                             path: Vec::new(),
                         }),
-                        (None, Some(orig)) => match self.scopes.first().and_then(|s| s.names.get(&orig)).copied() {
+                        (None, Some(orig)) => match self.scopes.get_at(0, &orig) {
                             Some(b) => self.binding_export(b),
                             None => ExportValue::Unknown,
                         },
@@ -177,7 +177,7 @@ impl<'a> Lowerer<'a> {
             _ => Vec::new(),
         };
         for name in names {
-            if let Some(b) = self.scopes.first().and_then(|s| s.names.get(&name)).copied() {
+            if let Some(b) = self.scopes.get_at(0, &name) {
                 let value = self.binding_export(b);
                 self.set_named_export(name, value);
             }

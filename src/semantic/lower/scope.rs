@@ -34,12 +34,13 @@ impl<'a> Lowerer<'a> {
 
     /// Declares `name` in the innermost scope (re-declaration returns the existing binding).
     fn declare(&mut self, name: &str, kind: BindingKind, span: Span) -> BindingId {
-        if let Some(&id) = self.scopes.last().and_then(|s| s.names.get(name)) {
+        let innermost = self.scopes.innermost();
+        if let Some(id) = innermost.and_then(|i| self.scopes.get_at(i, name)) {
             return id;
         }
         let id = self.new_binding(name, kind, span);
-        if let Some(s) = self.scopes.last_mut() {
-            s.names.insert(name.to_string(), id);
+        if let Some(i) = innermost {
+            self.scopes.insert_at(i, name, id);
         }
         id
     }
@@ -47,18 +48,16 @@ impl<'a> Lowerer<'a> {
     /// Declares in the scope of the current function (for `var` and hoisted functions).
     fn declare_in_function_scope(&mut self, name: &str, kind: BindingKind, span: Span) -> BindingId {
         let base = self.fns.last().map(|f| f.scope_base).unwrap_or(0);
-        if let Some(&id) = self.scopes.get(base).and_then(|s| s.names.get(name)) {
+        if let Some(id) = self.scopes.get_at(base, name) {
             return id;
         }
         let id = self.new_binding(name, kind, span);
-        if let Some(s) = self.scopes.get_mut(base) {
-            s.names.insert(name.to_string(), id);
-        }
+        self.scopes.insert_at(base, name, id);
         id
     }
 
     pub(super) fn resolve(&mut self, name: &str) -> Option<BindingId> {
-        let id = self.scopes.iter().rev().find_map(|s| s.names.get(name).copied())?;
+        let id = self.scopes.lookup(name)?;
         let decl_fn = self.out.bindings[id as usize].func;
         // Record the capture in every function between the use and the declaration.
         for ctx in self.fns.iter_mut().rev() {

@@ -9,7 +9,7 @@ use swc_common::Span;
 use swc_ecma_ast::*;
 
 use super::{
-    FnCtx, Lowerer, Scope, SpanExt, Use, Val, is_function_literal, is_pool_type, prop_key_name, taint_member, unparen,
+    FnCtx, Lowerer, SpanExt, Use, Val, is_function_literal, is_pool_type, prop_key_name, taint_member, unparen,
 };
 use crate::semantic::model::Function;
 use crate::semantic::model::*;
@@ -42,7 +42,7 @@ impl<'a> Lowerer<'a> {
     /// Opens a function context; `setup` declares its parameters.
     fn enter_function(&mut self, id: FuncId, is_async: bool) {
         let scope_base = self.scopes.len();
-        self.scopes.push(Scope { names: HashMap::new() });
+        self.scopes.push();
         self.fns.push(FnCtx {
             id,
             blocks: vec![Vec::new()],
@@ -273,7 +273,7 @@ impl<'a> Lowerer<'a> {
 
     fn lower_block_stmt(&mut self, stmts: &[Stmt]) -> Block {
         self.block(|this| {
-            this.scopes.push(Scope { names: HashMap::new() });
+            this.scopes.push();
             this.hoist_lexical(stmts.iter());
             this.lower_stmts(stmts);
             this.scopes.pop();
@@ -285,7 +285,7 @@ impl<'a> Lowerer<'a> {
         match s {
             Stmt::Block(b) => self.lower_block_stmt(&b.stmts),
             other => self.block(|this| {
-                this.scopes.push(Scope { names: HashMap::new() });
+                this.scopes.push();
                 if let Stmt::Decl(d) = other {
                     this.hoist_decl(d);
                 }
@@ -390,7 +390,7 @@ impl<'a> Lowerer<'a> {
                         self.lower_expr(t, Use::Other);
                     }
                 }
-                self.scopes.push(Scope { names: HashMap::new() });
+                self.scopes.push();
                 self.hoist_lexical(sw.cases.iter().flat_map(|c| c.cons.iter()));
                 let mut cases = Vec::new();
                 for c in &sw.cases {
@@ -409,7 +409,7 @@ impl<'a> Lowerer<'a> {
                 let body = self.lower_block_stmt(&t.block.stmts);
                 let catch = t.handler.as_ref().map(|h| {
                     self.block(|this| {
-                        this.scopes.push(Scope { names: HashMap::new() });
+                        this.scopes.push();
                         if let Some(p) = &h.param {
                             this.declare_pat(p, BindingKind::Catch);
                         }
@@ -440,7 +440,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower_loop(&mut self, s: &Stmt, label: Option<String>) {
-        self.scopes.push(Scope { names: HashMap::new() });
+        self.scopes.push();
         match s {
             Stmt::While(w) => {
                 self.cur().stmt_range = self.range(w.test.span());
@@ -649,7 +649,7 @@ impl<'a> Lowerer<'a> {
         let TsEntityName::Ident(i) = &r.type_name else {
             return None;
         };
-        let b = self.scopes.iter().rev().find_map(|s| s.names.get(&*i.sym).copied())?;
+        let b = self.scopes.lookup(&i.sym)?;
         let import = self.out.bindings[b as usize].import.as_ref()?;
         self.is_local(&import.specifier).then(|| import.member(ImportRef::CALL))
     }
@@ -659,9 +659,7 @@ impl<'a> Lowerer<'a> {
             self.lower_expr(sc, Use::Other);
         }
         let class_id = self.out.classes.len() as ClassId;
-        let binding = name
-            .as_deref()
-            .and_then(|n| self.scopes.iter().rev().find_map(|s| s.names.get(n).copied()));
+        let binding = name.as_deref().and_then(|n| self.scopes.lookup(n));
         self.out.classes.push(ClassInfo {
             id: class_id,
             name: name.clone().unwrap_or_default(),
