@@ -46,6 +46,17 @@ pub struct LineCol {
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<u32>,
+    /// Code points before each `CHUNK`-byte boundary of the text (only when it is not all ASCII),
+    /// so that a column on a 1 MB line costs at most one chunk of counting, not the whole line.
+    chars_before_chunk: Vec<u32>,
+}
+
+/// See `LineIndex::chars_before_chunk`.
+const CHUNK: usize = 256;
+
+/// Code points that start in `bytes` (every byte but UTF-8 continuation bytes).
+fn count_chars(bytes: &[u8]) -> u32 {
+    bytes.iter().filter(|b| (**b as i8) >= -0x40).count() as u32
 }
 
 impl LineIndex {
@@ -68,7 +79,31 @@ impl LineIndex {
             }
             i += 1;
         }
-        Self { starts }
+        let chars_before_chunk = if text.is_ascii() {
+            Vec::new()
+        } else {
+            let mut total = 0u32;
+            let mut out = Vec::with_capacity(bytes.len() / CHUNK + 1);
+            for chunk in bytes.chunks(CHUNK) {
+                out.push(total);
+                total += count_chars(chunk);
+            }
+            out
+        };
+        Self {
+            starts,
+            chars_before_chunk,
+        }
+    }
+
+    /// Code points in `text[..offset]` (`offset` on a character boundary).
+    fn chars_before(&self, text: &str, offset: usize) -> u32 {
+        if self.chars_before_chunk.is_empty() {
+            return offset as u32;
+        }
+        let chunk = offset / CHUNK;
+        let base = self.chars_before_chunk.get(chunk).copied().unwrap_or(0);
+        base + count_chars(&text.as_bytes()[chunk * CHUNK..offset])
     }
 
     /// 0-based index of the line holding `offset`.
@@ -100,7 +135,7 @@ impl LineIndex {
         while end > start && !text.is_char_boundary(end) {
             end -= 1;
         }
-        let column = text[start..end].chars().count() as u32 + 1;
+        let column = self.chars_before(text, end) - self.chars_before(text, start) + 1;
         LineCol {
             line: line as u32 + 1,
             column,
@@ -194,6 +229,23 @@ mod tests {
         // `x` after the 3-byte euro sign is the third code point of line 4.
         assert_eq!(idx.line_col(text, 12), LineCol { line: 4, column: 3 });
         assert_eq!(idx.line_text(text, 1), "bc");
+    }
+
+    #[test]
+    fn columns_on_long_lines_count_code_points() {
+        let mut text = "x".repeat(1000);
+        text.push('€');
+        text.push_str(&"é".repeat(300));
+        text.push('y');
+        let idx = LineIndex::new(&text);
+        let y = text.len() as u32 - 1;
+        assert_eq!(idx.line_col(&text, y), LineCol { line: 1, column: 1302 });
+        assert_eq!(idx.line_col(&text, 1003), LineCol { line: 1, column: 1002 });
+        // Inside a character: clamped to its start.
+        assert_eq!(idx.line_col(&text, 1001), LineCol { line: 1, column: 1001 });
+        let second = format!("{text}\n{text}");
+        let idx = LineIndex::new(&second);
+        assert_eq!(idx.line_col(&second, text.len() as u32 + 1 + y), LineCol { line: 2, column: 1302 });
     }
 
     #[test]

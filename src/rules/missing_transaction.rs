@@ -9,7 +9,7 @@
 //! statements the helper sends); two writes inside one such call are reported in the helper, not at
 //! every caller. Known false negatives: writes through two different handles.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::util::{
@@ -18,7 +18,7 @@ use crate::rules::util::{
 };
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::flow::WritePair;
-use crate::semantic::{FileModel, HandleKey, HandleKind, QueryId};
+use crate::semantic::{FileModel, FuncId, HandleKey, HandleKind, QueryId};
 use crate::source::TextRange;
 
 pub struct MissingTransaction;
@@ -37,6 +37,7 @@ impl Rule for MissingTransaction {
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
         let mut seen = BTreeSet::new();
+        let groups = write_groups(m);
         for pair in &m.flow.write_pairs {
             let (first_q, first) = pair.first;
             let (second_q, second) = pair.second;
@@ -74,8 +75,8 @@ impl Rule for MissingTransaction {
             if primary != second.range {
                 d = d.label(second.range, format!("second write: `{}`", describe(m, second_q)));
             }
-            let writes = writes_of(m, pair);
-            let (help, example, fix) = suggestion(m, pair, &writes);
+            let writes = groups.get(&(pair.root, &pair.handle)).map(Vec::as_slice).unwrap_or(&[]);
+            let (help, example, fix) = suggestion(m, pair, writes);
             d = d.help(help).example(example);
             if let Some(fix) = fix {
                 d = d.fix(fix);
@@ -86,20 +87,25 @@ impl Rule for MissingTransaction {
     }
 }
 
-/// Every write of this root on this handle outside a transaction, in source order.
-fn writes_of(m: &FileModel<'_>, pair: &WritePair) -> Vec<QueryId> {
-    let mut qs: BTreeSet<(u32, QueryId)> = BTreeSet::new();
-    for p in m
-        .flow
-        .write_pairs
-        .iter()
-        .filter(|p| p.root == pair.root && p.handle == pair.handle)
-    {
-        qs.insert((m.query(p.first.0).range.start, p.first.0));
-        qs.insert((m.query(p.second.0).range.start, p.second.0));
+/// Every write outside a transaction of each root on each handle, in source order: computed once
+/// for all the pairs (per pair it was quadratic in the number of pairs).
+fn write_groups<'m>(m: &'m FileModel<'_>) -> BTreeMap<(FuncId, &'m HandleKey), Vec<QueryId>> {
+    let mut sets: BTreeMap<(FuncId, &HandleKey), BTreeSet<(u32, QueryId)>> = BTreeMap::new();
+    for p in &m.flow.write_pairs {
+        let set = sets.entry((p.root, &p.handle)).or_default();
+        set.insert((m.query(p.first.0).range.start, p.first.0));
+        set.insert((m.query(p.second.0).range.start, p.second.0));
     }
-    qs.into_iter().map(|(_, q)| q).collect()
+    sets.into_iter()
+        .map(|(k, qs)| (k, qs.into_iter().map(|(_, q)| q).collect()))
+        .collect()
 }
+
+/// An example quotes the writes' own code only up to this size; beyond it the writes are named
+/// (a suggestion the size of the file helps nobody, and would make the report quadratic).
+const MAX_QUOTED_REGION: u32 = 2_000;
+/// Writes listed one by one in an example, at most.
+const MAX_LISTED_WRITES: usize = 6;
 
 fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (String, String, Option<Fix>) {
     let first = m.query(pair.first.0);
@@ -116,7 +122,8 @@ fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (Strin
         None
     };
     let callbacks = writes.iter().any(|q| m.query(*q).callback.is_some());
-    let region = if callbacks { None } else { write_region(m, writes) };
+    let region = if callbacks { None } else { write_region(m, writes) }
+        .filter(|r| r.end.saturating_sub(r.start) <= MAX_QUOTED_REGION);
     let body: Vec<String> = match region {
         Some(r) => {
             let base = m.source.indent_at(r.start).len();
@@ -127,8 +134,8 @@ fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (Strin
             vec![source_block_text(&text, base)]
         }
         // Callback style: the statements, written the async way.
-        None if callbacks => writes.iter().map(|q| call_text(m, *q, &client)).collect(),
-        None => writes.iter().map(|q| statement_text(m, *q, rename)).collect(),
+        None if callbacks => listed(writes, |q| call_text(m, q, &client)),
+        None => listed(writes, |q| statement_text(m, q, rename)),
     };
     let example = tx_skeleton(if is_pool { Some(&receiver) } else { None }, &client, &body);
     // Writes sent by helpers of other modules: the helpers must take the client.
@@ -160,6 +167,15 @@ fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (Strin
     };
     let fix = region.and_then(|r| edit(m, pair, writes, r, is_pool, &receiver, &client));
     (help, example, fix)
+}
+
+/// The first writes, one line each, and how many more there are.
+fn listed(writes: &[QueryId], text: impl Fn(QueryId) -> String) -> Vec<String> {
+    let mut out: Vec<String> = writes.iter().take(MAX_LISTED_WRITES).map(|q| text(*q)).collect();
+    if writes.len() > MAX_LISTED_WRITES {
+        out.push(format!("// ... and {} more writes", writes.len() - MAX_LISTED_WRITES));
+    }
+    out
 }
 
 /// The source region from the first write's statement to the last one's, extended to whole

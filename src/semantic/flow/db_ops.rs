@@ -338,6 +338,10 @@ impl<'a> Interp<'a> {
             return;
         }
         if let Some((_, first_q, first_site)) = s.writes.iter().find(|(k, _, _)| k == key) {
+            // The same pair on another path (or in a loop's second run) says nothing new.
+            if !self.pairs_seen.insert((*first_q, *first_site, q, site)) {
+                return;
+            }
             self.facts.write_pairs.push(WritePair {
                 root: self.root,
                 handle: key.clone(),

@@ -167,6 +167,8 @@ struct Interp<'a> {
     aborted: bool,
     coarse: bool,
     facts: FlowFacts,
+    /// Write pairs already recorded (first write, second write), so that each is recorded once.
+    pairs_seen: std::collections::HashSet<(QueryId, Site, QueryId, Site)>,
 }
 
 /// The analysis of a file takes at most this many steps (ops executed on a set of paths), plus
@@ -211,6 +213,7 @@ pub fn analyse(p: &Program<'_>) -> FlowFacts {
             aborted: false,
             coarse: false,
             facts: FlowFacts::default(),
+            pairs_seen: Default::default(),
         };
         it.run_root();
         remaining = remaining.saturating_sub(it.steps);
