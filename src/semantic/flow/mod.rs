@@ -177,7 +177,7 @@ struct Interp<'a> {
 /// below: the most any function of the fixtures, twelve real projects and 20,000 files of npm
 /// packages takes is 329 steps.
 const FILE_BASE_STEPS: usize = 4_000;
-const STEPS_PER_OP: usize = 16;
+const STEPS_PER_OP: usize = 8;
 /// No single function takes more than this, whatever the size of its file.
 const MAX_ROOT_STEPS: usize = 200_000;
 
