@@ -245,7 +245,10 @@ mod tests {
         assert_eq!(idx.line_col(&text, 1001), LineCol { line: 1, column: 1001 });
         let second = format!("{text}\n{text}");
         let idx = LineIndex::new(&second);
-        assert_eq!(idx.line_col(&second, text.len() as u32 + 1 + y), LineCol { line: 2, column: 1302 });
+        assert_eq!(
+            idx.line_col(&second, text.len() as u32 + 1 + y),
+            LineCol { line: 2, column: 1302 }
+        );
     }
 
     #[test]

@@ -164,8 +164,10 @@ impl<'a> Interp<'a> {
                     }
                 }
                 if let Some(g) = guard {
-                    then_in.iter_mut().for_each(|s| s.set_guard(*g, true));
-                    else_in.iter_mut().for_each(|s| s.set_guard(*g, false));
+                    let mut kept = true;
+                    then_in.iter_mut().for_each(|s| kept &= s.set_guard(*g, true));
+                    else_in.iter_mut().for_each(|s| kept &= s.set_guard(*g, false));
+                    self.coarse |= !kept;
                 }
                 let a = if then_in.is_empty() {
                     Outcome::default()

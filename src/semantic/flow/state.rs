@@ -8,6 +8,11 @@ use crate::semantic::model::*;
 
 const MAX_STATES: usize = 32;
 
+/// Guard values and callback `err` flags one state remembers, at most: the most recent ones (the
+/// conditions nearest the statements they guard). 40,000 nested `if (rows)` would otherwise make
+/// every state, and every copy of it, 40,000 entries long.
+const MAX_REMEMBERED: usize = 64;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Acq {
     NotAcquired,
@@ -100,11 +105,21 @@ impl State {
         self.flags.retain(|(id, _)| *id != b);
         self.flags.push((b, v));
         self.flags.sort();
+        if self.flags.len() > MAX_REMEMBERED {
+            self.flags.remove(0);
+        }
     }
-    pub(super) fn set_guard(&mut self, g: GuardId, v: bool) {
+    /// Records a guard's value on this path; `false` when an older guard had to be forgotten
+    /// (the analysis is then coarse, as when states are merged).
+    pub(super) fn set_guard(&mut self, g: GuardId, v: bool) -> bool {
         self.guards.retain(|(id, _)| *id != g);
         self.guards.push((g, v));
         self.guards.sort();
+        if self.guards.len() > MAX_REMEMBERED {
+            self.guards.remove(0);
+            return false;
+        }
+        true
     }
 }
 
