@@ -177,7 +177,7 @@ pub fn max_nesting(src: &[u8]) -> usize {
             }
             b'"' | b'\'' => {
                 i += 1;
-                while i < src.len() && src[i] != c && src[i] != b'\n' {
+                while i < src.len() && src[i] != c && !matches!(src[i], b'\n' | b'\r') {
                     if src[i] == b'\\' {
                         i += 1;
                     }
@@ -189,7 +189,7 @@ pub fn max_nesting(src: &[u8]) -> usize {
                 continue;
             }
             b'/' if src.get(i + 1) == Some(&b'/') => {
-                while i < src.len() && src[i] != b'\n' {
+                while i < src.len() && !is_line_terminator(&src[i..]) {
                     i += 1;
                 }
             }
@@ -205,6 +205,12 @@ pub fn max_nesting(src: &[u8]) -> usize {
         i += 1;
     }
     max
+}
+
+/// Whether `rest` starts with a JavaScript line terminator: `\n`, `\r`, U+2028 or U+2029 (what
+/// ends a `//` comment; missing one would hide the nesting of the code after it).
+fn is_line_terminator(rest: &[u8]) -> bool {
+    matches!(rest, [b'\n' | b'\r', ..] | [0xE2, 0x80, 0xA8 | 0xA9, ..])
 }
 
 /// Skips template text from `i` (just after a backtick or a closing `}` of `${`); returns the
@@ -263,5 +269,17 @@ mod tests {
         assert_eq!(max_nesting(strings.as_bytes()), 0);
         let tpl = format!("x = `a${{ b({}) }}c`; {}", "1", " ".repeat(2000));
         assert_eq!(max_nesting(tpl.as_bytes()), 2);
+    }
+
+    #[test]
+    fn nesting_prescan_ends_comments_where_javascript_does() {
+        // A `//` comment ends at `\n`, a lone `\r`, U+2028 or U+2029: the code after it counts.
+        for end in ["\n", "\r", "\r\n", "\u{2028}", "\u{2029}"] {
+            let deep = format!("// c{end}x = {}1{};", "[".repeat(3000), "]".repeat(3000));
+            assert_eq!(max_nesting(deep.as_bytes()), 3000, "comment ended by {end:?}");
+        }
+        // A string cannot hold a raw `\n` or `\r`: an unterminated one ends there.
+        let deep = format!("x = 'a\ry = {}1{};", "(".repeat(3000), ")".repeat(3000));
+        assert_eq!(max_nesting(deep.as_bytes()), 3000);
     }
 }

@@ -77,7 +77,7 @@ fn has_relative_import(bytes: &[u8], imports: &AhoCorasick) -> bool {
         }
         let line_start = bytes[..m.start()]
             .iter()
-            .rposition(|&b| b == b'\n')
+            .rposition(|&b| b == b'\n' || b == b'\r')
             .map_or(0, |p| p + 1);
         let line = bytes[line_start..m.start()].trim_ascii_start();
         !(line.starts_with(b"*") || line.starts_with(b"//"))
@@ -116,6 +116,17 @@ mod tests {
         ));
         assert!(!may_have_findings(
             b"const fromX = './x'; gain.connect(ctx.destination);"
+        ));
+    }
+
+    #[test]
+    fn comment_lines_end_at_any_line_ending() {
+        // Old Mac line endings: the import is on its own line, after a comment line.
+        assert!(may_have_findings(
+            b"// db access\rconst db = require('./db');\rconst c = await db.getClient();\r"
+        ));
+        assert!(may_have_findings(
+            b"// db access\r\nconst db = require('./db');\r\nconst c = await db.getClient();\r\n"
         ));
     }
 }

@@ -267,3 +267,44 @@ fn stats_report_where_the_time_went() {
         assert!(err.contains(phase), "--stats lacks {phase}:\n{err}");
     }
 }
+
+#[test]
+fn every_format_gives_the_same_positions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Non-ASCII text before the finding on its line, and the same file with old Mac line endings.
+    let text = BAD.replace(
+        "  await pool.query('INSERT INTO b",
+        "  /* é€ */ await pool.query('INSERT INTO b",
+    );
+    std::fs::write(dir.path().join("utf8.js"), &text).expect("write");
+    std::fs::write(dir.path().join("mac.js"), text.replace('\n', "\r")).expect("write");
+    for name in ["utf8.js", "mac.js"] {
+        let compact = txlint(&["--format", "compact", name], dir.path());
+        let compact = String::from_utf8_lossy(&compact.stdout);
+        let pos = compact.split(": ").next().expect("position").to_string();
+        assert_eq!(pos, format!("{name}:5:18"), "{compact}");
+        let pretty = txlint(&[name], dir.path());
+        let pretty = String::from_utf8_lossy(&pretty.stdout);
+        assert!(pretty.contains(&format!("[{pos}]")), "{pretty}");
+        assert!(
+            pretty.contains(" 5 │   /* é€ */ await pool.query('INSERT INTO b"),
+            "line 5 alone in the snippet:\n{pretty}"
+        );
+        let json = txlint(&["--format", "json", name], dir.path());
+        let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+        assert_eq!(
+            (
+                doc["diagnostics"][0]["line"].as_u64(),
+                doc["diagnostics"][0]["column"].as_u64()
+            ),
+            (Some(5), Some(18))
+        );
+        let sarif = txlint(&["--format", "sarif", name], dir.path());
+        let doc: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("sarif");
+        let region = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(
+            (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+            (Some(5), Some(18))
+        );
+    }
+}

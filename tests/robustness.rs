@@ -59,6 +59,11 @@ fn deeply_nested_input_is_refused_not_crashed() {
             "callbacks.js",
             format!("pool.query({}g();{});\n", "f(function () {".repeat(n), "})".repeat(n)),
         ),
+        // A comment ended by a lone `\r` (old Mac line ending) does not hide what follows.
+        (
+            "mac_comment.js",
+            format!("// c\rpool.query({}1{});\r", "[".repeat(n), "]".repeat(n)),
+        ),
     ];
     for (name, text) in &files {
         std::fs::write(dir.path().join(name), text).expect("write");
