@@ -206,7 +206,7 @@ fn write_rules(out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 fn debug_model(file: &std::path::Path, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let bytes = std::fs::read(file).map_err(|_| Error::PathNotFound(file.to_path_buf()))?;
+    let bytes = std::fs::read(file).map_err(|e| crate::error::path_error(file, e))?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let src = crate::source::SourceFile::new(file, text);
     let dump = match crate::parse::parse(&src) {
@@ -251,13 +251,8 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         rules: parse_rule_args(&args.rules)?,
         select: args.select.clone(),
     };
-    if let Some(c) = &args.config
-        && !c.is_file()
-    {
-        return Err(Error::Usage {
-            message: format!("configuration file not found: {}", c.display()),
-            help: "pass an existing .txlintrc.json to --config".to_string(),
-        });
+    if let Some(c) = &args.config {
+        crate::config::check_explicit(c)?;
     }
     let mut resolver = Resolver::new(args.config.as_deref(), cli)?;
     let engine = EngineOptions {

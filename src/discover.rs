@@ -59,7 +59,7 @@ pub fn is_lintable(path: &Path) -> bool {
 pub fn discover(paths: &[PathBuf], opts: DiscoverOptions) -> Result<Discovered, Error> {
     let mut out = Discovered::default();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|_| Error::PathNotFound(path.clone()))?;
+        let meta = std::fs::metadata(path).map_err(|e| crate::error::path_error(path, e))?;
         if !meta.is_dir() {
             out.files.push(path.clone());
             continue;
