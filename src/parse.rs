@@ -79,6 +79,43 @@ fn syntax_for(path: &std::path::Path) -> (Syntax, Goal) {
 /// Parses a file. Errors the parser recovered from are ignored: the AST is still complete enough
 /// for our analysis, and several of them are legal in Node (top-level `return` in CommonJS).
 pub fn parse(file: &SourceFile) -> Result<Parsed, ParseFailure> {
+    parse_with(file, None)
+}
+
+/// A comment as the parser saw it: only real comments, never text inside a string, a template
+/// or a regular expression that looks like one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Comment {
+    /// The whole comment, `//` or `/*` and `*/` included.
+    pub range: TextRange,
+    /// `/* ... */` rather than `// ...`.
+    pub block: bool,
+}
+
+/// The comments of a file, in order (parses it again: the parse that builds the model does not
+/// keep them). `None` when the file does not parse.
+pub fn comments(file: &SourceFile) -> Option<Vec<Comment>> {
+    let store = swc_common::comments::SingleThreadedComments::default();
+    let parsed = parse_with(file, Some(&store)).ok()?;
+    let (leading, trailing) = store.take_all();
+    let mut out: Vec<Comment> = [leading, trailing]
+        .iter()
+        .flat_map(|m| m.borrow().values().flatten().cloned().collect::<Vec<_>>())
+        .map(|c| Comment {
+            range: parsed.range(c.span),
+            block: c.kind == swc_common::comments::CommentKind::Block,
+        })
+        .collect();
+    drop(parsed);
+    out.sort_by_key(|c| (c.range.start, c.range.end));
+    out.dedup();
+    Some(out)
+}
+
+fn parse_with(
+    file: &SourceFile,
+    comments: Option<&dyn swc_common::comments::Comments>,
+) -> Result<Parsed, ParseFailure> {
     let depth = max_nesting(file.text.as_bytes());
     if depth > MAX_NESTING {
         return Err(ParseFailure {
@@ -98,9 +135,13 @@ pub fn parse(file: &SourceFile) -> Result<Parsed, ParseFailure> {
     // failure of this file, not the end of the run.
     let _guard = ParsingGuard::enter();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match goal {
-        Goal::Program => swc_ecma_parser::parse_file_as_program(&fm, syntax, EsVersion::latest(), None, &mut recovered),
-        Goal::Module => swc_ecma_parser::parse_file_as_module(&fm, syntax, EsVersion::latest(), None, &mut recovered)
-            .map(Program::Module),
+        Goal::Program => {
+            swc_ecma_parser::parse_file_as_program(&fm, syntax, EsVersion::latest(), comments, &mut recovered)
+        }
+        Goal::Module => {
+            swc_ecma_parser::parse_file_as_module(&fm, syntax, EsVersion::latest(), comments, &mut recovered)
+                .map(Program::Module)
+        }
     }));
     let Ok(result) = result else {
         return Err(ParseFailure {
@@ -269,6 +310,19 @@ mod tests {
         assert_eq!(max_nesting(strings.as_bytes()), 0);
         let tpl = format!("x = `a${{ b({}) }}c`; {}", "1", " ".repeat(2000));
         assert_eq!(max_nesting(tpl.as_bytes()), 2);
+    }
+
+    #[test]
+    fn comments_are_the_parser_s() {
+        let text = "a('// no'); /* yes */ b(`/* no ${c /* yes */} */`, /\\/\\/ no/); // yes\n";
+        let file = SourceFile::new("a.js", text.to_string());
+        let found: Vec<(&str, bool)> = comments(&file)
+            .expect("parses")
+            .into_iter()
+            .map(|c| (file.slice(c.range), c.block))
+            .collect();
+        assert_eq!(found, vec![("/* yes */", true), ("/* yes */", true), ("// yes", false)]);
+        assert!(comments(&SourceFile::new("a.js", "f(".to_string())).is_none());
     }
 
     #[test]
