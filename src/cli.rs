@@ -89,7 +89,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_ignore: bool,
 
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core, or RAYON_NUM_THREADS). At most 256: a larger value
+    /// is lowered to 256 with a warning.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
 
@@ -255,8 +256,15 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         crate::config::check_explicit(c)?;
     }
     let mut resolver = Resolver::new(args.config.as_deref(), cli)?;
+    let (threads, warning) = crate::threads::effective(args.threads);
+    if let Some(w) = warning {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("{w}");
+        }
+    }
     let engine = EngineOptions {
-        threads: args.threads,
+        threads,
         prefilter: !args.no_prefilter,
     };
     let mut discovery = std::time::Duration::ZERO;
@@ -343,13 +351,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     }
 
     if args.stats {
-        print_stats(
-            &run.stats,
-            args.threads,
-            discovery,
-            reporting.elapsed(),
-            started.elapsed(),
-        );
+        print_stats(&run.stats, threads, discovery, reporting.elapsed(), started.elapsed());
     }
 
     let errors = run.count(Severity::Error);

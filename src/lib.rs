@@ -22,6 +22,7 @@ pub mod rules;
 pub mod semantic;
 pub mod source;
 pub mod suppress;
+pub mod threads;
 
 use std::path::Path;
 

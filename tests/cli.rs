@@ -308,3 +308,37 @@ fn every_format_gives_the_same_positions() {
         );
     }
 }
+
+#[test]
+fn thread_counts_beyond_the_maximum_are_capped_with_a_warning() {
+    let started = std::time::Instant::now();
+    let many = txlint(&["--format", "compact", "--threads", "20000", "fixtures"], &root());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    let err = String::from_utf8_lossy(&many.stderr);
+    assert!(
+        err.contains("warning: --threads 20000 is more than the maximum (256); using 256 threads"),
+        "{err}"
+    );
+    let one = txlint(&["--format", "compact", "--threads", "1", "fixtures"], &root());
+    assert_eq!(code(&many), code(&one));
+    assert_eq!(many.stdout, one.stdout);
+    // The same for rayon's environment variable, which sets the default.
+    let o = Command::new(env!("CARGO_BIN_EXE_txlint"))
+        .args(["--format", "compact", "fixtures"])
+        .current_dir(root())
+        .env("RAYON_NUM_THREADS", "20000")
+        .output()
+        .expect("run txlint");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("RAYON_NUM_THREADS=20000 is more than the maximum (256)"),
+        "{err}"
+    );
+    assert_eq!(o.stdout, one.stdout);
+    let help = txlint(&["--help"], &root());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("At most 256"));
+}
