@@ -126,6 +126,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<PathBuf>,
 
+    /// With --baseline: remove the entries that no longer match a finding from the baseline file.
+    #[arg(long, requires = "baseline")]
+    pub prune_baseline: bool,
+
     /// Lint source read from standard input.
     #[arg(long, requires = "stdin_filename", conflicts_with = "fix")]
     pub stdin: bool,
@@ -268,6 +272,8 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         prefilter: !args.no_prefilter,
     };
     let mut discovery = std::time::Duration::ZERO;
+    // The files linted and their rules: which baseline entries this run can show stale.
+    let mut linted: Vec<(PathBuf, crate::rules::RuleSet)> = Vec::new();
 
     let (outcomes, problems, scanned) = if args.stdin {
         let path = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("stdin.js"));
@@ -277,6 +283,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         let settings = resolver.settings(&path);
         let pool = crate::engine::pool(1)?;
         let outcome = pool.install(|| lint_bytes(&path, bytes, &settings, engine));
+        linted.push((path, settings.rules));
         (vec![outcome], Vec::new(), 1)
     } else {
         let paths = if args.paths.is_empty() {
@@ -316,18 +323,24 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             }
         }
         let n = files.len();
+        linted = files.iter().map(|(p, s)| (p.clone(), s.rules.clone())).collect();
         (outcomes, found.problems, n)
     };
     let mut run = collect(outcomes, problems, scanned, started);
 
     if let Some(path) = &args.write_baseline {
-        let n = crate::baseline::write(path, &run)?;
+        let n = crate::baseline::write(path, &run, args.config.as_deref())?;
         writeln!(stdout, "Wrote {n} findings to {}.", path.display()).map_err(output_error)?;
         return Ok(ExitStatus::Clean);
     }
     if let Some(path) = &args.baseline {
-        let b = crate::baseline::load(path)?;
-        crate::baseline::filter(&mut run, &b);
+        let b = crate::baseline::load(path, args.config.as_deref())?;
+        if let Some(note) = crate::baseline::apply(&mut run, &b, &linted, args.prune_baseline)? {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("{note}");
+            }
+        }
     }
     if args.quiet {
         run.diagnostics.retain(|d| d.severity == Severity::Error);

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod fix;
 pub mod parse;
+pub mod paths;
 pub mod prefilter;
 pub mod project;
 pub mod report;
