@@ -116,6 +116,13 @@ pub fn write(path: &Path, run: &RunResult, config: Option<&Path>) -> Result<usiz
 /// Reads a baseline.
 pub fn load(path: &Path, config: Option<&Path>) -> Result<Loaded, Error> {
     let help = "create one with --write-baseline FILE".to_string();
+    // A FIFO or a device would block or never end: never opened.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(Error::Usage {
+            message: format!("baseline {} is not a regular file", path.display()),
+            help,
+        });
+    }
     let text = std::fs::read_to_string(path).map_err(|e| Error::Usage {
         message: format!("cannot read baseline {}: {e}", path.display()),
         help: help.clone(),

@@ -362,14 +362,19 @@ pub fn load(path: &Path) -> Result<ConfigFile, Box<ConfigError>> {
     Loader { path, text }.load()
 }
 
-/// Checks a `--config FILE` argument before loading it: missing, a directory, or refused by the
-/// OS, each said as such.
+/// Checks a `--config FILE` argument before loading it: missing, a directory, not a regular file,
+/// or refused by the OS, each said as such.
 pub fn check_explicit(path: &Path) -> Result<(), crate::error::Error> {
     use crate::error::Error;
     let help = "pass an existing .txlintrc.json to --config".to_string();
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => Err(Error::Usage {
             message: format!("configuration file {} is a directory", path.display()),
+            help,
+        }),
+        // A FIFO or a device would block or never end: never opened.
+        Ok(m) if !m.is_file() => Err(Error::Usage {
+            message: format!("configuration file {} is not a regular file", path.display()),
             help,
         }),
         Ok(_) => Ok(()),

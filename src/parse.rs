@@ -47,11 +47,11 @@ enum Goal {
 }
 
 fn syntax_for(path: &std::path::Path) -> (Syntax, Goal) {
+    // Lossily for a name that is not UTF-8: only its ASCII extension matters.
     let name = path
         .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     let ext = name.rsplit('.').next().unwrap_or("");
     let dts = name.ends_with(".d.ts") || name.ends_with(".d.mts") || name.ends_with(".d.cts");
     match ext {

@@ -162,7 +162,7 @@ fn tool_diagnostic_doc(id: &str) -> Option<(&'static str, &'static str)> {
         )),
         crate::IO_ERROR => Some((
             "The file could not be read.",
-            "# io-error\n\nThe file could not be read (permissions, a broken link, a binary file with a JavaScript extension). txlint reports it and goes on with the other files.\n",
+            "# io-error\n\nThe file could not be read (permissions, a broken link, a binary file with a JavaScript extension, a FIFO, socket or device with a source file's name). txlint reports it and goes on with the other files.\n",
         )),
         crate::UNUSED_SUPPRESSION => Some((
             "A txlint-disable comment suppresses nothing.",
