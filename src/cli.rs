@@ -144,8 +144,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub stats: bool,
 
-    /// Parse every file, even those the prefilter shows cannot hold a finding (for testing).
-    #[arg(long, hide = true)]
+    /// Parse every file, even those the prefilter shows cannot hold a finding (no `.query`, no
+    /// pool `.connect()`, no `txlint-` comment, not imported by a file that has): their syntax
+    /// errors are reported too. Slower: most files of a typical project are set aside unparsed.
+    #[arg(long)]
     pub no_prefilter: bool,
 }
 

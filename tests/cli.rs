@@ -342,3 +342,48 @@ fn thread_counts_beyond_the_maximum_are_capped_with_a_warning() {
     let help = txlint(&["--help"], &root());
     assert!(String::from_utf8_lossy(&help.stdout).contains("At most 256"));
 }
+
+#[test]
+fn syntax_errors_are_reported_in_the_files_txlint_parses() {
+    // As documented (README "Robustness", `--help` of `--no-prefilter`): a file the prefilter sets
+    // aside is not parsed, so its syntax errors are not reported, unless a linted file imports it
+    // or `--no-prefilter` parses everything; encoding problems are reported in every file.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(d.join("broken_db.js"), "pool.query('SELECT 1';\n").expect("write");
+    std::fs::write(d.join("broken_ui.js"), "const x = ;\n").expect("write");
+    std::fs::write(d.join("latin1_ui.js"), b"const s = '\xe9';\n").expect("write");
+    std::fs::write(
+        d.join("main.js"),
+        "const { Pool } = require('pg');\nconst pool = new Pool();\nconst h = require('./helper');\nasync function f(a) {\n  await pool.query('INSERT INTO a (x) VALUES ($1)', [a]);\n  await h.g(a);\n}\nmodule.exports = { f };\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("helper.js"),
+        "function g(a) { return a +; }\nmodule.exports = { g };\n",
+    )
+    .expect("write");
+    let files = |args: &[&str]| {
+        let o = txlint(&[&["--format", "compact"], args].concat(), d);
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        txlint::source::lines(&out)
+            .map(|l| {
+                let (path, rest) = l.split_once(':').expect("path");
+                (path.to_string(), rest.contains("[parse-error]"))
+            })
+            .collect::<Vec<_>>()
+    };
+    let parse_errors = |v: Vec<(String, bool)>| v.into_iter().filter(|(_, p)| *p).map(|(f, _)| f).collect::<Vec<_>>();
+    assert_eq!(
+        parse_errors(files(&["."])),
+        vec!["broken_db.js", "helper.js", "latin1_ui.js"]
+    );
+    assert_eq!(
+        parse_errors(files(&["--no-prefilter", "."])),
+        vec!["broken_db.js", "broken_ui.js", "helper.js", "latin1_ui.js"]
+    );
+    let help = txlint(&["--help"], &root());
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--no-prefilter"), "{help}");
+    assert!(help.contains("syntax errors"), "{help}");
+}
