@@ -9,6 +9,8 @@
 //! before a link's). A name that is not UTF-8 is linted (shown lossily, read by its real name).
 //! A source or schema name that is not a regular file (a FIFO, a socket, a device, a link to
 //! one), in a walk or on the command line, is reported as an `io-error` warning and never opened.
+//! A `.gitignore` or `.ignore` that is not a regular file would block the walker, which opens it:
+//! its directory is reported and not walked (unless `--no-ignore`).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -105,7 +107,39 @@ struct Walked {
     links: Vec<PathBuf>,
 }
 
+/// Ignore files the walker opens in each directory it enters.
+const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
+
+/// The ignore file of `dir` that is not a regular file (a FIFO would block the walker when it
+/// opens it), if any.
+fn odd_ignore_file(dir: &Path) -> Option<(PathBuf, std::fs::FileType)> {
+    IGNORE_FILES.iter().find_map(|name| {
+        let p = dir.join(name);
+        let t = std::fs::metadata(&p).ok()?.file_type();
+        (!t.is_file()).then_some((p, t))
+    })
+}
+
+/// An `io-error` for a directory not walked because of its ignore file.
+fn odd_ignore_problem(path: &Path, t: std::fs::FileType) -> Diagnostic {
+    let mut d = not_regular(path, t);
+    d.message = d.message.replace(": skipped", ": its directory is not linted");
+    d
+}
+
 fn walk(root: &Path, opts: DiscoverOptions) -> Walked {
+    if !opts.no_ignore {
+        let canon = crate::paths::canonical(root);
+        if let Some((p, t)) = canon.ancestors().find_map(odd_ignore_file) {
+            let mut w = Walked::default();
+            let shown = p.strip_prefix(&canon).map_or(p.clone(), |rel| root.join(rel));
+            w.problems.push(odd_ignore_problem(&shown, t));
+            return w;
+        }
+    }
+    let odd = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let odd_in_filter = odd.clone();
+    let check_ignore_files = !opts.no_ignore;
     let mut builder = WalkBuilder::new(root);
     builder
         .git_ignore(!opts.no_ignore)
@@ -115,9 +149,23 @@ fn walk(root: &Path, opts: DiscoverOptions) -> Walked {
         .parents(!opts.no_ignore)
         .require_git(false)
         .follow_links(true)
-        .filter_entry(|e| {
+        .filter_entry(move |e| {
             let name = e.file_name();
-            !(e.file_type().is_some_and(|t| t.is_dir()) && (name == "node_modules" || name == ".git"))
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            if is_dir && (name == "node_modules" || name == ".git") {
+                return false;
+            }
+            if is_dir
+                && check_ignore_files
+                && let Some((p, t)) = odd_ignore_file(e.path())
+            {
+                odd_in_filter
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(odd_ignore_problem(&p, t));
+                return false;
+            }
+            true
         });
     // The parallel walker (as oxlint and ruff use): results are sorted afterwards.
     let found = std::sync::Mutex::new(Walked::default());
@@ -157,6 +205,9 @@ fn walk(root: &Path, opts: DiscoverOptions) -> Walked {
         })
     });
     let mut walked = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    walked
+        .problems
+        .append(&mut odd.lock().unwrap_or_else(|e| e.into_inner()));
     walked.files.sort();
     walked.schema.sort();
     walked

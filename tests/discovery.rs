@@ -156,3 +156,42 @@ fn configuration_and_baseline_files_that_are_not_regular_files_are_refused() {
         );
     }
 }
+
+#[test]
+fn an_ignore_file_that_is_a_fifo_does_not_block_the_walk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("src/odd")).expect("mkdir");
+    std::fs::write(d.join("src/ok.js"), BAD).expect("write");
+    std::fs::write(d.join("src/odd/a.js"), BAD).expect("write");
+    if !Command::new("mkfifo")
+        .arg(d.join("src/odd/.gitignore"))
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        return;
+    }
+    let (code, out, err) = compact(d, &["src"]);
+    assert_eq!(code, 1, "{err}");
+    let lines = findings(&out);
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(
+        lines[0],
+        "src/odd/.gitignore:1:1: warning [io-error] not a regular file (a FIFO): its directory is not linted"
+    );
+    assert!(
+        lines[1].starts_with("src/ok.js:5:9: error [missing-transaction]"),
+        "{out}"
+    );
+    // The walk's root, or a directory above it.
+    for root in ["src/odd", "src/odd/.."] {
+        let (_, out, _) = compact(d, &[root]);
+        assert!(
+            out.contains("not a regular file (a FIFO): its directory is not linted"),
+            "{root}: {out}"
+        );
+    }
+    // Not read at all with --no-ignore.
+    let (code, out, _) = compact(d, &["--no-ignore", "src"]);
+    assert_eq!((code, findings(&out).len()), (1, 2), "{out}");
+}
