@@ -89,7 +89,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_ignore: bool,
 
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core, or RAYON_NUM_THREADS). At most 256: a larger value
+    /// is lowered to 256 with a warning.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
 
@@ -130,6 +131,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<PathBuf>,
 
+    /// With --baseline: remove the entries that no longer match a finding from the baseline file.
+    #[arg(long, requires = "baseline")]
+    pub prune_baseline: bool,
+
     /// Lint source read from standard input.
     #[arg(long, requires = "stdin_filename", conflicts_with = "fix")]
     pub stdin: bool,
@@ -144,8 +149,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub stats: bool,
 
-    /// Parse every file, even those the prefilter shows cannot hold a finding (for testing).
-    #[arg(long, hide = true)]
+    /// Parse every file, even those the prefilter shows cannot hold a finding (no `.query`, no
+    /// pool `.connect()`, no `txlint-` comment, not imported by a file that has): their syntax
+    /// errors are reported too. Slower: most files of a typical project are set aside unparsed.
+    #[arg(long)]
     pub no_prefilter: bool,
 }
 
@@ -211,7 +218,7 @@ fn write_rules(out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 fn debug_model(file: &std::path::Path, out: &mut dyn Write) -> Result<ExitStatus, Error> {
-    let bytes = std::fs::read(file).map_err(|_| Error::PathNotFound(file.to_path_buf()))?;
+    let bytes = std::fs::read(file).map_err(|e| crate::error::path_error(file, e))?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let src = crate::source::SourceFile::new(file, text);
     let dump = match crate::parse::parse(&src) {
@@ -256,21 +263,25 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         rules: parse_rule_args(&args.rules)?,
         select: args.select.clone(),
     };
-    if let Some(c) = &args.config
-        && !c.is_file()
-    {
-        return Err(Error::Usage {
-            message: format!("configuration file not found: {}", c.display()),
-            help: "pass an existing .txlintrc.json to --config".to_string(),
-        });
+    if let Some(c) = &args.config {
+        crate::config::check_explicit(c)?;
     }
     let mut resolver = Resolver::new(args.config.as_deref(), cli)?;
+    let (threads, warning) = crate::threads::effective(args.threads);
+    if let Some(w) = warning {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("{w}");
+        }
+    }
     let engine = EngineOptions {
-        threads: args.threads,
+        threads,
         prefilter: !args.no_prefilter,
         max_file_size: args.max_file_size,
     };
     let mut discovery = std::time::Duration::ZERO;
+    // The files linted and their rules: which baseline entries this run can show stale.
+    let mut linted: Vec<(PathBuf, crate::rules::RuleSet)> = Vec::new();
 
     let (outcomes, problems, scanned) = if args.stdin {
         let path = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("stdin.js"));
@@ -290,6 +301,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
                 }
             }
         };
+        linted.push((path, settings.rules));
         (vec![outcome], Vec::new(), 1)
     } else {
         let paths = if args.paths.is_empty() {
@@ -328,18 +340,24 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             }
         }
         let n = files.len();
+        linted = files.iter().map(|(p, s)| (p.clone(), s.rules.clone())).collect();
         (outcomes, problems, n)
     };
     let mut run = collect(outcomes, problems, scanned, started);
 
     if let Some(path) = &args.write_baseline {
-        let n = crate::baseline::write(path, &run)?;
+        let n = crate::baseline::write(path, &run, args.config.as_deref())?;
         writeln!(stdout, "Wrote {n} findings to {}.", path.display()).map_err(output_error)?;
         return Ok(ExitStatus::Clean);
     }
     if let Some(path) = &args.baseline {
-        let b = crate::baseline::load(path)?;
-        crate::baseline::filter(&mut run, &b);
+        let b = crate::baseline::load(path, args.config.as_deref())?;
+        if let Some(note) = crate::baseline::apply(&mut run, &b, &linted, args.prune_baseline)? {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("{note}");
+            }
+        }
     }
     if args.quiet {
         run.diagnostics.retain(|d| d.severity == Severity::Error);
@@ -367,13 +385,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     }
 
     if args.stats {
-        print_stats(
-            &run.stats,
-            args.threads,
-            discovery,
-            reporting.elapsed(),
-            started.elapsed(),
-        );
+        print_stats(&run.stats, threads, discovery, reporting.elapsed(), started.elapsed());
     }
 
     let errors = run.count(Severity::Error);

@@ -357,7 +357,33 @@ pub fn load(path: &Path) -> Result<ConfigFile, Box<ConfigError>> {
             }));
         }
     };
-    Loader { path, text: &text }.load()
+    // Editors on Windows may write a UTF-8 byte order mark: it is not JSON, skip it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    Loader { path, text }.load()
+}
+
+/// Checks a `--config FILE` argument before loading it: missing, a directory, not a regular file,
+/// or refused by the OS, each said as such.
+pub fn check_explicit(path: &Path) -> Result<(), crate::error::Error> {
+    use crate::error::Error;
+    let help = "pass an existing .txlintrc.json to --config".to_string();
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err(Error::Usage {
+            message: format!("configuration file {} is a directory", path.display()),
+            help,
+        }),
+        // A FIFO or a device would block or never end: never opened.
+        Ok(m) if !m.is_file() => Err(Error::Usage {
+            message: format!("configuration file {} is not a regular file", path.display()),
+            help,
+        }),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Usage {
+            message: format!("configuration file not found: {}", path.display()),
+            help,
+        }),
+        Err(e) => Err(crate::error::path_error(path, e)),
+    }
 }
 
 /// Settings given on the command line, applied after every file's configuration.
@@ -586,6 +612,18 @@ mod tests {
 
         let e = load_text("{\"overrides\": [{\"files\": [\"src/[\"]}]}").expect_err("error");
         assert!(e.message.starts_with("bad glob"), "{}", e.message);
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, "\u{feff}{\"rules\": {\"missing-retry\": \"off\"}}").expect("write");
+        let c = load(&path).expect("a BOM is not an error");
+        assert_eq!(c.rules, vec![("missing-retry".to_string(), Level::Off)]);
+        std::fs::write(&path, "\u{feff}{\"rules\": {\"missing-retri\": \"off\"}}").expect("write");
+        let e = load(&path).expect_err("unknown rule");
+        assert!(e.src.inner()[e.span.offset()..].starts_with("\"missing-retri\""));
     }
 
     #[test]

@@ -146,10 +146,7 @@ pub(crate) fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, Box<Diagnos
         return Err(Box::new(io_problem(path, "is a directory, not a file".to_string())));
     }
     if !meta.is_file() {
-        return Err(Box::new(io_problem(
-            path,
-            format!("not a regular file ({}); not read", special_kind(&meta)),
-        )));
+        return Err(Box::new(crate::discover::not_regular(path, meta.file_type())));
     }
     if meta.len() > limit {
         return Err(too_large(path, Some(meta.len()), limit));
@@ -163,26 +160,6 @@ pub(crate) fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, Box<Diagnos
         return Err(too_large(path, None, limit));
     }
     Ok(bytes)
-}
-
-/// What a file that is neither a regular file nor a directory is.
-fn special_kind(meta: &std::fs::Metadata) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        let t = meta.file_type();
-        if t.is_fifo() {
-            return "a named pipe";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-        if t.is_char_device() || t.is_block_device() {
-            return "a device";
-        }
-    }
-    let _ = meta;
-    "a special file"
 }
 
 /// Reads standard input, at most `limit` bytes.

@@ -1,7 +1,7 @@
-//! Errors the user can act on: bad arguments, paths that do not exist, output that cannot be
-//! written. Each renders through miette with a help line; `main` maps them to exit code 2.
+//! Errors the user can act on: bad arguments, paths that do not exist or cannot be accessed,
+//! output that cannot be written. Each renders through miette with a help line; `main` maps them to exit code 2.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use miette::Diagnostic;
 use thiserror::Error;
@@ -11,6 +11,25 @@ pub enum Error {
     #[error("path not found: {}", .0.display())]
     #[diagnostic(code(txlint::path_not_found), help("pass files or directories that exist"))]
     PathNotFound(PathBuf),
+
+    #[error("permission denied: {} ({source})", path.display())]
+    #[diagnostic(
+        code(txlint::permission_denied),
+        help("check that you may read the path and search every directory above it")
+    )]
+    PermissionDenied {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot access {}: {source}", path.display())]
+    #[diagnostic(code(txlint::path), help("pass files or directories that can be read"))]
+    PathAccess {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 
     #[error("unknown rule `{id}`")]
     #[diagnostic(code(txlint::unknown_rule), help("{help}"))]
@@ -39,6 +58,17 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Config(#[from] Box<crate::config::ConfigError>),
+}
+
+/// The error for a path argument the OS refused (from `metadata` or `read`): not found,
+/// permission denied, or another OS error, named.
+pub fn path_error(path: &Path, source: std::io::Error) -> Error {
+    let path = path.to_path_buf();
+    match source.kind() {
+        std::io::ErrorKind::NotFound => Error::PathNotFound(path),
+        std::io::ErrorKind::PermissionDenied => Error::PermissionDenied { path, source },
+        _ => Error::PathAccess { path, source },
+    }
 }
 
 /// "Did you mean ...?" for an unknown rule id.
@@ -81,6 +111,21 @@ fn levenshtein(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_errors_name_the_os_error() {
+        use std::io::{Error as IoError, ErrorKind};
+        let p = std::path::Path::new("src/a.js");
+        let e = path_error(p, IoError::from(ErrorKind::NotFound));
+        assert!(matches!(e, Error::PathNotFound(_)));
+        assert_eq!(e.to_string(), "path not found: src/a.js");
+        let e = path_error(p, IoError::from_raw_os_error(13));
+        assert!(e.to_string().starts_with("permission denied: src/a.js ("), "{e}");
+        assert!(e.to_string().contains("os error 13"), "{e}");
+        let e = path_error(p, IoError::from_raw_os_error(20));
+        assert!(e.to_string().starts_with("cannot access src/a.js: "), "{e}");
+        assert!(e.to_string().contains("os error 20"), "{e}");
+    }
 
     #[test]
     fn suggests_close_rule_ids() {

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod fix;
 pub mod parse;
+pub mod paths;
 pub mod prefilter;
 pub mod project;
 pub mod report;
@@ -22,6 +23,7 @@ pub mod rules;
 pub mod semantic;
 pub mod source;
 pub mod suppress;
+pub mod threads;
 
 use std::path::Path;
 

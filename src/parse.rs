@@ -59,11 +59,11 @@ enum Goal {
 }
 
 fn syntax_for(path: &std::path::Path) -> (Syntax, Goal) {
+    // Lossily for a name that is not UTF-8: only its ASCII extension matters.
     let name = path
         .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     let ext = name.rsplit('.').next().unwrap_or("");
     let dts = name.ends_with(".d.ts") || name.ends_with(".d.mts") || name.ends_with(".d.cts");
     match ext {
@@ -91,6 +91,43 @@ fn syntax_for(path: &std::path::Path) -> (Syntax, Goal) {
 /// Parses a file. Errors the parser recovered from are ignored: the AST is still complete enough
 /// for our analysis, and several of them are legal in Node (top-level `return` in CommonJS).
 pub fn parse(file: &SourceFile) -> Result<Parsed, ParseFailure> {
+    parse_with(file, None)
+}
+
+/// A comment as the parser saw it: only real comments, never text inside a string, a template
+/// or a regular expression that looks like one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Comment {
+    /// The whole comment, `//` or `/*` and `*/` included.
+    pub range: TextRange,
+    /// `/* ... */` rather than `// ...`.
+    pub block: bool,
+}
+
+/// The comments of a file, in order (parses it again: the parse that builds the model does not
+/// keep them). `None` when the file does not parse.
+pub fn comments(file: &SourceFile) -> Option<Vec<Comment>> {
+    let store = swc_common::comments::SingleThreadedComments::default();
+    let parsed = parse_with(file, Some(&store)).ok()?;
+    let (leading, trailing) = store.take_all();
+    let mut out: Vec<Comment> = [leading, trailing]
+        .iter()
+        .flat_map(|m| m.borrow().values().flatten().cloned().collect::<Vec<_>>())
+        .map(|c| Comment {
+            range: parsed.range(c.span),
+            block: c.kind == swc_common::comments::CommentKind::Block,
+        })
+        .collect();
+    drop(parsed);
+    out.sort_by_key(|c| (c.range.start, c.range.end));
+    out.dedup();
+    Some(out)
+}
+
+fn parse_with(
+    file: &SourceFile,
+    comments: Option<&dyn swc_common::comments::Comments>,
+) -> Result<Parsed, ParseFailure> {
     let shape = shape(file.text.as_bytes());
     if shape.nesting > MAX_NESTING {
         return Err(ParseFailure {
@@ -123,9 +160,13 @@ pub fn parse(file: &SourceFile) -> Result<Parsed, ParseFailure> {
     // failure of this file, not the end of the run.
     let _guard = ParsingGuard::enter();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match goal {
-        Goal::Program => swc_ecma_parser::parse_file_as_program(&fm, syntax, EsVersion::latest(), None, &mut recovered),
-        Goal::Module => swc_ecma_parser::parse_file_as_module(&fm, syntax, EsVersion::latest(), None, &mut recovered)
-            .map(Program::Module),
+        Goal::Program => {
+            swc_ecma_parser::parse_file_as_program(&fm, syntax, EsVersion::latest(), comments, &mut recovered)
+        }
+        Goal::Module => {
+            swc_ecma_parser::parse_file_as_module(&fm, syntax, EsVersion::latest(), comments, &mut recovered)
+                .map(Program::Module)
+        }
     }));
     let Ok(result) = result else {
         return Err(ParseFailure {
@@ -228,7 +269,7 @@ pub fn shape(src: &[u8]) -> Shape {
             }
             b'"' | b'\'' => {
                 i += 1;
-                while i < src.len() && src[i] != c && src[i] != b'\n' {
+                while i < src.len() && src[i] != c && !matches!(src[i], b'\n' | b'\r') {
                     if src[i] == b'\\' {
                         i += 1;
                     }
@@ -241,7 +282,7 @@ pub fn shape(src: &[u8]) -> Shape {
                 continue;
             }
             b'/' if src.get(i + 1) == Some(&b'/') => {
-                while i < src.len() && src[i] != b'\n' {
+                while i < src.len() && !is_line_terminator(&src[i..]) {
                     i += 1;
                 }
                 continue;
@@ -285,6 +326,12 @@ pub fn shape(src: &[u8]) -> Shape {
 
 fn is_word_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
+}
+
+/// Whether `rest` starts with a JavaScript line terminator: `\n`, `\r`, U+2028 or U+2029 (what
+/// ends a `//` comment; missing one would hide the nesting of the code after it).
+fn is_line_terminator(rest: &[u8]) -> bool {
+    matches!(rest, [b'\n' | b'\r', ..] | [0xE2, 0x80, 0xA8 | 0xA9, ..])
 }
 
 /// Skips template text from `i` (just after a backtick or a closing `}` of `${`); returns the
@@ -374,5 +421,30 @@ mod tests {
         assert_eq!(max_nesting(strings.as_bytes()), 0);
         let tpl = format!("x = `a${{ b({}) }}c`; {}", "1", " ".repeat(2000));
         assert_eq!(max_nesting(tpl.as_bytes()), 2);
+    }
+
+    #[test]
+    fn comments_are_the_parser_s() {
+        let text = "a('// no'); /* yes */ b(`/* no ${c /* yes */} */`, /\\/\\/ no/); // yes\n";
+        let file = SourceFile::new("a.js", text.to_string());
+        let found: Vec<(&str, bool)> = comments(&file)
+            .expect("parses")
+            .into_iter()
+            .map(|c| (file.slice(c.range), c.block))
+            .collect();
+        assert_eq!(found, vec![("/* yes */", true), ("/* yes */", true), ("// yes", false)]);
+        assert!(comments(&SourceFile::new("a.js", "f(".to_string())).is_none());
+    }
+
+    #[test]
+    fn nesting_prescan_ends_comments_where_javascript_does() {
+        // A `//` comment ends at `\n`, a lone `\r`, U+2028 or U+2029: the code after it counts.
+        for end in ["\n", "\r", "\r\n", "\u{2028}", "\u{2029}"] {
+            let deep = format!("// c{end}x = {}1{};", "[".repeat(3000), "]".repeat(3000));
+            assert_eq!(max_nesting(deep.as_bytes()), 3000, "comment ended by {end:?}");
+        }
+        // A string cannot hold a raw `\n` or `\r`: an unterminated one ends there.
+        let deep = format!("x = 'a\ry = {}1{};", "(".repeat(3000), ")".repeat(3000));
+        assert_eq!(max_nesting(deep.as_bytes()), 3000);
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Every rule starts from a database call: a `.query(...)` (also written `['query']`), or, for
 //! `client-leak` alone, a `.connect()` / `.getClient()` on a pool. Suppression comments start from
-//! `txlint-disable`. A file with `.connect` but no query can only leak a client taken from a pool,
+//! `txlint-` (or `TXLINT-`, `Txlint-`: a directive in the wrong case is reported). A file with `.connect` but no query can only leak a client taken from a pool,
 //! and a pool needs one of: the word `pool` (`new Pool()`, `pgPool`, `this.pool`), fastify's
 //! `.pg.`, or a module imported from a relative path (`require('./db')`, `from '../db'`, also
 //! `@/` and `~/` aliases) outside a comment line. Skipped files are counted (`--stats`); syntax
@@ -17,7 +17,9 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 /// Member names must end there (`.query(`, not `.querySelector`).
 const QUERY_MEMBER: &str = ".query";
 const CONNECT_MEMBERS: &[&str] = &[".connect", ".getClient"];
-const WHOLE: &[&str] = &["'query'", "\"query\"", "txlint-disable"];
+/// `txlint-` also as commonly mistyped (`TXLINT-`, `Txlint-`): directives, and comments meant as
+/// ones, are reported.
+const WHOLE: &[&str] = &["'query'", "\"query\"", "txlint-", "TXLINT-", "Txlint-"];
 
 static TOKENS: LazyLock<Option<AhoCorasick>> =
     LazyLock::new(|| AhoCorasick::new(std::iter::once(&QUERY_MEMBER).chain(CONNECT_MEMBERS).chain(WHOLE)).ok());
@@ -77,7 +79,7 @@ fn has_relative_import(bytes: &[u8], imports: &AhoCorasick) -> bool {
         }
         let line_start = bytes[..m.start()]
             .iter()
-            .rposition(|&b| b == b'\n')
+            .rposition(|&b| b == b'\n' || b == b'\r')
             .map_or(0, |p| p + 1);
         let line = bytes[line_start..m.start()].trim_ascii_start();
         !(line.starts_with(b"*") || line.starts_with(b"//"))
@@ -94,6 +96,7 @@ mod tests {
         assert!(may_have_findings(b"client\n  .query<Row>(sql)"));
         assert!(may_have_findings(b"db['query'](sql)"));
         assert!(may_have_findings(b"// txlint-disable-next-line x"));
+        assert!(may_have_findings(b"// TXLINT-disable-next-line x"));
         assert!(may_have_findings(b"x.query"));
         assert!(!may_have_findings(b"const querystring = require('querystring');"));
         assert!(!may_have_findings(b"document.querySelector('a'); socket.connected"));
@@ -116,6 +119,17 @@ mod tests {
         ));
         assert!(!may_have_findings(
             b"const fromX = './x'; gain.connect(ctx.destination);"
+        ));
+    }
+
+    #[test]
+    fn comment_lines_end_at_any_line_ending() {
+        // Old Mac line endings: the import is on its own line, after a comment line.
+        assert!(may_have_findings(
+            b"// db access\rconst db = require('./db');\rconst c = await db.getClient();\r"
+        ));
+        assert!(may_have_findings(
+            b"// db access\r\nconst db = require('./db');\r\nconst c = await db.getClient();\r\n"
         ));
     }
 }

@@ -267,3 +267,123 @@ fn stats_report_where_the_time_went() {
         assert!(err.contains(phase), "--stats lacks {phase}:\n{err}");
     }
 }
+
+#[test]
+fn every_format_gives_the_same_positions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Non-ASCII text before the finding on its line, and the same file with old Mac line endings.
+    let text = BAD.replace(
+        "  await pool.query('INSERT INTO b",
+        "  /* é€ */ await pool.query('INSERT INTO b",
+    );
+    std::fs::write(dir.path().join("utf8.js"), &text).expect("write");
+    std::fs::write(dir.path().join("mac.js"), text.replace('\n', "\r")).expect("write");
+    for name in ["utf8.js", "mac.js"] {
+        let compact = txlint(&["--format", "compact", name], dir.path());
+        let compact = String::from_utf8_lossy(&compact.stdout);
+        let pos = compact.split(": ").next().expect("position").to_string();
+        assert_eq!(pos, format!("{name}:5:18"), "{compact}");
+        let pretty = txlint(&[name], dir.path());
+        let pretty = String::from_utf8_lossy(&pretty.stdout);
+        assert!(pretty.contains(&format!("[{pos}]")), "{pretty}");
+        assert!(
+            pretty.contains(" 5 │   /* é€ */ await pool.query('INSERT INTO b"),
+            "line 5 alone in the snippet:\n{pretty}"
+        );
+        let json = txlint(&["--format", "json", name], dir.path());
+        let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+        assert_eq!(
+            (
+                doc["diagnostics"][0]["line"].as_u64(),
+                doc["diagnostics"][0]["column"].as_u64()
+            ),
+            (Some(5), Some(18))
+        );
+        let sarif = txlint(&["--format", "sarif", name], dir.path());
+        let doc: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("sarif");
+        let region = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(
+            (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+            (Some(5), Some(18))
+        );
+    }
+}
+
+#[test]
+fn thread_counts_beyond_the_maximum_are_capped_with_a_warning() {
+    let started = std::time::Instant::now();
+    let many = txlint(&["--format", "compact", "--threads", "20000", "fixtures"], &root());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    let err = String::from_utf8_lossy(&many.stderr);
+    assert!(
+        err.contains("warning: --threads 20000 is more than the maximum (256); using 256 threads"),
+        "{err}"
+    );
+    let one = txlint(&["--format", "compact", "--threads", "1", "fixtures"], &root());
+    assert_eq!(code(&many), code(&one));
+    assert_eq!(many.stdout, one.stdout);
+    // The same for rayon's environment variable, which sets the default.
+    let o = Command::new(env!("CARGO_BIN_EXE_txlint"))
+        .args(["--format", "compact", "fixtures"])
+        .current_dir(root())
+        .env("RAYON_NUM_THREADS", "20000")
+        .output()
+        .expect("run txlint");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("RAYON_NUM_THREADS=20000 is more than the maximum (256)"),
+        "{err}"
+    );
+    assert_eq!(o.stdout, one.stdout);
+    let help = txlint(&["--help"], &root());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("At most 256"));
+}
+
+#[test]
+fn syntax_errors_are_reported_in_the_files_txlint_parses() {
+    // As documented (README "Robustness", `--help` of `--no-prefilter`): a file the prefilter sets
+    // aside is not parsed, so its syntax errors are not reported, unless a linted file imports it
+    // or `--no-prefilter` parses everything; encoding problems are reported in every file.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(d.join("broken_db.js"), "pool.query('SELECT 1';\n").expect("write");
+    std::fs::write(d.join("broken_ui.js"), "const x = ;\n").expect("write");
+    std::fs::write(d.join("latin1_ui.js"), b"const s = '\xe9';\n").expect("write");
+    std::fs::write(
+        d.join("main.js"),
+        "const { Pool } = require('pg');\nconst pool = new Pool();\nconst h = require('./helper');\nasync function f(a) {\n  await pool.query('INSERT INTO a (x) VALUES ($1)', [a]);\n  await h.g(a);\n}\nmodule.exports = { f };\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("helper.js"),
+        "function g(a) { return a +; }\nmodule.exports = { g };\n",
+    )
+    .expect("write");
+    let files = |args: &[&str]| {
+        let o = txlint(&[&["--format", "compact"], args].concat(), d);
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        txlint::source::lines(&out)
+            .map(|l| {
+                let (path, rest) = l.split_once(':').expect("path");
+                (path.to_string(), rest.contains("[parse-error]"))
+            })
+            .collect::<Vec<_>>()
+    };
+    let parse_errors = |v: Vec<(String, bool)>| v.into_iter().filter(|(_, p)| *p).map(|(f, _)| f).collect::<Vec<_>>();
+    assert_eq!(
+        parse_errors(files(&["."])),
+        vec!["broken_db.js", "helper.js", "latin1_ui.js"]
+    );
+    assert_eq!(
+        parse_errors(files(&["--no-prefilter", "."])),
+        vec!["broken_db.js", "broken_ui.js", "helper.js", "latin1_ui.js"]
+    );
+    let help = txlint(&["--help"], &root());
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--no-prefilter"), "{help}");
+    assert!(help.contains("syntax errors"), "{help}");
+}

@@ -59,6 +59,11 @@ fn deeply_nested_input_is_refused_not_crashed() {
             "callbacks.js",
             format!("pool.query({}g();{});\n", "f(function () {".repeat(n), "})".repeat(n)),
         ),
+        // A comment ended by a lone `\r` (old Mac line ending) does not hide what follows.
+        (
+            "mac_comment.js",
+            format!("// c\rpool.query({}1{});\r", "[".repeat(n), "]".repeat(n)),
+        ),
     ];
     for (name, text) in &files {
         std::fs::write(dir.path().join(name), text).expect("write");
@@ -177,4 +182,59 @@ fn a_reader_that_goes_away_is_not_an_error() {
     assert!(err.trim().is_empty(), "quiet on a broken pipe:\n{err}");
     // The findings (errors) still decide the exit code, as in ruff and oxlint.
     assert_eq!(o.status.code(), Some(1), "{:?}", o.status);
+}
+
+#[cfg(unix)]
+#[test]
+fn path_arguments_name_the_os_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("locked")).expect("mkdir");
+    std::fs::write(d.join("locked/a.js"), "pool.query('SELECT 1');\n").expect("write");
+    std::fs::write(d.join("file.js"), "pool.query('SELECT 1');\n").expect("write");
+    std::os::unix::fs::symlink(d.join("loop.js"), d.join("loop.js")).expect("symlink");
+    let stderr = |args: &[&str]| {
+        let o = txlint(args, d);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    // A path under a file, and a link to itself: not "not found", the OS error.
+    let err = stderr(&["file.js/a.js"]);
+    assert!(err.contains("cannot access file.js/a.js: Not a directory"), "{err}");
+    let err = stderr(&["loop.js"]);
+    assert!(
+        err.contains("cannot access loop.js: Too many levels of symbolic links"),
+        "{err}"
+    );
+    let err = stderr(&["missing.js"]);
+    assert!(err.contains("path not found: missing.js"), "{err}");
+    // `--config`: missing, a directory.
+    let err = stderr(&["--config", "missing.json", "file.js"]);
+    assert!(err.contains("configuration file not found: missing.json"), "{err}");
+    let err = stderr(&["--config", "locked", "file.js"]);
+    assert!(err.contains("locked is a directory"), "{err}");
+    // A directory we may not search (root searches it anyway).
+    std::fs::set_permissions(d.join("locked"), std::os::unix::fs::PermissionsExt::from_mode(0o000)).expect("chmod");
+    if std::fs::metadata(d.join("locked/a.js")).is_err() {
+        let err = stderr(&["locked/a.js"]);
+        assert!(
+            err.contains("permission denied: locked/a.js (Permission denied"),
+            "{err}"
+        );
+    }
+    std::fs::set_permissions(d.join("locked"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+}
+
+#[test]
+fn utf8_byte_order_mark_in_the_configuration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(
+        d.join(".txlintrc.json"),
+        "\u{feff}{ \"rules\": { \"missing-transaction\": \"off\" } }\n",
+    )
+    .expect("write");
+    std::fs::write(d.join("bad.js"), "const { Pool } = require('pg');\nconst pool = new Pool();\nasync function f(a) {\n  await pool.query('INSERT INTO a (x) VALUES ($1)', [a]);\n  await pool.query('INSERT INTO b (x) VALUES ($1)', [a]);\n}\n").expect("write");
+    let (code, out, err) = compact(d, &["bad.js"]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
 }

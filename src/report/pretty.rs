@@ -5,10 +5,68 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
+    SpanContents,
+};
 
 use super::{RunResult, display_path};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::LineIndex;
+
+/// A file's text as miette reads it. miette counts the header's column in bytes and its
+/// snippets end lines at `\n` and `\r\n` only; the other reporters count code points and end
+/// lines at a lone `\r` too (`crate::source::LineIndex`). So lone `\r` are shown as `\n` (same
+/// length: offsets stay valid) and the column is the one `LineIndex` gives.
+struct Snippet {
+    name: String,
+    text: String,
+    index: LineIndex,
+}
+
+impl Snippet {
+    fn new(name: String, src: &crate::source::SourceFile) -> Self {
+        let mut text = String::with_capacity(src.text.len());
+        let mut chars = src.text.chars().peekable();
+        while let Some(c) = chars.next() {
+            text.push(if c == '\r' && chars.peek() != Some(&'\n') {
+                '\n'
+            } else {
+                c
+            });
+        }
+        // Same line starts as the original text.
+        let index = src.index.clone();
+        Self { name, text, index }
+    }
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text.as_str().read_span(span, before, after)?;
+        // Without context lines, the column is the span's own: count it in code points.
+        let column = if before == 0 {
+            self.index.line_col(&self.text, span.offset() as u32).column as usize - 1
+        } else {
+            inner.column()
+        };
+        let contents = MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )
+        .with_language("javascript");
+        Ok(Box::new(contents))
+    }
+}
 
 /// Rendering choices that depend on the terminal.
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +89,7 @@ impl Default for PrettyOptions {
 
 struct Adapter<'a> {
     d: &'a Diagnostic,
-    source: Option<&'a NamedSource<String>>,
+    source: Option<&'a Snippet>,
     help: Option<String>,
 }
 
@@ -87,16 +145,12 @@ pub fn write(run: &RunResult, opts: &PrettyOptions, out: &mut dyn Write) -> io::
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(opts.width)
         .with_links(false);
-    let mut sources: std::collections::HashMap<&std::path::Path, NamedSource<String>> =
-        std::collections::HashMap::new();
+    let mut sources: std::collections::HashMap<&std::path::Path, Snippet> = std::collections::HashMap::new();
     for d in &run.diagnostics {
         if !sources.contains_key(d.path.as_path())
             && let Some(src) = run.source(&d.path)
         {
-            sources.insert(
-                d.path.as_path(),
-                NamedSource::new(display_path(&d.path), src.text.clone()).with_language("javascript"),
-            );
+            sources.insert(d.path.as_path(), Snippet::new(display_path(&d.path), src));
         }
     }
     for d in &run.diagnostics {
@@ -144,4 +198,64 @@ pub fn write(run: &RunResult, opts: &PrettyOptions, out: &mut dyn Write) -> io::
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{SourceFile, TextRange};
+
+    /// Renders one warning over `range` of `text` (as `a.js`), without a summary.
+    fn render(text: &str, range: TextRange) -> String {
+        let src = SourceFile::new("a.js", text.to_string());
+        let mut d = Diagnostic::new("io-error", Severity::Warning, range, "m");
+        d.path = src.path.clone();
+        let run = RunResult {
+            diagnostics: vec![d],
+            sources: [(src.path.clone(), src)].into_iter().collect(),
+            files_scanned: 1,
+            duration: std::time::Duration::ZERO,
+            rules: Vec::new(),
+            stats: crate::engine::Stats::default(),
+        };
+        let opts = PrettyOptions {
+            summary: false,
+            ..PrettyOptions::default()
+        };
+        let mut out = Vec::new();
+        write(&run, &opts, &mut out).expect("render");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn columns_count_code_points_as_the_other_formats() {
+        // `x` is the 10th code point of line 2 but its 12th byte.
+        let text = "a();\n/* éé */ x();\n";
+        let at = text.find('x').expect("x") as u32;
+        let src = SourceFile::new("a.js", text.to_string());
+        assert_eq!(src.line_col(at).column, 10);
+        let out = render(text, TextRange::new(at, at + 1));
+        assert!(out.contains("[a.js:2:10]"), "{out}");
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines_in_snippets() {
+        let text = "a();\rb();\rc();\rd();\r";
+        let at = text.find('c').expect("c") as u32;
+        let out = render(text, TextRange::new(at, at + 3));
+        assert!(out.contains("[a.js:3:1]"), "{out}");
+        for (n, line) in [(2, "b();"), (3, "c();"), (4, "d();")] {
+            assert!(out.contains(&format!(" {n} │ {line}\n")), "line {n}:\n{out}");
+        }
+        assert!(!out.contains("a();"), "one line of context:\n{out}");
+    }
+
+    #[test]
+    fn mixed_line_endings() {
+        let text = "a();\r\nb();\nc(); é\rd();\r\ne();";
+        let at = text.find('d').expect("d") as u32;
+        let out = render(text, TextRange::new(at, at + 3));
+        assert!(out.contains("[a.js:4:1]"), "{out}");
+        assert!(out.contains(" 3 │ c(); é\n") && out.contains(" 5 │ e();\n"), "{out}");
+    }
 }

@@ -162,11 +162,11 @@ fn tool_diagnostic_doc(id: &str) -> Option<(&'static str, &'static str)> {
         )),
         crate::IO_ERROR => Some((
             "The file could not be read.",
-            "# io-error\n\nThe file could not be read (permissions, a broken link, a binary file with a JavaScript extension). txlint reports it and goes on with the other files.\n",
+            "# io-error\n\nThe file could not be read (permissions, a broken link, a binary file with a JavaScript extension, a FIFO, socket or device with a source file's name). txlint reports it and goes on with the other files.\n",
         )),
         crate::UNUSED_SUPPRESSION => Some((
             "A txlint-disable comment suppresses nothing.",
-            "# unused-suppression\n\nA `txlint-disable` comment suppresses nothing: the problem it was written for is gone, or the rule id is wrong. Remove it so it does not hide a future finding.\n",
+            "# unused-suppression\n\nA `txlint-disable` comment suppresses nothing: the problem it was written for is gone, or the rule id is wrong. Remove it so it does not hide a future finding. A comment meant as a directive that txlint does not apply (written in another case, not at the start of its comment, a line directive in a block comment over several lines, a misspelt keyword) is reported too, with what to write instead.\n",
         )),
         _ => None,
     }
