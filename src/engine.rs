@@ -119,6 +119,25 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, Box<Diagnostic>
         // Valid UTF-8 is source text, even with NUL characters in its strings.
         Ok(text) => Ok(SourceFile::new(path, text)),
         Err(e) => {
+            let encoding = match e.as_bytes() {
+                [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32LE"),
+                [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32BE"),
+                [0xFF, 0xFE, ..] => Some("UTF-16LE"),
+                [0xFE, 0xFF, ..] => Some("UTF-16BE"),
+                _ => None,
+            };
+            if let Some(enc) = encoding {
+                let mut d = Diagnostic::new(
+                    PARSE_ERROR,
+                    Severity::Error,
+                    TextRange::new(0, 0),
+                    format!(
+                        "file is {enc} (it starts with a byte order mark); txlint reads UTF-8 only: convert it (e.g. `iconv -f {enc} -t UTF-8`); not analysed"
+                    ),
+                );
+                d.path = path.to_path_buf();
+                return Err(Box::new(d));
+            }
             if e.as_bytes()[..e.as_bytes().len().min(8192)].contains(&0) {
                 return Err(Box::new(io_problem(path, "binary file; not analysed".to_string())));
             }
@@ -297,5 +316,27 @@ pub fn collect(
         duration: started.elapsed(),
         rules: crate::rules::ids().collect(),
         stats,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_and_utf32_are_named() {
+        let utf16le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("pool.query('x')".encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
+        let d = decode(Path::new("a.js"), utf16le).expect_err("refused");
+        assert!(d.message.contains("file is UTF-16LE"), "{}", d.message);
+        assert!(d.message.contains("UTF-8 only"), "{}", d.message);
+        let utf32be = vec![0, 0, 0xFE, 0xFF, 0, 0, 0, b'x'];
+        let d = decode(Path::new("a.js"), utf32be).expect_err("refused");
+        assert!(d.message.contains("UTF-32BE"), "{}", d.message);
+        // Other invalid UTF-8 keeps its own message.
+        let d = decode(Path::new("a.js"), vec![b'a', 0xC3, b'(']).expect_err("refused");
+        assert!(d.message.contains("not valid UTF-8"), "{}", d.message);
     }
 }

@@ -282,7 +282,7 @@ pub fn shape(src: &[u8]) -> Shape {
                 continue;
             }
             b'/' if src.get(i + 1) == Some(&b'/') => {
-                while i < src.len() && !is_line_terminator(&src[i..]) {
+                while i < src.len() && !crate::source::is_line_terminator(&src[i..]) {
                     i += 1;
                 }
                 continue;
@@ -326,12 +326,6 @@ pub fn shape(src: &[u8]) -> Shape {
 
 fn is_word_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
-}
-
-/// Whether `rest` starts with a JavaScript line terminator: `\n`, `\r`, U+2028 or U+2029 (what
-/// ends a `//` comment; missing one would hide the nesting of the code after it).
-fn is_line_terminator(rest: &[u8]) -> bool {
-    matches!(rest, [b'\n' | b'\r', ..] | [0xE2, 0x80, 0xA8 | 0xA9, ..])
 }
 
 /// Skips template text from `i` (just after a backtick or a closing `}` of `${`); returns the

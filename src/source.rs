@@ -150,6 +150,17 @@ impl LineIndex {
     }
 }
 
+/// Whether `rest` starts with a JavaScript line terminator: `\n`, `\r` (alone or before `\n`),
+/// U+2028 or U+2029. Every byte scanner that ends a `//` comment or a line uses this.
+pub fn is_line_terminator(rest: &[u8]) -> bool {
+    matches!(rest, [b'\n' | b'\r', ..] | [0xE2, 0x80, 0xA8 | 0xA9, ..])
+}
+
+/// Whether byte `b` ends a line (`\n` or `\r`; enough for SQL and for line counting).
+pub fn is_line_end(b: u8) -> bool {
+    b == b'\n' || b == b'\r'
+}
+
 /// Splits text into lines at `\n`, `\r\n` and a lone `\r` (unlike `str::lines`), without the
 /// terminators.
 pub fn lines(text: &str) -> impl Iterator<Item = &str> {

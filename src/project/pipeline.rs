@@ -244,18 +244,15 @@ fn exports_database(facts: &ModuleFacts) -> bool {
 /// The names an importer may use for a module: its file stem, and for an `index` file its
 /// directory too (`./db` and `./db/index.js` both name `db/index.js`).
 fn import_names(path: &Path) -> Vec<String> {
-    let Some(stem) = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.split('.').next())
-    else {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
         return Vec::new();
     };
-    let mut out = vec![stem.to_string()];
+    let stem = name.split('.').next().unwrap_or_default().to_string();
+    let mut out = vec![stem.clone()];
     if stem == "index"
-        && let Some(dir) = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str())
+        && let Some(dir) = path.parent().and_then(|p| p.file_name())
     {
-        out.push(dir.to_string());
+        out.push(dir.to_string_lossy().into_owned());
     }
     out
 }

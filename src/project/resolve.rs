@@ -233,7 +233,8 @@ fn is_in_node_modules(path: &Path) -> bool {
 }
 
 fn is_source_file(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = name.as_ref();
     EXTENSIONS.iter().any(|e| name.ends_with(e)) && !name.ends_with(".d.ts")
 }
 

@@ -31,7 +31,7 @@ fn string_at(bytes: &[u8], i: usize) -> Option<&str> {
     let end = rest
         .iter()
         .take(512)
-        .position(|&b| b == quote || b == b'\n' || b == b'$')?;
+        .position(|&b| b == quote || crate::source::is_line_end(b) || b == b'$')?;
     if rest[end] != quote {
         return None;
     }
@@ -40,7 +40,10 @@ fn string_at(bytes: &[u8], i: usize) -> Option<&str> {
 
 /// Whether `pos` is on a line that starts as a comment.
 fn on_comment_line(bytes: &[u8], pos: usize) -> bool {
-    let start = bytes[..pos].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let start = bytes[..pos]
+        .iter()
+        .rposition(|&b| crate::source::is_line_end(b))
+        .map_or(0, |p| p + 1);
     let line = bytes[start..pos].trim_ascii_start();
     line.starts_with(b"//") || line.starts_with(b"*") || line.starts_with(b"/*")
 }
@@ -82,6 +85,14 @@ pub fn imported_specifiers(bytes: &[u8]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_comment_line() {
+        // An old-Mac file: a comment line, then an import on the next line.
+        let specs = imported_specifiers(b"// the pool\rconst db = require('./db');\r");
+        assert_eq!(specs, vec!["./db".to_string()]);
+    }
+
     use super::*;
 
     #[test]

@@ -100,9 +100,8 @@ impl Schema {
     pub fn read_source(&mut self, path: &Path, text: &str) {
         let name = path
             .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
         let before = self.tables.values().map(Vec::len).sum::<usize>() + self.declared.len();
         if name.ends_with(".sql") {
             self.read_sql(path, text);
@@ -127,7 +126,9 @@ impl Schema {
 fn line_of(text: &str, at: usize) -> u32 {
     text.as_bytes()[..at.min(text.len())]
         .iter()
-        .filter(|&&b| b == b'\n')
+        .enumerate()
+        // `\r\n` is one line end; a lone `\r` is one too.
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n')))
         .count() as u32
         + 1
 }
@@ -151,14 +152,14 @@ fn strip_sql_comments(text: &str) -> String {
                 i += 1;
             }
             None if b[i] == b'-' && b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
+                while i < b.len() && !crate::source::is_line_end(b[i]) {
                     out[i] = b' ';
                     i += 1;
                 }
             }
             None if b[i] == b'/' && b.get(i + 1) == Some(&b'*') => {
                 while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
-                    if b[i] != b'\n' {
+                    if !crate::source::is_line_end(b[i]) {
                         out[i] = b' ';
                     }
                     i += 1;

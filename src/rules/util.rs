@@ -200,7 +200,7 @@ pub fn balanced_region(text: &str, range: TextRange) -> Option<TextRange> {
                 }
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
+                while i < bytes.len() && !crate::source::is_line_terminator(&bytes[i..]) {
                     i += 1;
                 }
                 continue;

@@ -714,7 +714,7 @@ fn strip_comments(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'-' && bytes.get(i + 1) == Some(&b'-') {
-            while i < bytes.len() && bytes[i] != b'\n' {
+            while i < bytes.len() && !crate::source::is_line_end(bytes[i]) {
                 i += 1;
             }
             out.push(' ');
@@ -830,6 +830,14 @@ fn keyword_fallback(text: &str) -> Option<Vec<StmtKind>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lone_carriage_return_ends_an_sql_comment() {
+        assert!(matches!(
+            kind("-- add one\rINSERT INTO t (a) VALUES (1)"),
+            StmtKind::Insert(_)
+        ));
+    }
 
     fn kind(sql: &str) -> StmtKind {
         classify(sql).expect("classified").statements[0].clone()
