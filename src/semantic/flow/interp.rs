@@ -99,6 +99,10 @@ impl<'a> Interp<'a> {
                 break;
             }
             let o = stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || self.exec_op(op, cur));
+            if self.aborted {
+                // Over budget: this root's facts are dropped; unwind without carrying its paths.
+                return Outcome::default();
+            }
             cur = out.absorb_abrupt(o);
             dedupe(&mut cur, &mut self.coarse);
         }
