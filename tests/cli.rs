@@ -2,19 +2,9 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::{Command, Output};
 
-use common::root;
-
-fn txlint(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_txlint"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run txlint")
-}
+use common::{root, txlint};
 
 fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)

@@ -2,17 +2,11 @@
 //! it would not parse, a refused fix leaves the file as it was, a file that cannot be written is a
 //! warning and the run goes on, and a report never replaces a source file.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn txlint(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_txlint"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run txlint")
-}
+use std::process::Output;
+
+use common::txlint;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

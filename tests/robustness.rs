@@ -5,18 +5,9 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-use common::root;
-
-fn txlint(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_txlint"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run txlint")
-}
+use common::{root, txlint};
 
 fn compact(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let o = txlint(&[&["--format", "compact"], args].concat(), dir);

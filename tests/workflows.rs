@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::root;
+use common::{demo, root, write};
 
 fn txlint_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_txlint"));
@@ -40,16 +40,6 @@ fn rules_in(out: &str) -> Vec<String> {
     v.sort();
     v.dedup();
     v
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-    std::fs::write(p, text).expect("write");
-}
-
-fn demo() -> String {
-    std::fs::read_to_string(root().join("fixtures/_demo/naive_app.js")).expect("demo")
 }
 
 #[test]

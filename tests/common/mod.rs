@@ -14,6 +14,28 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs the built binary in `cwd` (colours off) and waits for it.
+pub fn txlint(args: &[&str], cwd: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_txlint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run txlint")
+}
+
+/// Writes `text` to `dir/rel`, creating the directories on the way.
+pub fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(p, text).expect("write");
+}
+
+/// The demo application's text (fixtures/_demo/naive_app.js).
+pub fn demo() -> String {
+    std::fs::read_to_string(root().join("fixtures/_demo/naive_app.js")).expect("demo")
+}
+
 /// Fixture files under `fixtures/<dir>/`, sorted, with paths relative to the crate root.
 pub fn fixture_files(dir: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
