@@ -11,6 +11,7 @@ mod missing_retry;
 mod missing_transaction;
 mod placeholder_mismatch;
 mod pool_transaction;
+mod query_after_commit;
 mod read_modify_write;
 mod rollback_without_finally;
 mod unawaited_query;
@@ -112,6 +113,7 @@ pub static ALL: &[&dyn Rule] = &[
     &missing_transaction::MissingTransaction,
     &placeholder_mismatch::PlaceholderMismatch,
     &pool_transaction::PoolTransaction,
+    &query_after_commit::QueryAfterCommit,
     &read_modify_write::ReadModifyWrite,
     &rollback_without_finally::RollbackWithoutFinally,
     &unawaited_query::UnawaitedQuery,

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::state::{Acq, ClientState, Outcome, State, Tx, UNKNOWN_CLIENT};
-use super::{ExitKind, Interp, Site, WritePair};
+use super::{AfterCommit, ExitKind, Interp, Site, WritePair};
 use crate::semantic::model::*;
 use crate::semantic::sql::StmtKind;
 use crate::source::TextRange;
@@ -65,11 +65,13 @@ impl<'a> Interp<'a> {
             acq: Acq::Acquired,
             tx: Tx::None,
             began: None,
+            committed: None,
         };
         let failed = ClientState {
             acq: Acq::NotAcquired,
             tx: Tx::None,
             began: None,
+            committed: None,
         };
         if let Some(cb) = c.callback {
             let site = self.site(c.range);
@@ -245,6 +247,7 @@ impl<'a> Interp<'a> {
                             if matches!(c.tx, Tx::None | Tx::Unknown) {
                                 c.tx = Tx::Open(q);
                                 c.began = Some(q);
+                                c.committed = None;
                                 let t = self.facts.txs.entry(q).or_default();
                                 t.client = Some(b);
                                 t.roots.insert(self.root);
@@ -260,6 +263,7 @@ impl<'a> Interp<'a> {
                                     t.rollbacks.insert(q);
                                 } else {
                                     t.commits.insert(q);
+                                    c.committed = Some(q);
                                 }
                             }
                             if c.tx != Tx::Managed {
@@ -270,6 +274,7 @@ impl<'a> Interp<'a> {
                             if let Some(begin) = c.tx.open_begin() {
                                 self.facts.txs.entry(begin).or_default().rollbacks.insert(q);
                             }
+                            c.committed = None;
                             if c.tx != Tx::Managed {
                                 c.tx = Tx::None;
                             }
@@ -296,6 +301,14 @@ impl<'a> Interp<'a> {
                                 self.facts.txs.entry(begin).or_default().writes.insert(q);
                             } else if c.tx == Tx::None && !counted_write {
                                 counted_write = true;
+                                if let (Some(commit), false) = (c.committed, s.error_path) {
+                                    self.facts.after_commit.push(AfterCommit {
+                                        root: self.root,
+                                        query: q,
+                                        commit,
+                                        site,
+                                    });
+                                }
                                 self.note_write(s, key, q, site);
                             }
                         }

@@ -23,6 +23,7 @@ impl<'a> Interp<'a> {
                             acq: Acq::Unknown,
                             tx: Tx::Managed,
                             began: None,
+                            committed: None,
                         },
                     );
                 }

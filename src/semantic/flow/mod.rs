@@ -101,6 +101,16 @@ pub struct LeakFact {
     pub began: Option<QueryId>,
 }
 
+/// A write sent on a client after the COMMIT of its transaction, on the same path: it runs in
+/// autocommit, apart from the writes it follows.
+#[derive(Debug, Clone)]
+pub struct AfterCommit {
+    pub root: FuncId,
+    pub query: QueryId,
+    pub commit: QueryId,
+    pub site: Site,
+}
+
 /// Two writes outside any transaction on one path, through one handle.
 #[derive(Debug, Clone)]
 pub struct WritePair {
@@ -127,6 +137,8 @@ pub struct QueryCtx {
 pub struct FlowFacts {
     pub txs: BTreeMap<QueryId, TxFacts>,
     pub leaks: Vec<LeakFact>,
+    /// Writes after a COMMIT on the same client (see `query-after-commit`).
+    pub after_commit: Vec<AfterCommit>,
     pub write_pairs: Vec<WritePair>,
     pub queries: BTreeMap<QueryId, QueryCtx>,
     /// Roots that were analysed completely.
@@ -246,6 +258,7 @@ fn merge_facts(into: &mut FlowFacts, from: FlowFacts) {
         e.delegated |= t.delegated;
     }
     into.leaks.extend(from.leaks);
+    into.after_commit.extend(from.after_commit);
     into.write_pairs.extend(from.write_pairs);
     for (q, c) in from.queries {
         let e = into.queries.entry(q).or_default();

@@ -53,12 +53,16 @@ pub(super) struct ClientState {
     pub(super) tx: Tx,
     /// The last BEGIN on this client on this path (kept after COMMIT).
     pub(super) began: Option<QueryId>,
+    /// The COMMIT that ended this path's transaction on this client, until the next BEGIN (or a
+    /// ROLLBACK): a write now runs on its own, after the transaction it belongs with.
+    pub(super) committed: Option<QueryId>,
 }
 
 pub(super) const UNKNOWN_CLIENT: ClientState = ClientState {
     acq: Acq::Unknown,
     tx: Tx::Unknown,
     began: None,
+    committed: None,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
