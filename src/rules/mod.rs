@@ -14,6 +14,7 @@ mod pool_transaction;
 mod query_after_commit;
 mod read_modify_write;
 mod rollback_without_finally;
+mod session_state_leak;
 mod unawaited_query;
 pub mod util;
 
@@ -116,6 +117,7 @@ pub static ALL: &[&dyn Rule] = &[
     &query_after_commit::QueryAfterCommit,
     &read_modify_write::ReadModifyWrite,
     &rollback_without_finally::RollbackWithoutFinally,
+    &session_state_leak::SessionStateLeak,
     &unawaited_query::UnawaitedQuery,
 ];
 

@@ -145,7 +145,16 @@ pub enum StmtKind {
     Insert(InsertInfo),
     Update(UpdateInfo),
     Delete(DeleteInfo),
-    /// Any other statement (DDL, SET, SHOW, ...). Not a write.
+    /// `SET x ...` or `SET SESSION x ...` (not `SET LOCAL`, not `SET TRANSACTION`): a setting of
+    /// the connection that outlives the transaction (`name` in lower case).
+    SetSession {
+        name: String,
+    },
+    /// `RESET x`, or `RESET ALL` / `DISCARD ALL` (`name` is `None`): settings back to defaults.
+    ResetSession {
+        name: Option<String>,
+    },
+    /// Any other statement (DDL, SET LOCAL, SHOW, ...). Not a write.
     Other,
 }
 
@@ -164,6 +173,8 @@ impl StmtKind {
             StmtKind::Savepoint(_) => "SAVEPOINT",
             StmtKind::ReleaseSavepoint(_) => "RELEASE SAVEPOINT",
             StmtKind::SetTransaction { .. } => "SET TRANSACTION",
+            StmtKind::SetSession { .. } => "SET",
+            StmtKind::ResetSession { .. } => "RESET",
             StmtKind::Select(_) => "SELECT",
             StmtKind::Insert(i) if i.upsert => "UPSERT",
             StmtKind::Insert(_) => "INSERT",
@@ -389,7 +400,49 @@ fn isolation_of(modes: &[TransactionMode]) -> Option<Isolation> {
     })
 }
 
+/// `SET`, `RESET` and `DISCARD` by their words: which settings of the connection they change.
+/// `None` for any other statement.
+fn session_kind(text: &str) -> Option<StmtKind> {
+    let upper = text.trim().trim_end_matches(';').to_ascii_uppercase();
+    let ws: Vec<&str> = upper.split_whitespace().collect();
+    let name_of = |w: &str| w.split('=').next().unwrap_or(w).trim_matches('"').to_ascii_lowercase();
+    Some(match ws.as_slice() {
+        ["SET", "LOCAL", ..] | ["SET", "TRANSACTION", ..] => StmtKind::Other,
+        ["SET", "SESSION", "CHARACTERISTICS", ..] => StmtKind::SetSession {
+            name: "default_transaction_isolation".to_string(),
+        },
+        ["SET", "TIME", "ZONE", ..] | ["SET", "SESSION", "TIME", "ZONE", ..] => StmtKind::SetSession {
+            name: "timezone".to_string(),
+        },
+        ["SET", "SESSION", "AUTHORIZATION", ..] => StmtKind::SetSession {
+            name: "session_authorization".to_string(),
+        },
+        ["SET", "SESSION", name, ..] | ["SET", name, ..] => StmtKind::SetSession { name: name_of(name) },
+        ["RESET", "ALL"] | ["DISCARD", "ALL"] => StmtKind::ResetSession { name: None },
+        ["RESET", "TIME", "ZONE"] => StmtKind::ResetSession {
+            name: Some("timezone".to_string()),
+        },
+        ["RESET", name, ..] => StmtKind::ResetSession {
+            name: Some(name_of(name)),
+        },
+        ["DISCARD", ..] => StmtKind::Other,
+        _ => return None,
+    })
+}
+
 fn stmt_kind(stmt: &Statement) -> StmtKind {
+    if let Statement::Set(sqlparser::ast::Set::SetTransaction {
+        modes, session: false, ..
+    }) = stmt
+    {
+        return StmtKind::SetTransaction {
+            isolation: isolation_of(modes),
+        };
+    }
+    let text = stmt.to_string();
+    if let Some(kind) = session_kind(&text) {
+        return kind;
+    }
     match stmt {
         Statement::StartTransaction { modes, .. } => StmtKind::Begin {
             isolation: isolation_of(modes),
@@ -401,9 +454,6 @@ fn stmt_kind(stmt: &Statement) -> StmtKind {
         Statement::Rollback { savepoint: None, .. } => StmtKind::Rollback,
         Statement::Savepoint { name } => StmtKind::Savepoint(ident_name(name)),
         Statement::ReleaseSavepoint { name } => StmtKind::ReleaseSavepoint(ident_name(name)),
-        Statement::Set(sqlparser::ast::Set::SetTransaction { modes, .. }) => StmtKind::SetTransaction {
-            isolation: isolation_of(modes),
-        },
         Statement::Query(q) => query_kind(q),
         Statement::Insert(insert) => {
             let table = match &insert.table {
@@ -773,6 +823,10 @@ fn keyword_fallback(text: &str) -> Option<Vec<StmtKind>> {
             let i = upper.iter().position(|w| w == kw)?;
             clean_table(ws.get(i + 1)?)
         };
+        if let Some(kind) = session_kind(part) {
+            out.push(kind);
+            continue;
+        }
         let kind = match first.to_ascii_uppercase().as_str() {
             "SELECT" if upper.iter().any(|w| w == "FROM") => {
                 let mut tables = Vec::new();
@@ -979,6 +1033,37 @@ mod tests {
         assert!(classify("hello world").is_none());
         assert!(classify("").is_none());
         assert!(classify("/users?page=2").is_none());
+    }
+
+    #[test]
+    fn session_settings() {
+        let set = |sql: &str| classify(sql).expect("sql").statements[0].clone();
+        for (sql, name) in [
+            ("SET search_path TO tenant_1", "search_path"),
+            ("SET SESSION statement_timeout = 5000", "statement_timeout"),
+            ("set application_name='api'", "application_name"),
+            ("SET TIME ZONE 'UTC'", "timezone"),
+            (
+                "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+                "default_transaction_isolation",
+            ),
+        ] {
+            assert_eq!(set(sql), StmtKind::SetSession { name: name.to_string() }, "{sql}");
+        }
+        assert_eq!(set("SET LOCAL search_path TO t"), StmtKind::Other);
+        assert!(matches!(
+            set("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"),
+            StmtKind::SetTransaction { .. }
+        ));
+        assert_eq!(set("RESET ALL"), StmtKind::ResetSession { name: None });
+        assert_eq!(set("DISCARD ALL"), StmtKind::ResetSession { name: None });
+        assert_eq!(
+            set("RESET search_path"),
+            StmtKind::ResetSession {
+                name: Some("search_path".to_string())
+            }
+        );
+        assert_eq!(set("DISCARD PLANS"), StmtKind::Other);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::state::{Acq, ClientState, Outcome, State, Tx, UNKNOWN_CLIENT};
-use super::{AfterCommit, ExitKind, Interp, Site, WritePair};
+use super::{AfterCommit, ExitKind, Interp, SessionLeak, Site, WritePair};
 use crate::semantic::model::*;
 use crate::semantic::sql::StmtKind;
 use crate::source::TextRange;
@@ -39,9 +39,25 @@ impl<'a> Interp<'a> {
             }
             if error {
                 c.tx = if c.tx == Tx::Managed { Tx::Managed } else { Tx::None };
-            } else if let Some(begin) = c.tx.open_begin() {
-                self.facts.txs.entry(begin).or_default().released_open.push(site);
+            } else {
+                if let Some(begin) = c.tx.open_begin() {
+                    self.facts.txs.entry(begin).or_default().released_open.push(site);
+                }
+                // Back to the pool with a session setting still in force (on a normal path: after a
+                // failure the connection's state is `rollback-without-finally`'s business).
+                if let Some(set) = c
+                    .session_set
+                    .filter(|_| !s.error_path && self.client_kind(b) == Some(HandleKind::PooledClient))
+                {
+                    self.facts.session_leaks.push(SessionLeak {
+                        root: self.root,
+                        set,
+                        release: site,
+                    });
+                }
             }
+            c.session_set = None;
+            c.session_set_in_tx = false;
             c.acq = Acq::Released;
             s.set_client(b, c);
             out.normal.push(s);
@@ -66,12 +82,16 @@ impl<'a> Interp<'a> {
             tx: Tx::None,
             began: None,
             committed: None,
+            session_set: None,
+            session_set_in_tx: false,
         };
         let failed = ClientState {
             acq: Acq::NotAcquired,
             tx: Tx::None,
             began: None,
             committed: None,
+            session_set: None,
+            session_set_in_tx: false,
         };
         if let Some(cb) = c.callback {
             let site = self.site(c.range);
@@ -167,6 +187,12 @@ impl<'a> Interp<'a> {
                         c.tx = Tx::None;
                     } else if !begins && let Tx::Open(begin) = c.tx {
                         c.tx = Tx::Aborted(begin);
+                    }
+                    // The transaction is lost (aborted, or its COMMIT failed): a `SET` sent inside
+                    // it is undone with it.
+                    if c.session_set_in_tx {
+                        c.session_set = None;
+                        c.session_set_in_tx = false;
                     }
                     if c != UNKNOWN_CLIENT {
                         bad.set_client(b, c);
@@ -264,6 +290,7 @@ impl<'a> Interp<'a> {
                                 } else {
                                     t.commits.insert(q);
                                     c.committed = Some(q);
+                                    c.session_set_in_tx = false;
                                 }
                             }
                             if c.tx != Tx::Managed {
@@ -275,6 +302,11 @@ impl<'a> Interp<'a> {
                                 self.facts.txs.entry(begin).or_default().rollbacks.insert(q);
                             }
                             c.committed = None;
+                            // A `SET` sent inside the rolled-back transaction is undone with it.
+                            if c.session_set_in_tx {
+                                c.session_set = None;
+                                c.session_set_in_tx = false;
+                            }
                             if c.tx != Tx::Managed {
                                 c.tx = Tx::None;
                             }
@@ -289,6 +321,21 @@ impl<'a> Interp<'a> {
                                 && let Some(begin) = c.tx.open_begin()
                             {
                                 self.facts.txs.entry(begin).or_default().restart_protocol = true;
+                            }
+                        }
+                        StmtKind::SetSession { .. } if c.session_set.is_none() => {
+                            c.session_set = Some(q);
+                            c.session_set_in_tx = c.tx.open_begin().is_some();
+                        }
+                        StmtKind::ResetSession { name } => {
+                            let resets = match (name, c.session_set) {
+                                (None, _) => true,
+                                (Some(n), Some(set)) => self.set_names(set).iter().any(|s| s == n),
+                                (Some(_), None) => false,
+                            };
+                            if resets {
+                                c.session_set = None;
+                                c.session_set_in_tx = false;
                             }
                         }
                         StmtKind::SetTransaction { isolation } => {
@@ -343,6 +390,21 @@ impl<'a> Interp<'a> {
                 }
             }
         }
+    }
+
+    /// The settings a `SET` query changes (lower-case names).
+    fn set_names(&self, q: QueryId) -> Vec<String> {
+        let info = self.l().queries[q as usize].sql.info.as_ref();
+        info.map(|i| {
+            i.statements
+                .iter()
+                .filter_map(|s| match s {
+                    StmtKind::SetSession { name } => Some(name.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
     }
 
     fn note_write(&mut self, s: &mut State, key: &HandleKey, q: QueryId, site: Site) {

@@ -24,6 +24,8 @@ impl<'a> Interp<'a> {
                             tx: Tx::Managed,
                             began: None,
                             committed: None,
+                            session_set: None,
+                            session_set_in_tx: false,
                         },
                     );
                 }

@@ -111,6 +111,15 @@ pub struct AfterCommit {
     pub site: Site,
 }
 
+/// A pooled client released (not destroyed) while a session-level `SET` is still in force: the
+/// next borrower of the connection inherits the setting.
+#[derive(Debug, Clone)]
+pub struct SessionLeak {
+    pub root: FuncId,
+    pub set: QueryId,
+    pub release: Site,
+}
+
 /// Two writes outside any transaction on one path, through one handle.
 #[derive(Debug, Clone)]
 pub struct WritePair {
@@ -139,6 +148,8 @@ pub struct FlowFacts {
     pub leaks: Vec<LeakFact>,
     /// Writes after a COMMIT on the same client (see `query-after-commit`).
     pub after_commit: Vec<AfterCommit>,
+    /// Pooled clients released with a session setting in force (see `session-state-leak`).
+    pub session_leaks: Vec<SessionLeak>,
     pub write_pairs: Vec<WritePair>,
     pub queries: BTreeMap<QueryId, QueryCtx>,
     /// Roots that were analysed completely.
@@ -259,6 +270,7 @@ fn merge_facts(into: &mut FlowFacts, from: FlowFacts) {
     }
     into.leaks.extend(from.leaks);
     into.after_commit.extend(from.after_commit);
+    into.session_leaks.extend(from.session_leaks);
     into.write_pairs.extend(from.write_pairs);
     for (q, c) in from.queries {
         let e = into.queries.entry(q).or_default();

@@ -56,6 +56,10 @@ pub(super) struct ClientState {
     /// The COMMIT that ended this path's transaction on this client, until the next BEGIN (or a
     /// ROLLBACK): a write now runs on its own, after the transaction it belongs with.
     pub(super) committed: Option<QueryId>,
+    /// A session-level `SET` on this client not reset since (the first one).
+    pub(super) session_set: Option<QueryId>,
+    /// That `SET` was sent inside a transaction not committed yet (a ROLLBACK undoes it).
+    pub(super) session_set_in_tx: bool,
 }
 
 pub(super) const UNKNOWN_CLIENT: ClientState = ClientState {
@@ -63,6 +67,8 @@ pub(super) const UNKNOWN_CLIENT: ClientState = ClientState {
     tx: Tx::Unknown,
     began: None,
     committed: None,
+    session_set: None,
+    session_set_in_tx: false,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

@@ -1,0 +1,71 @@
+//! `session-state-leak`: a session-level `SET` (not `SET LOCAL`, not `SET TRANSACTION`) on a client
+//! from `pool.connect()` that goes back to the pool with `release()` and no `RESET` / `RESET ALL` /
+//! `DISCARD ALL` first: the next request that borrows the connection runs under the setting.
+//!
+//! Facts used: the flow's releases of pooled clients with a `SET` still in force on the path
+//! (`release(true)` or `release(err)` destroys the connection; a `SET` inside a transaction that is
+//! rolled back is undone; a plain `Client` is never pooled).
+
+use std::collections::BTreeSet;
+
+use crate::rules::util::line;
+use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
+use crate::semantic::FileModel;
+use crate::semantic::sql::StmtKind;
+
+pub struct SessionStateLeak;
+
+static META: RuleMeta = RuleMeta {
+    id: "session-state-leak",
+    severity: crate::diagnostic::Severity::Warning,
+    fix: FixAvailability::Suggestion,
+    doc: rule_doc!("session-state-leak"),
+};
+
+impl Rule for SessionStateLeak {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
+        let mut seen = BTreeSet::new();
+        for leak in &m.flow.session_leaks {
+            if !seen.insert(leak.set) {
+                continue;
+            }
+            let q = m.query(leak.set);
+            let names: Vec<String> = q
+                .sql
+                .info
+                .iter()
+                .flat_map(|i| &i.statements)
+                .filter_map(|s| match s {
+                    StmtKind::SetSession { name } => Some(name.clone()),
+                    _ => None,
+                })
+                .collect();
+            let name = names.first().cloned().unwrap_or_else(|| "the setting".to_string());
+            // `client.release()`, `done()`: the call as written (short), else `release()`.
+            let call = m.source.slice(leak.release.range).trim();
+            let call = if call.is_empty() || call.len() > 40 || call.contains('\n') {
+                "release()"
+            } else {
+                call
+            };
+            let d = cx
+                .diagnostic(
+                    q.head,
+                    format!(
+                        "`SET {name}` on `{}` lasts for the whole connection: `{call}` (line {}) returns it to the pool still set, and the next request that borrows it runs under it",
+                        q.receiver,
+                        line(m, leak.release.outer)
+                    ),
+                )
+                .label(leak.release.outer, "back to the pool with the setting".to_string())
+                .help(format!(
+                    "Use `SET LOCAL {name} ...` inside the transaction (it ends with it), or send `RESET {name}` (or `DISCARD ALL`) before `release()`; `release(true)` destroys the connection instead"
+                ));
+            cx.report(d.context(m.function_name(q.func)));
+        }
+    }
+}
