@@ -27,10 +27,11 @@ pub fn expand(linked: &Linked, m: ModuleId, l: &mut Lowered) {
     let mut replacements: Vec<(ExtCallId, Op)> = Vec::new();
     for id in 0..l.ext_calls.len() {
         let call = l.ext_calls[id].clone();
-        if let Fact::Function(s) = linked.import_fact(m, &call.callee)
-            && let Some(op) = expand_call(l, &call, &s)
-        {
-            replacements.push((id as ExtCallId, op));
+        if let Fact::Function(s) = linked.import_fact(m, &call.callee) {
+            l.ext_calls[id].runs_tx = runs_transaction(&s);
+            if let Some(op) = expand_call(l, &call, &s) {
+                replacements.push((id as ExtCallId, op));
+            }
         }
     }
     if replacements.is_empty() {
@@ -96,6 +97,38 @@ fn pool_key(l: &mut Lowered, p: &PoolId) -> HandleKey {
         l.linked_kinds.push((key.clone(), HandleKind::Pool));
     }
     key
+}
+
+/// Where a helper runs a transaction, if it does: its own BEGIN...COMMIT on a client it checks out,
+/// a BEGIN among the statements it sends on a client it is given, or a wrapper that hands its
+/// callback a client in a transaction.
+fn runs_transaction(s: &FnSummary) -> Option<Arc<Via>> {
+    // Only an async function's call returns a promise to wait for.
+    if !s.is_async {
+        return None;
+    }
+    let begin = s.effects.iter().find(|e| {
+        e.info
+            .as_ref()
+            .is_some_and(|i| i.statements.iter().any(|k| matches!(k, sql::StmtKind::Begin { .. })))
+    });
+    if let Some(e) = begin {
+        return Some(e.site.clone());
+    }
+    let wraps = s.wrapper.as_ref().is_some_and(|w| w.hands == Handed::TxClient);
+    if s.own_tx || wraps {
+        return s.effects.first().map(|e| e.site.clone()).or_else(|| {
+            Some(Arc::new(Via {
+                function: s.name.clone(),
+                path: std::path::PathBuf::new(),
+                line: 0,
+                column: 0,
+                end_line: 0,
+                end_column: 0,
+            }))
+        });
+    }
+    None
 }
 
 /// What one call of a summarised helper becomes, if anything.

@@ -108,6 +108,8 @@ pub struct FnSummary {
     pub retries: bool,
     /// Runs its own transaction on a client it checks out: an atomic unit to its callers.
     pub own_tx: bool,
+    /// An `async` function: a call returns a promise (callback-style helpers do not).
+    pub is_async: bool,
 }
 
 /// A class of a module: its methods.
@@ -503,6 +505,7 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
                 wrapper: None,
                 retries: false,
                 own_tx: false,
+                is_async: false,
             });
         }
         self.active.borrow_mut().push(f);
@@ -599,6 +602,7 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
             wrapper: self.wrapper,
             retries,
             own_tx,
+            is_async: func.is_async,
         }
     }
 

@@ -16,6 +16,7 @@ mod read_modify_write;
 mod rollback_without_finally;
 mod session_state_leak;
 mod unawaited_query;
+mod unawaited_transaction;
 pub mod util;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -119,6 +120,7 @@ pub static ALL: &[&dyn Rule] = &[
     &rollback_without_finally::RollbackWithoutFinally,
     &session_state_leak::SessionStateLeak,
     &unawaited_query::UnawaitedQuery,
+    &unawaited_transaction::UnawaitedTransaction,
 ];
 
 /// The rule with this id.

@@ -54,6 +54,10 @@ pub struct FileModel<'s> {
     pub database: Database,
     /// The project's unique keys, when its schema sources were read.
     pub schema: Option<std::sync::Arc<crate::project::schema::Schema>>,
+    /// Calls into other modules (with what linking learnt of them).
+    pub ext_calls: Vec<ExtCall>,
+    /// Calls of this file's functions whose promise is dropped.
+    pub floating_calls: Vec<FloatingCall>,
 }
 
 impl<'s> FileModel<'s> {
@@ -75,6 +79,8 @@ impl<'s> FileModel<'s> {
             queries,
             connects,
             guards,
+            ext_calls,
+            floating_calls,
             ..
         } = lowered;
         FileModel {
@@ -88,6 +94,8 @@ impl<'s> FileModel<'s> {
             flow,
             database,
             schema: None,
+            ext_calls,
+            floating_calls,
         }
     }
 

@@ -345,6 +345,19 @@ pub struct ClassInfo {
     pub statics: Vec<(String, FuncId)>,
 }
 
+/// A call of a function of this file whose promise nobody consumes (an expression statement):
+/// `unawaited-transaction` checks whether the function runs a transaction.
+#[derive(Debug, Clone)]
+pub struct FloatingCall {
+    /// The function the call is in.
+    pub func: FuncId,
+    /// The callee's binding (its origin says which function).
+    pub binding: BindingId,
+    pub range: TextRange,
+    /// The callee as written.
+    pub callee_text: String,
+}
+
 /// A call of something imported from another module (`insertUser(client, u)`,
 /// `userDal.insert(...)`, `repo.save(x)` on an imported class's instance). Until linking says what
 /// the callee does, it is an unknown call; linking may expand it into the statements it sends.
@@ -365,6 +378,9 @@ pub struct ExtCall {
     pub result: QueryId,
     /// The binding that receives the call's result (`const client = await getClient()`).
     pub target: Option<BindingId>,
+    /// Linking found that the callee runs a transaction (its own BEGIN...COMMIT, or a transaction
+    /// wrapper): where it is, for messages.
+    pub runs_tx: Option<std::sync::Arc<Via>>,
 }
 
 /// A `.connect(...)` call.

@@ -790,6 +790,15 @@ impl<'a> Lowerer<'a> {
                     let returned = self.out.functions[fid as usize].return_taint.clone();
                     taint_union(&mut taint, &returned);
                 }
+                if use_ == Use::Discard {
+                    let func = self.cur_id();
+                    self.out.floating_calls.push(FloatingCall {
+                        func,
+                        binding: b,
+                        range,
+                        callee_text: name.clone(),
+                    });
+                }
                 self.emit(Op::CallBinding {
                     binding: b,
                     args,

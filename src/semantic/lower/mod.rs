@@ -48,6 +48,8 @@ pub struct Lowered {
     pub classes: Vec<ClassInfo>,
     /// Calls into other modules.
     pub ext_calls: Vec<ExtCall>,
+    /// Calls of functions of this file whose promise is dropped.
+    pub floating_calls: Vec<FloatingCall>,
     /// Handle kinds established by linking (a pool exported by another module, the pool a fake
     /// transaction wrapper hands to its callback); they override classification by use.
     pub linked_kinds: Vec<(HandleKey, HandleKind)>,

@@ -243,6 +243,7 @@ impl<'a> Lowerer<'a> {
             in_async_fn,
             result,
             target: None,
+            runs_tx: None,
         });
         self.emit(Op::ExtCall(id));
         Val {
