@@ -13,6 +13,7 @@ mod placeholder_mismatch;
 mod pool_transaction;
 mod query_after_commit;
 mod read_modify_write;
+mod response_before_commit;
 mod rollback_without_finally;
 mod session_state_leak;
 mod unawaited_query;
@@ -117,6 +118,7 @@ pub static ALL: &[&dyn Rule] = &[
     &pool_transaction::PoolTransaction,
     &query_after_commit::QueryAfterCommit,
     &read_modify_write::ReadModifyWrite,
+    &response_before_commit::ResponseBeforeCommit,
     &rollback_without_finally::RollbackWithoutFinally,
     &session_state_leak::SessionStateLeak,
     &unawaited_query::UnawaitedQuery,

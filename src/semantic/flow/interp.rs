@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::state::{Acq, ClientState, Exits, Outcome, State, Tx, dedupe};
-use super::{ExitFact, ExitKind, Frame, Interp, LeakFact, Site, walk_ops};
+use super::{ExitFact, ExitKind, Frame, Interp, LeakFact, ResponseInTx, Site, walk_ops};
 use crate::semantic::model::*;
 
 impl<'a> Interp<'a> {
@@ -360,7 +360,24 @@ impl<'a> Interp<'a> {
                 ) || (call.await_kind == AwaitKind::Returned && call.in_async_fn);
                 return self.exec_call(None, &call.args, call.range, awaited, states);
             }
-            Op::Respond { .. } => {
+            Op::Respond { range } => {
+                let site = self.site(*range);
+                for s in states.iter().filter(|s| !s.error_path) {
+                    // A transaction of this path still to commit: ours (open), or the one a
+                    // wrapper commits after this callback returns.
+                    let pending = s.clients.iter().find_map(|(_, c)| match c.tx {
+                        Tx::Open(begin) => Some(Some(begin)),
+                        Tx::Managed => Some(None),
+                        _ => None,
+                    });
+                    if let Some(begin) = pending {
+                        self.facts.responses_in_tx.push(ResponseInTx {
+                            root: self.root,
+                            begin,
+                            site,
+                        });
+                    }
+                }
                 out.normal = states
                     .into_iter()
                     .map(|mut s| {

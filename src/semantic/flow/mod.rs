@@ -120,6 +120,15 @@ pub struct SessionLeak {
     pub release: Site,
 }
 
+/// An HTTP response sent on a (non-error) path where a transaction is still to commit: `begin` is
+/// its BEGIN, or `None` for a wrapper's transaction that commits after the callback returns.
+#[derive(Debug, Clone)]
+pub struct ResponseInTx {
+    pub root: FuncId,
+    pub begin: Option<QueryId>,
+    pub site: Site,
+}
+
 /// Two writes outside any transaction on one path, through one handle.
 #[derive(Debug, Clone)]
 pub struct WritePair {
@@ -150,6 +159,8 @@ pub struct FlowFacts {
     pub after_commit: Vec<AfterCommit>,
     /// Pooled clients released with a session setting in force (see `session-state-leak`).
     pub session_leaks: Vec<SessionLeak>,
+    /// Responses sent before the transaction they report on commits (`response-before-commit`).
+    pub responses_in_tx: Vec<ResponseInTx>,
     pub write_pairs: Vec<WritePair>,
     pub queries: BTreeMap<QueryId, QueryCtx>,
     /// Roots that were analysed completely.
@@ -271,6 +282,7 @@ fn merge_facts(into: &mut FlowFacts, from: FlowFacts) {
     into.leaks.extend(from.leaks);
     into.after_commit.extend(from.after_commit);
     into.session_leaks.extend(from.session_leaks);
+    into.responses_in_tx.extend(from.responses_in_tx);
     into.write_pairs.extend(from.write_pairs);
     for (q, c) in from.queries {
         let e = into.queries.entry(q).or_default();

@@ -114,7 +114,9 @@ impl<'a> Lowerer<'a> {
             "query" => return self.lower_query(span, cargs, m, use_),
             name if CONNECT_METHODS.contains(&name) => return self.lower_connect(span, cargs, m, use_),
             "release" | "end" => {
+                // `res.end()` ends an HTTP response, not a connection.
                 if let Expr::Ident(i) = unparen(&m.obj)
+                    && !(method == "end" && matches!(&*i.sym, "res" | "response" | "reply"))
                     && let Some(b) = self.resolve(&i.sym)
                 {
                     for a in cargs {
