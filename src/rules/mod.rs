@@ -14,6 +14,7 @@ mod pool_transaction;
 mod query_after_commit;
 mod read_modify_write;
 mod response_before_commit;
+mod rollback_swallows_error;
 mod rollback_without_finally;
 mod session_state_leak;
 mod unawaited_query;
@@ -119,6 +120,7 @@ pub static ALL: &[&dyn Rule] = &[
     &query_after_commit::QueryAfterCommit,
     &read_modify_write::ReadModifyWrite,
     &response_before_commit::ResponseBeforeCommit,
+    &rollback_swallows_error::RollbackSwallowsError,
     &rollback_without_finally::RollbackWithoutFinally,
     &session_state_leak::SessionStateLeak,
     &unawaited_query::UnawaitedQuery,

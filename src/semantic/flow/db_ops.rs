@@ -84,6 +84,7 @@ impl<'a> Interp<'a> {
             committed: None,
             session_set: None,
             session_set_in_tx: false,
+            rolled_back: None,
         };
         let failed = ClientState {
             acq: Acq::NotAcquired,
@@ -92,6 +93,7 @@ impl<'a> Interp<'a> {
             committed: None,
             session_set: None,
             session_set_in_tx: false,
+            rolled_back: None,
         };
         if let Some(cb) = c.callback {
             let site = self.site(c.range);
@@ -274,6 +276,7 @@ impl<'a> Interp<'a> {
                                 c.tx = Tx::Open(q);
                                 c.began = Some(q);
                                 c.committed = None;
+                                c.rolled_back = None;
                                 let t = self.facts.txs.entry(q).or_default();
                                 t.client = Some(b);
                                 t.roots.insert(self.root);
@@ -300,6 +303,7 @@ impl<'a> Interp<'a> {
                         StmtKind::Rollback => {
                             if let Some(begin) = c.tx.open_begin() {
                                 self.facts.txs.entry(begin).or_default().rollbacks.insert(q);
+                                c.rolled_back = Some(q);
                             }
                             c.committed = None;
                             // A `SET` sent inside the rolled-back transaction is undone with it.

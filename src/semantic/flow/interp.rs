@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::state::{Acq, ClientState, Exits, Outcome, State, Tx, dedupe};
-use super::{ExitFact, ExitKind, Frame, Interp, LeakFact, ResponseInTx, Site, walk_ops};
+use super::{ExitFact, ExitKind, Frame, Interp, LeakFact, ResponseInTx, Site, Swallowed, walk_ops};
 use crate::semantic::model::*;
 
 impl<'a> Interp<'a> {
@@ -26,6 +26,7 @@ impl<'a> Interp<'a> {
                             committed: None,
                             session_set: None,
                             session_set_in_tx: false,
+                            rolled_back: None,
                         },
                     );
                 }
@@ -64,6 +65,24 @@ impl<'a> Interp<'a> {
             returned_at: s.returned_at.filter(|r| *r != site),
             responded: s.responded,
         };
+        // An error path that rolled back and now leaves normally, with no response and without
+        // handing the error on: the caller carries on as if the writes happened.
+        // Only the root function's own ways out (a callback run as the rest of a path, such as a
+        // ROLLBACK's, ends there without ending the function).
+        let normal_way_out = matches!(kind, ExitKind::Return | ExitKind::FallOff) && self.frames.is_empty();
+        if s.error_path && normal_way_out && !s.responded && !s.propagated {
+            for (_, c) in &s.clients {
+                if let (Some(rollback), Some(begin)) = (c.rolled_back, c.began) {
+                    self.facts.swallowed.push(Swallowed {
+                        root: self.root,
+                        begin,
+                        rollback,
+                        site,
+                        kind,
+                    });
+                }
+            }
+        }
         for &(b, c) in &s.clients {
             if let Some(begin) = c.tx.open_begin() {
                 self.facts.txs.entry(begin).or_default().open_exits.push(fact.clone());
@@ -131,6 +150,19 @@ impl<'a> Interp<'a> {
                     return self.exec_release(rb, !args.is_empty(), *range, states);
                 }
                 let callee = self.resolve_func(*binding);
+                // `done(err)`, `callback(err)`: on an error path, the error is handed on.
+                let hands_on = !args.is_empty() && self.l().bindings[rb as usize].kind == BindingKind::Param;
+                let states = if hands_on {
+                    states
+                        .into_iter()
+                        .map(|mut s| {
+                            s.propagated |= s.error_path;
+                            s
+                        })
+                        .collect()
+                } else {
+                    states
+                };
                 return self.exec_call(callee, args, *range, *awaited, states);
             }
             Op::Inline { func, role, .. } => {
@@ -305,7 +337,16 @@ impl<'a> Interp<'a> {
             }
             Op::Throw { range } => {
                 let site = self.site(*range);
-                out.throws = states.into_iter().map(|s| (s, site, ExitKind::Throw)).collect();
+                out.throws = states
+                    .into_iter()
+                    .map(|mut s| {
+                        // The error is handed on after the ROLLBACK: whoever catches it now owns it.
+                        for (_, c) in s.clients.iter_mut() {
+                            c.rolled_back = None;
+                        }
+                        (s, site, ExitKind::Throw)
+                    })
+                    .collect();
             }
             Op::Break { label } => out.breaks = states.into_iter().map(|s| (s, label.clone())).collect(),
             Op::Continue { label } => out.continues = states.into_iter().map(|s| (s, label.clone())).collect(),

@@ -129,6 +129,17 @@ pub struct ResponseInTx {
     pub site: Site,
 }
 
+/// An error path that sent ROLLBACK and then leaves the function normally (return or end), with no
+/// response and without handing the error on.
+#[derive(Debug, Clone)]
+pub struct Swallowed {
+    pub root: FuncId,
+    pub begin: QueryId,
+    pub rollback: QueryId,
+    pub site: Site,
+    pub kind: ExitKind,
+}
+
 /// Two writes outside any transaction on one path, through one handle.
 #[derive(Debug, Clone)]
 pub struct WritePair {
@@ -161,6 +172,8 @@ pub struct FlowFacts {
     pub session_leaks: Vec<SessionLeak>,
     /// Responses sent before the transaction they report on commits (`response-before-commit`).
     pub responses_in_tx: Vec<ResponseInTx>,
+    /// Errors dropped after ROLLBACK (`rollback-swallows-error`).
+    pub swallowed: Vec<Swallowed>,
     pub write_pairs: Vec<WritePair>,
     pub queries: BTreeMap<QueryId, QueryCtx>,
     /// Roots that were analysed completely.
@@ -283,6 +296,7 @@ fn merge_facts(into: &mut FlowFacts, from: FlowFacts) {
     into.after_commit.extend(from.after_commit);
     into.session_leaks.extend(from.session_leaks);
     into.responses_in_tx.extend(from.responses_in_tx);
+    into.swallowed.extend(from.swallowed);
     into.write_pairs.extend(from.write_pairs);
     for (q, c) in from.queries {
         let e = into.queries.entry(q).or_default();

@@ -60,6 +60,8 @@ pub(super) struct ClientState {
     pub(super) session_set: Option<QueryId>,
     /// That `SET` was sent inside a transaction not committed yet (a ROLLBACK undoes it).
     pub(super) session_set_in_tx: bool,
+    /// The ROLLBACK sent on this path since the last BEGIN.
+    pub(super) rolled_back: Option<QueryId>,
 }
 
 pub(super) const UNKNOWN_CLIENT: ClientState = ClientState {
@@ -69,6 +71,7 @@ pub(super) const UNKNOWN_CLIENT: ClientState = ClientState {
     committed: None,
     session_set: None,
     session_set_in_tx: false,
+    rolled_back: None,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -89,6 +92,8 @@ pub(super) struct State {
     /// This iteration of a loop started after an error was caught in the previous one.
     pub(super) retry: bool,
     pub(super) responded: bool,
+    /// On an error path, the error was handed on (a callback parameter called with arguments).
+    pub(super) propagated: bool,
 }
 
 impl State {
