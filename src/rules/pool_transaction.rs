@@ -2,8 +2,10 @@
 //!
 //! Each `pool.query` may run on a different connection, so the statements that follow a pooled
 //! `BEGIN` are not in its transaction, and the `BEGIN` itself leaves a connection in the pool with
-//! an open transaction. A single call that holds `BEGIN; ...; COMMIT` is one connection and is
-//! left alone. Known false negatives: a pool we cannot recognise (see `handles`).
+//! an open transaction. A single call that holds `BEGIN; ...; COMMIT` runs on one connection, but
+//! when one of its statements fails the rest (the `COMMIT` included) is skipped and the connection
+//! goes back to the pool inside an aborted transaction: reported with its own message. Known false
+//! negatives: a pool we cannot recognise (see `handles`).
 
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::util::{indent, is_balanced, line, renamed_text, source_block_text, tx_skeleton};
@@ -20,6 +22,14 @@ static META: RuleMeta = RuleMeta {
     fix: FixAvailability::Suggestion,
     doc: rule_doc!("pool-transaction"),
 };
+
+/// `'BEGIN; ...; COMMIT'` in one string.
+fn whole_transaction_in_one_string(q: &QueryEvent) -> bool {
+    q.sql.info.as_ref().is_some_and(|info| {
+        let has = |f: fn(&StmtKind) -> bool| info.statements.iter().any(f);
+        has(|k| matches!(k, StmtKind::Begin { .. })) && has(|k| matches!(k, StmtKind::Commit | StmtKind::Rollback))
+    })
+}
 
 fn control(q: &QueryEvent) -> Option<&'static str> {
     let info = q.sql.info.as_ref()?;
@@ -43,6 +53,26 @@ impl Rule for PoolTransaction {
     }
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
+        for q in m
+            .db_queries()
+            .filter(|q| m.handle_kind(&q.handle) == Some(HandleKind::Pool) && q.via.is_none())
+            .filter(|q| whole_transaction_in_one_string(q))
+        {
+            let pool = &q.receiver;
+            let body = vec!["// ... the statements of the string, one `client.query` each".to_string()];
+            let d = cx
+                .diagnostic(
+                    q.head,
+                    format!(
+                        "`BEGIN; ...; COMMIT` sent as one string through `{pool}.query`: if a statement fails, the rest (`COMMIT` included) is skipped and the connection goes back to the pool inside an aborted transaction, where the next request's queries fail"
+                    ),
+                )
+                .help(format!(
+                    "Check out one client and send the statements one by one: `const client = await {pool}.connect()`, `BEGIN`, each statement (with `$n` values: a string of several statements cannot take parameters), `COMMIT`, `ROLLBACK` in `catch`, `client.release()` in `finally`"
+                ))
+                .example(tx_skeleton(Some(pool), "client", &body));
+            cx.report(d.context(m.function_name(q.func)));
+        }
         let pooled: Vec<(&QueryEvent, &'static str)> = m
             .db_queries()
             .filter(|q| m.handle_kind(&q.handle) == Some(HandleKind::Pool))
