@@ -18,11 +18,12 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::link::{Fact, LinkInput, Linked, ModuleFacts, ModuleId, Target};
-use super::resolve::{ModuleResolver, Resolved, normalize};
+use super::resolve::{ModuleResolver, Resolved};
 use super::schema::Schema;
 use crate::config::FileSettings;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::{EngineOptions, FileOutcome, Stats, decode};
+use crate::paths::lexical_absolute;
 use crate::semantic::lower::{Lowered, lower_in_project};
 use crate::source::SourceFile;
 use crate::{PARSE_ERROR, check_lowered};
@@ -292,7 +293,7 @@ struct PackageRoots {
 
 impl PackageRoots {
     fn of(&mut self, file: &Path) -> PathBuf {
-        let abs = normalize(file);
+        let abs = lexical_absolute(file);
         let Some(dir) = abs.parent() else { return PathBuf::new() };
         if let Some(r) = self.by_dir.get(dir) {
             return r.clone();
@@ -328,7 +329,7 @@ impl Project<'_> {
             // not reach them anyway (summaries follow helpers a few calls deep).
             let last_wave = wave >= MAX_LOAD_WAVES;
             for (p, _, _) in &pending {
-                self.by_path.insert(normalize(p), usize::MAX);
+                self.by_path.insert(lexical_absolute(p), usize::MAX);
             }
             let (files, pulled) = (self.files, &self.pulled);
             let this = &*self;
@@ -345,13 +346,13 @@ impl Project<'_> {
                 .collect();
             for m in loaded.into_iter().flatten() {
                 let id = self.modules.len();
-                self.by_path.insert(normalize(&m.path), id);
+                self.by_path.insert(lexical_absolute(&m.path), id);
                 for (spec, r) in &m.targets {
                     let Resolved::File(target) = r else { continue };
                     if last_wave || !m.needed.contains(spec) {
                         continue;
                     }
-                    let key = normalize(target);
+                    let key = lexical_absolute(target);
                     if self.by_path.contains_key(&key) {
                         continue;
                     }
@@ -379,7 +380,7 @@ impl Project<'_> {
                     .iter()
                     .map(|(s, r)| {
                         let t = match r {
-                            Resolved::File(p) => match self.by_path.get(&normalize(p)) {
+                            Resolved::File(p) => match self.by_path.get(&lexical_absolute(p)) {
                                 Some(&id) if id != usize::MAX => Target::Module(id),
                                 _ => Target::Outside,
                             },
@@ -416,7 +417,7 @@ impl Project<'_> {
             .iter()
             .enumerate()
             .filter(|(id, _)| linked.facts.get(*id).is_some_and(exports_database))
-            .map(|(_, m)| normalize(&m.path))
+            .map(|(_, m)| lexical_absolute(&m.path))
             .filter(|p| !self.database_modules.contains(p))
             .collect();
         self.database_modules.extend(db.iter().cloned());
@@ -451,7 +452,7 @@ impl Project<'_> {
                     // `.`, `..`, `./`: a directory's index, whatever its name.
                     let directory = name.is_empty() || name.chars().all(|c| c == '.');
                     (directory || names.contains(name))
-                        && matches!(self.resolver.resolve(path, s), Resolved::File(t) if db.contains(&normalize(&t)))
+                        && matches!(self.resolver.resolve(path, s), Resolved::File(t) if db.contains(&lexical_absolute(&t)))
                 })
             })
             .map(|(i, _)| *i)
@@ -529,7 +530,7 @@ pub fn lint_project(
     let mut pending = Vec::new();
     let mut done: Vec<Option<Vec<Diagnostic>>> = vec![None; files.len()];
     for (i, s) in scanned.into_iter().enumerate() {
-        project.input_by_path.insert(normalize(&files[i].0), i);
+        project.input_by_path.insert(lexical_absolute(&files[i].0), i);
         match s {
             Scanned::Done(d) => done[i] = Some(d),
             Scanned::Candidate(src) => pending.push((files[i].0.clone(), Some(i), Some(src))),

@@ -167,7 +167,7 @@ impl ModuleResolver {
             return Resolved::Package(name);
         }
         // `./src/a.ts` given on the command line: `/cwd/./src/a.ts` would defeat tsconfig discovery.
-        let from = normalize(from);
+        let from = crate::paths::lexical_absolute(from);
         // tsconfig `paths` apply to bare specifiers only: a relative one depends on the directory.
         let key = match (is_path_like(specifier), from.parent()) {
             (true, Some(dir)) => {
@@ -236,31 +236,6 @@ fn is_source_file(path: &Path) -> bool {
     let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     let name = name.as_ref();
     EXTENSIONS.iter().any(|e| name.ends_with(e)) && !name.ends_with(".d.ts")
-}
-
-/// `a/./b/../c` → `/cwd/a/c`: absolute and without `.` or `..` components (lexically).
-pub fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in absolute(p).components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
-/// An absolute form of a path, without touching the file system beyond the current directory.
-pub fn absolute(p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        return p.to_path_buf();
-    }
-    std::env::current_dir()
-        .map(|d| d.join(p))
-        .unwrap_or_else(|_| p.to_path_buf())
 }
 
 #[cfg(test)]
