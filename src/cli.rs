@@ -373,7 +373,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     let mut buf = Vec::new();
     report::write(args.format, &run, &pretty, &mut buf).map_err(output_error)?;
     match &args.output {
-        Some(path) => std::fs::write(path, &buf).map_err(|e| Error::Output {
+        Some(path) => crate::paths::write_atomic(path, &buf).map_err(|e| Error::Output {
             path: path.clone(),
             source: e,
         })?,

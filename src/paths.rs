@@ -47,9 +47,14 @@ pub fn key(path: &Path, root: &Path) -> String {
 }
 
 /// Replaces `path` with `bytes` atomically: written to a new file in the same directory, flushed,
-/// then renamed over it; readers see the old file or the new one, never a part.
+/// given the old file's permissions, then renamed over it; readers see the old file or the new one,
+/// never a part. A symbolic link is followed: its target is replaced, the link stays. The one way
+/// txlint writes a file (`--fix`, `--output`, baselines).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = target.as_path();
+    let old_permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -70,6 +75,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let written = file
         .write_all(bytes)
         .and_then(|()| file.sync_all())
+        .and_then(|()| match &old_permissions {
+            Some(p) => std::fs::set_permissions(&tmp, p.clone()),
+            None => Ok(()),
+        })
         .and_then(|()| std::fs::rename(&tmp, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);

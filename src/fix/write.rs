@@ -1,9 +1,9 @@
-//! Writing a fixed file without ever losing its contents: the new text goes to a temporary file
-//! in the same directory, is flushed to disk, takes the original's permissions, and is renamed over
-//! the original in one step. A kill or a full disk at any point leaves either the old file or the
-//! new one, never a truncated mix; on any error the original is untouched.
+//! Writing a fixed file without ever losing its contents: only a regular file the user may write
+//! is replaced, through `paths::write_atomic` (a temporary file in the same directory, flushed,
+//! given the original's permissions, renamed over it). A kill or a full disk at any point leaves
+//! either the old file or the new one, never a truncated mix; on any error the original is
+//! untouched.
 
-use std::io::Write;
 use std::path::Path;
 
 /// Replaces the contents of `path` (a symbolic link's target, not the link) with `text`.
@@ -29,20 +29,8 @@ pub fn write_fixed(path: &Path, text: &str) -> Result<(), String> {
         };
         return Err(format!("{why}; fixes not written"));
     }
-    let dir = target.parent().unwrap_or_else(|| Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".txlint-fix-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| format!("cannot create a temporary file next to it: {e}; fixes not written"))?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| format!("cannot write the fixed text: {e}; the file is unchanged"))?;
-    std::fs::set_permissions(tmp.path(), meta.permissions())
-        .map_err(|e| format!("cannot give the fixed file the original's permissions: {e}; the file is unchanged"))?;
-    tmp.persist(&target)
-        .map_err(|e| format!("cannot replace the file: {}; the file is unchanged", e.error))?;
-    Ok(())
+    crate::paths::write_atomic(&target, text.as_bytes())
+        .map_err(|e| format!("cannot write the fixed file: {e}; the file is unchanged"))
 }
 
 #[cfg(test)]
