@@ -144,4 +144,21 @@ fn the_report_never_replaces_an_input() {
             .expect("report")
             .contains("unawaited-query")
     );
+    // An existing report is replaced whole (temporary file + rename), keeping its permissions.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let report = dir.path().join("report.txt");
+        std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        txlint(&["--output", "report.txt", "--format", "json", "src"], dir.path());
+        let mode = std::fs::metadata(&report).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        assert!(std::fs::read_to_string(&report).expect("report").starts_with('{'));
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("ls")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "no temporary file is left: {names:?}");
+    }
 }
