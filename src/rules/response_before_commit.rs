@@ -93,18 +93,8 @@ fn is_error_response(text: &str) -> bool {
 
 /// Whether function `f`, or a callback inside it, sends a write.
 fn writes_within(m: &FileModel<'_>, f: FuncId) -> bool {
-    let inside = |mut g: FuncId| loop {
-        if g == f {
-            return true;
-        }
-        match m.functions[g as usize].parent {
-            Some(p) => g = p,
-            None => return false,
-        }
-    };
-    m.queries
-        .iter()
-        .any(|q| inside(q.func) && q.sql.info.as_ref().is_some_and(|i| i.is_write()))
+    m.queries_within(f)
+        .any(|q| q.sql.info.as_ref().is_some_and(|i| i.is_write()))
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@ use std::collections::BTreeSet;
 use crate::rules::util::line;
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::FileModel;
-use crate::semantic::sql::StmtKind;
 
 pub struct SessionStateLeak;
 
@@ -34,17 +33,8 @@ impl Rule for SessionStateLeak {
                 continue;
             }
             let q = m.query(leak.set);
-            let names: Vec<String> = q
-                .sql
-                .info
-                .iter()
-                .flat_map(|i| &i.statements)
-                .filter_map(|s| match s {
-                    StmtKind::SetSession { name } => Some(name.clone()),
-                    _ => None,
-                })
-                .collect();
-            let name = names.first().cloned().unwrap_or_else(|| "the setting".to_string());
+            let names: Vec<&str> = q.sql.info.iter().flat_map(|i| i.session_settings()).collect();
+            let name = names.first().copied().unwrap_or("the setting");
             // `client.release()`, `done()`: the call as written (short), else `release()`.
             let call = m.source.slice(leak.release.range).trim();
             let call = if call.is_empty() || call.len() > 40 || call.contains('\n') {

@@ -88,18 +88,8 @@ fn report(
 
 /// The first BEGIN sent by `f` or by a function nested in it (a callback it runs).
 fn begin_of(m: &FileModel<'_>, f: FuncId) -> Option<QueryId> {
-    let inside = |mut g: FuncId| loop {
-        if g == f {
-            return true;
-        }
-        match m.functions[g as usize].parent {
-            Some(p) => g = p,
-            None => return false,
-        }
-    };
-    m.queries
-        .iter()
-        .filter(|q| q.via.is_none() && inside(q.func))
+    m.queries_within(f)
+        .filter(|q| q.via.is_none())
         .filter(|q| {
             q.sql
                 .info

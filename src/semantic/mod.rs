@@ -129,6 +129,25 @@ impl<'s> FileModel<'s> {
         }
     }
 
+    /// Whether function `g` is `f` or nested in it (a callback, a closure).
+    pub fn is_within(&self, mut g: FuncId, f: FuncId) -> bool {
+        loop {
+            if g == f {
+                return true;
+            }
+            match self.functions[g as usize].parent {
+                Some(p) => g = p,
+                None => return false,
+            }
+        }
+    }
+
+    /// Queries sent in function `f` or in a function nested in it (helpers of other modules'
+    /// statements included, at their call).
+    pub fn queries_within(&self, f: FuncId) -> impl Iterator<Item = &QueryEvent> {
+        self.queries.iter().filter(move |q| self.is_within(q.func, f))
+    }
+
     /// A name for messages and fingerprints: the nearest named function.
     pub fn function_name(&self, f: FuncId) -> Option<String> {
         let mut cur = Some(f);

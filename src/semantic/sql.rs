@@ -240,6 +240,13 @@ impl SqlInfo {
     pub fn is_write(&self) -> bool {
         self.statements.iter().any(StmtKind::is_write)
     }
+    /// The connection settings its session-level `SET`s change (lower-case names).
+    pub fn session_settings(&self) -> impl Iterator<Item = &str> {
+        self.statements.iter().filter_map(|s| match s {
+            StmtKind::SetSession { name } => Some(name.as_str()),
+            _ => None,
+        })
+    }
     pub fn first(&self) -> Option<&StmtKind> {
         self.statements.first()
     }

@@ -334,7 +334,11 @@ impl<'a> Interp<'a> {
                         StmtKind::ResetSession { name } => {
                             let resets = match (name, c.session_set) {
                                 (None, _) => true,
-                                (Some(n), Some(set)) => self.set_names(set).iter().any(|s| s == n),
+                                (Some(n), Some(set)) => self.l().queries[set as usize]
+                                    .sql
+                                    .info
+                                    .as_ref()
+                                    .is_some_and(|i| i.session_settings().any(|s| s == n)),
                                 (Some(_), None) => false,
                             };
                             if resets {
@@ -394,21 +398,6 @@ impl<'a> Interp<'a> {
                 }
             }
         }
-    }
-
-    /// The settings a `SET` query changes (lower-case names).
-    fn set_names(&self, q: QueryId) -> Vec<String> {
-        let info = self.l().queries[q as usize].sql.info.as_ref();
-        info.map(|i| {
-            i.statements
-                .iter()
-                .filter_map(|s| match s {
-                    StmtKind::SetSession { name } => Some(name.clone()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default()
     }
 
     fn note_write(&mut self, s: &mut State, key: &HandleKey, q: QueryId, site: Site) {
