@@ -2,11 +2,13 @@
 //! produce one, so it need not be parsed.
 //!
 //! Every rule starts from a database call: a `.query(...)` (also written `['query']`), or, for
-//! `client-leak` alone, a `.connect()` / `.getClient()` on a pool. Suppression comments start from
-//! `txlint-` (or `TXLINT-`, `Txlint-`: a directive in the wrong case is reported). A file with `.connect` but no query can only leak a client taken from a pool,
-//! and a pool needs one of: the word `pool` (`new Pool()`, `pgPool`, `this.pool`), fastify's
+//! `client-leak` and `pool-end-in-request`, a `.connect()` / `.getClient()` / `.end()` on a pool.
+//! Suppression comments start from `txlint-` (or `TXLINT-`, `Txlint-`: a directive in the wrong
+//! case is reported). A file with `.connect` but no query can only leak a client taken from a
+//! pool, and a pool needs one of: the word `pool` (`new Pool()`, `pgPool`, `this.pool`), fastify's
 //! `.pg.`, or a module imported from a relative path (`require('./db')`, `from '../db'`, also
-//! `@/` and `~/` aliases) outside a comment line. Skipped files are counted (`--stats`); syntax
+//! `@/` and `~/` aliases) outside a comment line. A file with `.end` but no query can only end a
+//! pool, which needs the word `pool` (or `.pg.`). Skipped files are counted (`--stats`); syntax
 //! errors in them are not reported, since txlint is not a syntax checker. `tests/cli.rs` proves
 //! the prefilter hides no finding on the fixtures.
 
@@ -17,12 +19,19 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 /// Member names must end there (`.query(`, not `.querySelector`).
 const QUERY_MEMBER: &str = ".query";
 const CONNECT_MEMBERS: &[&str] = &[".connect", ".getClient"];
+/// `pool.end()`: a candidate only with a word like `pool` in the file.
+const END_MEMBER: &str = ".end";
 /// `txlint-` also as commonly mistyped (`TXLINT-`, `Txlint-`): directives, and comments meant as
 /// ones, are reported.
 const WHOLE: &[&str] = &["'query'", "\"query\"", "txlint-", "TXLINT-", "Txlint-"];
 
-static TOKENS: LazyLock<Option<AhoCorasick>> =
-    LazyLock::new(|| AhoCorasick::new(std::iter::once(&QUERY_MEMBER).chain(CONNECT_MEMBERS).chain(WHOLE)).ok());
+static TOKENS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    let patterns = std::iter::once(&QUERY_MEMBER)
+        .chain(CONNECT_MEMBERS)
+        .chain(std::iter::once(&END_MEMBER))
+        .chain(WHOLE);
+    AhoCorasick::new(patterns).ok()
+});
 
 static POOLISH: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
@@ -45,15 +54,17 @@ pub fn may_have_findings(bytes: &[u8]) -> bool {
         return true;
     };
     let mut connect = false;
+    let mut end = false;
     for m in tokens.find_iter(bytes) {
         let whole_word = !bytes.get(m.end()).copied().is_some_and(is_ident_byte);
         match m.pattern().as_usize() {
             0 if whole_word => return true,
             i if i <= CONNECT_MEMBERS.len() => connect |= whole_word,
+            i if i == CONNECT_MEMBERS.len() + 1 => end |= whole_word,
             _ => return true,
         }
     }
-    connect && (poolish.is_match(bytes) || has_relative_import(bytes, imports))
+    ((connect || end) && poolish.is_match(bytes)) || (connect && has_relative_import(bytes, imports))
 }
 
 /// `require('./x')`, `import('../x')`, `from '@/x'` on a line that is not a comment line.

@@ -29,6 +29,8 @@ pub fn expand(linked: &Linked, m: ModuleId, l: &mut Lowered) {
         let call = l.ext_calls[id].clone();
         if let Fact::Function(s) = linked.import_fact(m, &call.callee) {
             l.ext_calls[id].runs_tx = runs_transaction(&s);
+            l.ext_calls[id].ends_pool = s.ends_pool.clone();
+            l.ext_calls[id].shared_client_tx = s.shared_client_tx.clone();
             if let Some(op) = expand_call(l, &call, &s) {
                 replacements.push((id as ExtCallId, op));
             }

@@ -110,6 +110,11 @@ pub struct FnSummary {
     pub own_tx: bool,
     /// An `async` function: a call returns a promise (callback-style helpers do not).
     pub is_async: bool,
+    /// It (or a function it calls) closes a pool: where the `.end()` is.
+    pub ends_pool: Option<Arc<Via>>,
+    /// It (or a function it calls) sends BEGIN on a client shared by the whole process (a
+    /// module-level `new Client()`, here or imported): where the BEGIN is.
+    pub shared_client_tx: Option<Arc<Via>>,
 }
 
 /// A class of a module: its methods.
@@ -465,6 +470,21 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
         }
     }
 
+    /// `pool.end()`'s receiver: a pool by what linking knows, or named like one.
+    fn is_pool_handle(&self, key: &HandleKey, receiver: &str) -> bool {
+        self.pool_of(key).is_some() || self.kinds().get(key) == Some(&HandleKind::Pool) || is_pool_name(receiver)
+    }
+
+    /// A client shared by the whole process: a module-level binding that is a standalone client
+    /// (`const client = new Client()` here, or such a client imported from another module).
+    fn is_shared_client(&self, key: &HandleKey) -> bool {
+        let HandleKey::Binding(b) = key else {
+            return false;
+        };
+        let f = self.binding_fact(*b, MAX_DEPTH);
+        self.l().bindings[*b as usize].func == MODULE_FN && matches!(f, Fact::Client)
+    }
+
     fn site(&self, func: FuncId, range: crate::source::TextRange) -> Arc<Via> {
         let src = self.input.source;
         let start = src.line_col(range.start);
@@ -506,6 +526,8 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
                 retries: false,
                 own_tx: false,
                 is_async: false,
+                ends_pool: None,
+                shared_client_tx: None,
             });
         }
         self.active.borrow_mut().push(f);
@@ -528,6 +550,8 @@ struct Summariser<'s, 'l, 'a> {
     own_clients: BTreeMap<BindingId, Option<PoolId>>,
     begins_own: bool,
     wrapper: Option<Wrapper>,
+    ends_pool: Option<Arc<Via>>,
+    shared_client_tx: Option<Arc<Via>>,
 }
 
 impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
@@ -541,6 +565,8 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
             own_clients: BTreeMap::new(),
             begins_own: false,
             wrapper: None,
+            ends_pool: None,
+            shared_client_tx: None,
         }
     }
 
@@ -556,6 +582,11 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
                 && self.is_within(c.func)
             {
                 self.own_clients.insert(t, self.ml.pool_of(&c.handle));
+            }
+        }
+        for e in &l.end_calls {
+            if self.ends_pool.is_none() && self.is_within(e.func) && self.ml.is_pool_handle(&e.handle, &e.receiver) {
+                self.ends_pool = Some(self.ml.site(e.func, e.range));
             }
         }
         let mut seen = Vec::new();
@@ -603,6 +634,8 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
             retries,
             own_tx,
             is_async: func.is_async,
+            ends_pool: self.ends_pool,
+            shared_client_tx: self.shared_client_tx,
         }
     }
 
@@ -684,6 +717,9 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
         let begins = info
             .as_ref()
             .is_some_and(|i| i.statements.iter().any(|s| matches!(s, StmtKind::Begin { .. })));
+        if begins && self.shared_client_tx.is_none() && self.ml.is_shared_client(&ev.handle) {
+            self.shared_client_tx = Some(self.ml.site(ev.func, ev.head));
+        }
         let channel = match &ev.handle {
             HandleKey::Binding(b) if self.param_index(*b).is_some() => self.param_index(*b).map(Channel::Param),
             HandleKey::Binding(b) if self.own_clients.contains_key(b) => {
@@ -753,6 +789,12 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
     /// each of the callee's effects landed.
     fn inline_summary(&mut self, s: &FnSummary, args: &[Arg], conditional: bool, repeated: bool) -> Vec<Option<usize>> {
         let mut placed = Vec::with_capacity(s.effects.len());
+        if self.ends_pool.is_none() {
+            self.ends_pool = s.ends_pool.clone();
+        }
+        if self.shared_client_tx.is_none() {
+            self.shared_client_tx = s.shared_client_tx.clone();
+        }
         if s.own_tx {
             return placed;
         }

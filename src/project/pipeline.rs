@@ -228,6 +228,9 @@ fn exports_database(facts: &ModuleFacts) -> bool {
                     ) && e.info.is_some()
                 }) || matches!(s.returns, super::link::Returns::Client(_))
                     || s.wrapper.is_some()
+                    || s.own_tx
+                    || s.ends_pool.is_some()
+                    || s.shared_client_tx.is_some()
             }
             Fact::Pool(_) | Fact::Client => false,
             Fact::Object(members) => members.iter().any(|(_, m)| is_db(m, depth + 1)),

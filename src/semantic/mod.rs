@@ -9,6 +9,7 @@ pub mod flow;
 pub mod handles;
 pub mod lower;
 pub mod model;
+pub mod requests;
 pub mod sql;
 
 use std::collections::BTreeMap;
@@ -58,6 +59,10 @@ pub struct FileModel<'s> {
     pub ext_calls: Vec<ExtCall>,
     /// Calls of this file's functions whose promise is dropped.
     pub floating_calls: Vec<FloatingCall>,
+    /// `.end()` calls that are not HTTP responses.
+    pub end_calls: Vec<EndCall>,
+    /// Which functions run while a request is served.
+    pub requests: requests::RequestPaths,
 }
 
 impl<'s> FileModel<'s> {
@@ -72,6 +77,12 @@ impl<'s> FileModel<'s> {
             l: &lowered,
             kinds: &kinds,
         });
+        let requests = requests::RequestPaths::compute(
+            &lowered.functions,
+            &lowered.bindings,
+            &lowered.route_handlers,
+            &lowered.route_handler_bindings,
+        );
         let lower::Lowered {
             typed_pool_paths: _,
             functions,
@@ -81,6 +92,7 @@ impl<'s> FileModel<'s> {
             guards,
             ext_calls,
             floating_calls,
+            end_calls,
             ..
         } = lowered;
         FileModel {
@@ -96,6 +108,8 @@ impl<'s> FileModel<'s> {
             schema: None,
             ext_calls,
             floating_calls,
+            end_calls,
+            requests,
         }
     }
 

@@ -358,6 +358,17 @@ pub struct FloatingCall {
     pub callee_text: String,
 }
 
+/// A `.end()` call on something other than an HTTP response (`pool.end()`, `this.pool.end()`):
+/// whether the receiver is a pool is decided with the handle kinds.
+#[derive(Debug, Clone)]
+pub struct EndCall {
+    pub func: FuncId,
+    pub handle: HandleKey,
+    /// The receiver as written (`pool`, `db.pool`).
+    pub receiver: String,
+    pub range: TextRange,
+}
+
 /// A call of something imported from another module (`insertUser(client, u)`,
 /// `userDal.insert(...)`, `repo.save(x)` on an imported class's instance). Until linking says what
 /// the callee does, it is an unknown call; linking may expand it into the statements it sends.
@@ -381,6 +392,11 @@ pub struct ExtCall {
     /// Linking found that the callee runs a transaction (its own BEGIN...COMMIT, or a transaction
     /// wrapper): where it is, for messages.
     pub runs_tx: Option<std::sync::Arc<Via>>,
+    /// Linking found that the callee (or what it calls) closes a pool: where the `.end()` is.
+    pub ends_pool: Option<std::sync::Arc<Via>>,
+    /// Linking found that the callee (or what it calls) begins a transaction on a client shared
+    /// by the whole process (a module-level `new Client()`): where the BEGIN is.
+    pub shared_client_tx: Option<std::sync::Arc<Via>>,
 }
 
 /// A `.connect(...)` call.

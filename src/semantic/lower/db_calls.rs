@@ -81,6 +81,24 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// `pool.end()`, `this.pool.end()`: recorded whatever the receiver, except an HTTP response.
+    fn record_end_call(&mut self, span: Span, m: &MemberExpr) {
+        if chain_root(&m.obj).is_some_and(|r| matches!(&*r.sym, "res" | "response" | "reply" | "ctx")) {
+            return;
+        }
+        let Some((handle, receiver)) = self.handle_key(&m.obj) else {
+            return;
+        };
+        let range = self.range(span);
+        let func = self.cur_id();
+        self.out.end_calls.push(EndCall {
+            func,
+            handle,
+            receiver,
+            range,
+        });
+    }
+
     fn handle_key(&mut self, obj: &Expr) -> Option<(HandleKey, String)> {
         match unparen(obj) {
             Expr::Ident(i) => {
@@ -114,6 +132,9 @@ impl<'a> Lowerer<'a> {
             "query" => return self.lower_query(span, cargs, m, use_),
             name if CONNECT_METHODS.contains(&name) => return self.lower_connect(span, cargs, m, use_),
             "release" | "end" => {
+                if method == "end" {
+                    self.record_end_call(span, m);
+                }
                 // `res.end()` ends an HTTP response, not a connection.
                 if let Expr::Ident(i) = unparen(&m.obj)
                     && !(method == "end" && matches!(&*i.sym, "res" | "response" | "reply"))
@@ -203,6 +224,7 @@ impl<'a> Lowerer<'a> {
         }
         let ov = self.lower_expr(&m.obj, Use::Other);
         let range = self.range(span);
+        let registers_route = is_route_registration(m, method, cargs);
         // Route registration: name the handlers after the route.
         let route = if HTTP_METHODS.contains(&method) {
             cargs.first().and_then(|a| match unparen(&a.expr) {
@@ -225,6 +247,9 @@ impl<'a> Lowerer<'a> {
                 let f = self.lower_fn_expr_like(&a.expr, route.clone(), FnRole::Standalone);
                 if let Some(f) = f {
                     self.emit(Op::Closure { func: f });
+                    if registers_route {
+                        self.out.route_handlers.push(f);
+                    }
                     if is_retry_name(method) {
                         self.out.functions[f as usize].retry_wrapped = true;
                     }
@@ -234,6 +259,9 @@ impl<'a> Lowerer<'a> {
                 }
             } else {
                 let (arg, t) = self.lower_arg(&a.expr);
+                if registers_route && let Arg::Binding(b) = arg {
+                    self.out.route_handler_bindings.push(b);
+                }
                 taint_union(&mut taint, &t);
                 arg_taints.push(t);
                 args.push(arg);
@@ -634,4 +662,24 @@ enum TrailingArg<'e> {
     CallbackBinding(BindingId),
     Values(Values),
     Other,
+}
+
+/// `app.post('/orders', ...)`, `router.get(/re/, ...)`, `app.use(fn)`, `router.use('/api', ...)`:
+/// the functions given run while a request is served. A first argument that is a path (or a
+/// receiver named like an app or router for `use`) tells a route from `map.get(key)`.
+fn is_route_registration(m: &MemberExpr, method: &str, cargs: &[ExprOrSpread]) -> bool {
+    if !HTTP_METHODS.contains(&method) || cargs.len() < 2 && method != "use" {
+        return false;
+    }
+    let path_first = cargs.first().is_some_and(|a| match unparen(&a.expr) {
+        Expr::Lit(Lit::Str(s)) => s.value.to_string_lossy().starts_with('/'),
+        Expr::Lit(Lit::Regex(_)) => true,
+        Expr::Tpl(t) => t.quasis.first().is_some_and(|q| q.raw.starts_with('/')),
+        _ => false,
+    });
+    let app_like = chain_root(&m.obj).is_some_and(|r| {
+        let n = r.sym.to_ascii_lowercase();
+        n == "app" || n == "server" || n == "api" || n == "fastify" || n.ends_with("router") || n.ends_with("app")
+    });
+    path_first || (method == "use" && app_like)
 }

@@ -50,6 +50,13 @@ pub struct Lowered {
     pub ext_calls: Vec<ExtCall>,
     /// Calls of functions of this file whose promise is dropped.
     pub floating_calls: Vec<FloatingCall>,
+    /// `.end()` calls that are not HTTP responses (`pool.end()`).
+    pub end_calls: Vec<EndCall>,
+    /// Functions registered as route handlers or middleware (`app.post('/x', fn)`,
+    /// `router.use(fn)`), given inline.
+    pub route_handlers: Vec<FuncId>,
+    /// Bindings given by name to a route registration (`router.post('/x', auth, createOrder)`).
+    pub route_handler_bindings: Vec<BindingId>,
     /// Handle kinds established by linking (a pool exported by another module, the pool a fake
     /// transaction wrapper hands to its callback); they override classification by use.
     pub linked_kinds: Vec<(HandleKey, HandleKind)>,

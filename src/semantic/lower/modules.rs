@@ -244,6 +244,8 @@ impl<'a> Lowerer<'a> {
             result,
             target: None,
             runs_tx: None,
+            ends_pool: None,
+            shared_client_tx: None,
         });
         self.emit(Op::ExtCall(id));
         Val {
