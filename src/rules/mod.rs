@@ -10,6 +10,7 @@ mod early_return_in_transaction;
 mod missing_retry;
 mod missing_transaction;
 mod placeholder_mismatch;
+mod pool_end_in_request;
 mod pool_transaction;
 mod query_after_commit;
 mod read_modify_write;
@@ -17,6 +18,7 @@ mod response_before_commit;
 mod rollback_swallows_error;
 mod rollback_without_finally;
 mod session_state_leak;
+mod shared_client;
 mod unawaited_query;
 mod unawaited_transaction;
 pub mod util;
@@ -116,6 +118,7 @@ pub static ALL: &[&dyn Rule] = &[
     &missing_retry::MissingRetry,
     &missing_transaction::MissingTransaction,
     &placeholder_mismatch::PlaceholderMismatch,
+    &pool_end_in_request::PoolEndInRequest,
     &pool_transaction::PoolTransaction,
     &query_after_commit::QueryAfterCommit,
     &read_modify_write::ReadModifyWrite,
@@ -123,6 +126,7 @@ pub static ALL: &[&dyn Rule] = &[
     &rollback_swallows_error::RollbackSwallowsError,
     &rollback_without_finally::RollbackWithoutFinally,
     &session_state_leak::SessionStateLeak,
+    &shared_client::SharedClient,
     &unawaited_query::UnawaitedQuery,
     &unawaited_transaction::UnawaitedTransaction,
 ];

@@ -253,3 +253,41 @@ pub fn connect_site(m: &FileModel<'_>, b: BindingId) -> Option<TextRange> {
         _ => None,
     }
 }
+
+/// A SARIF related location (and its text) for a site in another module.
+pub fn related_at(via: &crate::semantic::Via, message: String) -> crate::diagnostic::Related {
+    crate::diagnostic::Related {
+        path: via.path.clone(),
+        line: via.line,
+        column: via.column,
+        end_line: via.end_line,
+        end_column: via.end_column,
+        message,
+    }
+}
+
+/// `` `withdraw` in src/dal.js:12 ``: where a helper of another module does something.
+pub fn via_text(via: &crate::semantic::Via) -> String {
+    if via.line > 0 {
+        format!(
+            "`{}` in {}:{}",
+            via.function,
+            crate::report::display_path(&via.path),
+            via.line
+        )
+    } else {
+        format!("`{}`", via.function)
+    }
+}
+
+/// How a request handler is named in a message: `` `POST /orders` ``, `` `createOrder` ``, or by its
+/// line when it has no name (`app.use(async (req, res, next) => ...)`).
+pub fn handler_name(m: &FileModel<'_>, root: crate::semantic::FuncId) -> String {
+    match m.function_name(root) {
+        Some(n) => format!("`{n}`"),
+        None => format!(
+            "the request handler on line {}",
+            line(m, m.functions[root as usize].span)
+        ),
+    }
+}

@@ -1,0 +1,100 @@
+//! `shared-client`: a transaction on a client shared by the whole process (a module-level
+//! `new Client()`, one connection) while a request is served. Concurrent requests send their
+//! statements on the same connection: one request's statements land inside another's
+//! transaction, and its COMMIT or ROLLBACK ends the other's.
+//!
+//! Facts used: BEGIN sent through a standalone client bound at module level (declared here, or
+//! imported from the module that creates it), in a function on a request path; and calls into
+//! other modules whose callee (or what it calls) sends such a BEGIN. A script's module-level
+//! client (no request handler reaches it) and a shared client that only sends single statements
+//! or LISTENs are silent.
+
+use crate::rules::util::{handler_name, line, related_at, via_text};
+use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
+use crate::semantic::sql::StmtKind;
+use crate::semantic::{FileModel, HandleKey, HandleKind, MODULE_FN, Origin, QueryEvent};
+
+pub struct SharedClient;
+
+static META: RuleMeta = RuleMeta {
+    id: "shared-client",
+    severity: crate::diagnostic::Severity::Error,
+    fix: FixAvailability::Suggestion,
+    doc: rule_doc!("shared-client"),
+};
+
+impl Rule for SharedClient {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
+        for q in m.db_queries().filter(|q| q.via.is_none() && begins(q)) {
+            let HandleKey::Binding(b) = q.handle else { continue };
+            let binding = &m.bindings[b as usize];
+            if binding.func != MODULE_FN || m.handle_kind(&q.handle) != Some(HandleKind::StandaloneClient) {
+                continue;
+            }
+            let Some(reach) = m.requests.reach(q.func) else {
+                continue;
+            };
+            let name = &binding.name;
+            let origin = match (&binding.origin, &binding.import) {
+                (Origin::NewClient, _) | (_, None) => format!("`new Client()` on line {}", line(m, binding.span)),
+                (_, Some(r)) => format!("imported from '{}'", r.specifier),
+            };
+            let handler = handler_name(m, reach.root);
+            let d = cx
+                .diagnostic(
+                    q.range,
+                    format!(
+                        "`{name}` is one connection for the whole process ({origin}): concurrent requests to {handler} interleave their statements inside this transaction, and one request's COMMIT or ROLLBACK ends another's"
+                    ),
+                )
+                .label(binding.span, "one client, shared by every request")
+                .help(format!(
+                    "Use a `Pool` and check out a client per request (`const client = await pool.connect()`), release it in `finally`; keep `{name}` for statements that need no transaction"
+                ))
+                .example(per_request_example());
+            cx.report(d.context(m.function_name(q.func)));
+        }
+        for c in &m.ext_calls {
+            let Some(via) = &c.shared_client_tx else {
+                continue;
+            };
+            let Some(reach) = m.requests.reach(c.func) else {
+                continue;
+            };
+            let handler = handler_name(m, reach.root);
+            let callee = &c.callee_text;
+            let mut d = cx
+                .diagnostic(
+                    c.range,
+                    format!(
+                        "`{callee}(...)` runs a transaction on a client shared by the whole process (BEGIN {}): concurrent requests to {handler} interleave their statements inside it, and one request's COMMIT or ROLLBACK ends another's",
+                        via_text(via)
+                    ),
+                )
+                .help(format!(
+                    "Make `{callee}` check out a client per call from a `Pool` (`const client = await pool.connect()`) and release it in `finally`"
+                ))
+                .example(per_request_example());
+            d.related.push(related_at(
+                via,
+                format!("BEGIN on the shared client, in `{}`", via.function),
+            ));
+            cx.report(d.context(m.function_name(c.func)));
+        }
+    }
+}
+
+fn begins(q: &QueryEvent) -> bool {
+    q.sql
+        .info
+        .as_ref()
+        .is_some_and(|i| i.statements.iter().any(|s| matches!(s, StmtKind::Begin { .. })))
+}
+
+fn per_request_example() -> String {
+    "const pool = new Pool();\n\nconst client = await pool.connect();\ntry {\n  await client.query('BEGIN');\n  // ...\n  await client.query('COMMIT');\n} catch (err) {\n  await client.query('ROLLBACK');\n  throw err;\n} finally {\n  client.release();\n}".to_string()
+}
