@@ -32,7 +32,7 @@ impl Rule for ClientLeak {
             let covered = leak.exit.error_path
                 && leak
                     .began
-                    .is_some_and(|b| m.flow.txs.get(&b).is_some_and(|t| !t.writes.is_empty()));
+                    .is_some_and(|b| m.flow.txs.get(&b).is_some_and(|t| t.may_write()));
             if !covered {
                 by_client.entry(leak.client).or_default().push(leak);
             }

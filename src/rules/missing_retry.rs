@@ -32,11 +32,7 @@ impl Rule for MissingRetry {
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
         for (&begin, tx) in &m.flow.txs {
-            if (tx.writes.is_empty() && !tx.delegated)
-                || tx.commits.is_empty()
-                || tx.restart_protocol
-                || tx.retried_by_loop
-            {
+            if !tx.may_write() || tx.commits.is_empty() || tx.restart_protocol || tx.retried_by_loop {
                 continue;
             }
             let Some(client) = tx.client else { continue };

@@ -37,7 +37,7 @@ impl Rule for ResponseBeforeCommit {
             }
             let (what, commits) = match r.begin {
                 Some(b) => {
-                    let writes = m.flow.txs.get(&b).is_some_and(|t| !t.writes.is_empty());
+                    let writes = m.flow.txs.get(&b).is_some_and(|t| t.may_write());
                     if !writes {
                         continue;
                     }

@@ -30,7 +30,7 @@ impl Rule for RollbackSwallowsError {
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
         let mut seen = BTreeSet::new();
         for f in &m.flow.swallowed {
-            let writes = m.flow.txs.get(&f.begin).is_some_and(|t| !t.writes.is_empty());
+            let writes = m.flow.txs.get(&f.begin).is_some_and(|t| t.may_write());
             if !writes || (f.kind == ExitKind::Return && returns_a_value(m.source.slice(f.site.range))) {
                 continue;
             }

@@ -77,5 +77,39 @@ impl Rule for RollbackWithoutFinally {
             d = d.help(help).example(tx_skeleton(pool.as_deref(), &name, &body));
             cx.report(d.context(m.function_name(q.func)));
         }
+        pooled_transactions(m, cx);
+    }
+}
+
+/// A transaction sent through a pool (reported as such by `pool-transaction`) with no ROLLBACK on
+/// an error path: when the code moves to a checked-out client, that path still needs one.
+fn pooled_transactions(m: &FileModel<'_>, cx: &mut RuleContext) {
+    for (&begin, tx) in &m.flow.txs {
+        if !tx.through_pool || !tx.may_write() {
+            continue;
+        }
+        let at = |e: &crate::semantic::flow::ExitFact| e.origin.unwrap_or(e.site).outer;
+        let Some(e) = tx.open_exits.iter().filter(|e| e.error_path).min_by_key(|e| at(e)) else {
+            continue;
+        };
+        let q = m.query(begin);
+        // A helper of another module sent it: judged in the helper's file, where its `catch` is.
+        if q.via.is_some() {
+            continue;
+        }
+        let pool = q.receiver.clone();
+        let message = format!(
+            "an error after `BEGIN` (line {}) leaves the transaction open: no `ROLLBACK` runs on that path, and the pooled connection that received `BEGIN` goes back to `{pool}` inside it",
+            line(m, at(e))
+        );
+        let body = vec!["// ... the transaction's statements".to_string()];
+        let d = cx
+            .diagnostic(q.head, message)
+            .label(at(e), "an error here is not rolled back")
+            .help(format!(
+                "Check out one client from `{pool}` for the transaction: statements in `try`, `ROLLBACK` in `catch`, `client.release()` in `finally`"
+            ))
+            .example(tx_skeleton(Some(&pool), "client", &body));
+        cx.report(d.context(m.function_name(q.func)));
     }
 }

@@ -242,7 +242,7 @@ pub fn owned_writing_transactions<'m>(
 ) -> impl Iterator<Item = (QueryId, &'m crate::semantic::flow::TxFacts, BindingId)> + 'm {
     m.flow.txs.iter().filter_map(move |(&begin, tx)| {
         let client = tx.client?;
-        (!tx.writes.is_empty() && tx_owned(m, tx)).then_some((begin, tx, client))
+        (tx.may_write() && tx_owned(m, tx)).then_some((begin, tx, client))
     })
 }
 

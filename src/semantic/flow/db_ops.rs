@@ -176,6 +176,18 @@ impl<'a> Interp<'a> {
         };
         self.record_query_ctx(q, &states, &tx_of);
         let stmts: &[StmtKind] = ev.sql.info.as_ref().map(|i| i.statements.as_slice()).unwrap_or(&[]);
+        // SQL we cannot see (a parameter, a value computed elsewhere) sent inside a transaction:
+        // it may write, as a callback handed the client may.
+        if ev.sql.info.is_none()
+            && ev.sql.text.is_none()
+            && let Some(b) = client
+        {
+            for s in &states {
+                if let Some(begin) = s.client(b).tx.open_begin() {
+                    self.facts.txs.entry(begin).or_default().delegated = true;
+                }
+            }
+        }
         let mut next = Vec::with_capacity(states.len());
         for s in &states {
             // Failure: the statement did not happen.
@@ -199,6 +211,9 @@ impl<'a> Interp<'a> {
                     if c != UNKNOWN_CLIENT {
                         bad.set_client(b, c);
                     }
+                } else if stmts.iter().any(|k| matches!(k, StmtKind::Commit | StmtKind::Rollback)) {
+                    // A failed COMMIT or ROLLBACK through a pool ends its transaction too.
+                    bad.pool_tx.retain(|(k, _)| *k != key);
                 }
                 out.throws.push((bad, site, ExitKind::Exception));
             }
@@ -377,19 +392,37 @@ impl<'a> Interp<'a> {
                     }
                 }
                 None => {
-                    // A pool: every query is its own transaction.
-                    let in_pool_tx = s.pool_tx.contains(key);
+                    // A pool: every query is its own transaction, even after a BEGIN sent through
+                    // it (which only opens one on whichever connection received it).
+                    let pool_begin = s.pool_tx.iter().find(|(k, _)| k == key).map(|(_, b)| *b);
+                    if let Some(begin) = pool_begin {
+                        self.facts.txs.entry(begin).or_default().inside.insert(q);
+                    }
                     match stmt {
-                        StmtKind::Begin { .. } if !in_pool_tx => {
-                            s.pool_tx.push(key.clone());
+                        StmtKind::Begin { .. } if pool_begin.is_none() && kind == HandleKind::Pool => {
+                            s.pool_tx.push((key.clone(), q));
                             s.pool_tx.sort();
+                            let t = self.facts.txs.entry(q).or_default();
+                            t.through_pool = true;
+                            t.roots.insert(self.root);
                         }
-                        k if k.is_write()
-                            && kind == HandleKind::Pool
-                            && !managed_root
-                            && !in_pool_tx
-                            && !counted_write =>
-                        {
+                        StmtKind::Commit | StmtKind::Rollback if pool_begin.is_some() => {
+                            s.pool_tx.retain(|(k, _)| k != key);
+                            if let Some(begin) = pool_begin {
+                                let t = self.facts.txs.entry(begin).or_default();
+                                if matches!(stmt, StmtKind::Commit) {
+                                    t.commits.insert(q);
+                                } else {
+                                    t.rollbacks.insert(q);
+                                }
+                            }
+                        }
+                        k if k.is_write() && pool_begin.is_some() => {
+                            if let Some(begin) = pool_begin {
+                                self.facts.txs.entry(begin).or_default().writes.insert(q);
+                            }
+                        }
+                        k if k.is_write() && kind == HandleKind::Pool && !managed_root && !counted_write => {
                             counted_write = true;
                             self.note_write(s, key, q, site);
                         }

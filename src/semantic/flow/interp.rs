@@ -83,6 +83,9 @@ impl<'a> Interp<'a> {
                 }
             }
         }
+        for (_, begin) in &s.pool_tx {
+            self.facts.txs.entry(*begin).or_default().open_exits.push(fact.clone());
+        }
         for &(b, c) in &s.clients {
             if let Some(begin) = c.tx.open_begin() {
                 self.facts.txs.entry(begin).or_default().open_exits.push(fact.clone());

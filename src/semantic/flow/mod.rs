@@ -87,9 +87,21 @@ pub struct TxFacts {
     pub released_open: Vec<Site>,
     /// Statements run on the client while the transaction was open (for unawaited checks).
     pub inside: BTreeSet<QueryId>,
-    /// The open transaction's client is handed to a callback the function was given (a
-    /// transaction wrapper): the callback's statements, unseen here, run inside it.
+    /// Work we cannot see runs inside it and may write: the open transaction's client is handed
+    /// to a callback or to a function we know nothing of (a transaction wrapper's callback), or
+    /// is sent SQL whose text is unknown (`client.query(sql, params)` with `sql` a parameter).
     pub delegated: bool,
+    /// BEGIN was sent through a pool (`pool.query('BEGIN')`): `client` is `None`, and each
+    /// statement may run on another connection. `pool-transaction` reports it; the error-path
+    /// and unawaited checks still apply.
+    pub through_pool: bool,
+}
+
+impl TxFacts {
+    /// It writes, or runs work we cannot see that may write (see `delegated`).
+    pub fn may_write(&self) -> bool {
+        !self.writes.is_empty() || self.delegated
+    }
 }
 
 /// A client still acquired when a path leaves.
@@ -291,6 +303,7 @@ fn merge_facts(into: &mut FlowFacts, from: FlowFacts) {
         e.released_open.extend(t.released_open);
         e.inside.extend(t.inside);
         e.delegated |= t.delegated;
+        e.through_pool |= t.through_pool;
     }
     into.leaks.extend(from.leaks);
     into.after_commit.extend(from.after_commit);

@@ -81,8 +81,9 @@ pub(super) struct State {
     pub(super) guards: Vec<(GuardId, bool)>,
     /// First write outside a transaction, per handle.
     pub(super) writes: Vec<(HandleKey, QueryId, Site)>,
-    /// Pools on which a BEGIN was sent (pool-transaction owns those).
-    pub(super) pool_tx: Vec<HandleKey>,
+    /// Pools on which a BEGIN was sent, with that BEGIN (pool-transaction reports those; the
+    /// error-path and unawaited checks still apply to them).
+    pub(super) pool_tx: Vec<(HandleKey, QueryId)>,
     pub(super) error_path: bool,
     /// Where the error of an error path was raised (the earliest site of a caught exception).
     pub(super) error_at: Option<Site>,
