@@ -241,11 +241,16 @@ impl<'a> Interp<'a> {
             let f = &l.functions[cb as usize];
             let err = f.params.first().and_then(|p| p.first().copied());
             let begins = stmts.iter().any(|k| matches!(k, StmtKind::Begin { .. }));
+            let ends_tx = stmts.iter().any(|k| matches!(k, StmtKind::Commit | StmtKind::Rollback));
             self.run_callback(cb, err, site, &next, &states, |s, ok| {
-                // The failed statement aborts an open transaction.
+                // The failed statement aborts an open transaction; a failed COMMIT or ROLLBACK
+                // ends it (the server rolls it back), as when awaited.
                 if let (false, Some(b)) = (ok, client) {
                     let mut c = s.client(b);
-                    if let (Tx::Open(begin), false) = (c.tx, begins) {
+                    if ends_tx && c.tx.open_begin().is_some() {
+                        c.tx = Tx::None;
+                        s.set_client(b, c);
+                    } else if let (Tx::Open(begin), false) = (c.tx, begins) {
                         c.tx = Tx::Aborted(begin);
                         s.set_client(b, c);
                     }
