@@ -71,6 +71,20 @@ fn resolve_imported_sql(linked: &Linked, m: ModuleId, l: &mut Lowered) {
 
 /// Receivers bound to another module's pool or client.
 fn classify_imported_handles(linked: &Linked, m: ModuleId, l: &mut Lowered) {
+    // `xDatabase.connect()` where linking knows `connect` as a function of the project that does
+    // not return a checked-out client (an app's own helper returning query functions).
+    for c in &mut l.connects {
+        let HandleKey::Binding(b) = &c.handle else { continue };
+        let Some(r) = &l.bindings[*b as usize].import else {
+            continue;
+        };
+        if let Fact::Function(s) = linked.import_fact(m, &r.member(&c.method))
+            && !matches!(s.returns, Returns::Client(_))
+            && s.wrapper.is_none()
+        {
+            c.foreign = true;
+        }
+    }
     let keys: Vec<HandleKey> = l
         .queries
         .iter()
@@ -78,11 +92,32 @@ fn classify_imported_handles(linked: &Linked, m: ModuleId, l: &mut Lowered) {
         .chain(l.connects.iter().map(|c| c.handle.clone()))
         .collect();
     for key in keys {
-        let HandleKey::Binding(b) = &key else { continue };
-        let Some(r) = &l.bindings[*b as usize].import else {
-            continue;
+        let fact = match &key {
+            HandleKey::Binding(b) => match &l.bindings[*b as usize].import {
+                Some(r) => linked.import_fact(m, r),
+                None => continue,
+            },
+            // `db.client.query(...)` where `db` is a module imported at the top of the file.
+            HandleKey::Path(path) => {
+                let mut parts = path.split('.');
+                let root = parts.next().unwrap_or_default();
+                let Some(r) = l
+                    .bindings
+                    .iter()
+                    .find(|b| b.func == MODULE_FN && b.name == root)
+                    .and_then(|b| b.import.as_ref())
+                else {
+                    continue;
+                };
+                let mut r = r.clone();
+                for p in parts {
+                    r = r.member(p);
+                }
+                linked.import_fact(m, &r)
+            }
+            HandleKey::Global(_) => continue,
         };
-        let kind = match linked.import_fact(m, r) {
+        let kind = match fact {
             Fact::Pool(_) => HandleKind::Pool,
             Fact::Client => HandleKind::StandaloneClient,
             _ => continue,
@@ -156,6 +191,15 @@ fn expand_call(l: &mut Lowered, call: &ExtCall, s: &Arc<FnSummary>) -> Option<Op
         }
     }
     // `const client = await getClient()`.
+    // `const client = await getDb()`: the process-wide client of the helper's module.
+    if let (Returns::SharedClient, Some(target)) = (&s.returns, call.target) {
+        let key = HandleKey::Binding(target);
+        if !l.linked_kinds.iter().any(|(k, _)| *k == key) {
+            l.linked_kinds.push((key, HandleKind::StandaloneClient));
+        }
+        l.bindings[target as usize].shared_client = true;
+        return None;
+    }
     if let (Returns::Client(p), Some(target)) = (&s.returns, call.target) {
         let handle = pool_key(l, p);
         let id = l.connects.len() as ConnectId;
@@ -169,6 +213,8 @@ fn expand_call(l: &mut Lowered, call: &ExtCall, s: &Arc<FnSummary>) -> Option<Op
             callback: None,
             err_param: None,
             done_param: None,
+            method: call.callee_text.clone(),
+            foreign: false,
         });
         l.bindings[target as usize].origin = Origin::Connected(id);
         l.functions[call.func as usize].has_db_ops = true;

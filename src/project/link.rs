@@ -95,6 +95,8 @@ pub enum Returns {
     Client(PoolId),
     /// The result of its `effects[i]` (a row, the rows or the result object).
     Result(usize),
+    /// The client its module shares with the whole process (a module-level `new Client()`).
+    SharedClient,
 }
 
 /// What one function does to the database.
@@ -471,8 +473,18 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
     }
 
     /// `pool.end()`'s receiver: a pool by what linking knows, or named like one.
+    /// Only a pool the process shares counts: bound at module level or imported (a pool created
+    /// inside the function is its own, ended by it).
     fn is_pool_handle(&self, key: &HandleKey, receiver: &str) -> bool {
-        self.pool_of(key).is_some() || self.kinds().get(key) == Some(&HandleKind::Pool) || is_pool_name(receiver)
+        if let HandleKey::Binding(b) = key
+            && !self.l().bindings[*b as usize].is_process_wide()
+        {
+            return false;
+        }
+        self.pool_of(key).is_some()
+            || self.kinds().get(key) == Some(&HandleKind::Pool)
+            || is_pool_name(receiver)
+            || self.is_shared_client(key)
     }
 
     /// A client shared by the whole process: a module-level binding that is a standalone client
@@ -481,8 +493,9 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
         let HandleKey::Binding(b) = key else {
             return false;
         };
-        let f = self.binding_fact(*b, MAX_DEPTH);
-        self.l().bindings[*b as usize].func == MODULE_FN && matches!(f, Fact::Client)
+        let binding = &self.l().bindings[*b as usize];
+        binding.func == MODULE_FN
+            && (binding.origin == Origin::NewClient || matches!(self.binding_fact(*b, MAX_DEPTH), Fact::Client))
     }
 
     fn site(&self, func: FuncId, range: crate::source::TextRange) -> Arc<Via> {
@@ -614,6 +627,8 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
                 Some(p) => Returns::Client(p),
                 None => Returns::Unknown,
             }
+        } else if self.returns_shared_client(&func.body) {
+            Returns::SharedClient
         } else if own_tx {
             Returns::Unknown
         } else {
@@ -637,6 +652,19 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
             ends_pool: self.ends_pool,
             shared_client_tx: self.shared_client_tx,
         }
+    }
+
+    /// `return client` where `client` is the process-wide client (a getter of it).
+    fn returns_shared_client(&self, body: &Block) -> bool {
+        let mut found = false;
+        crate::semantic::flow::walk_ops(body, &mut |op| {
+            if let Op::Return { escapes, .. } = op {
+                found |= escapes
+                    .iter()
+                    .any(|b| self.ml.is_shared_client(&HandleKey::Binding(*b)));
+            }
+        });
+        found
     }
 
     /// Whether function `g` is `f` or nested in it.

@@ -226,8 +226,10 @@ fn exports_database(facts: &ModuleFacts) -> bool {
                         e.channel,
                         super::link::Channel::Pool(_) | super::link::Channel::Injected(_)
                     ) && e.info.is_some()
-                }) || matches!(s.returns, super::link::Returns::Client(_))
-                    || s.wrapper.is_some()
+                }) || matches!(
+                    s.returns,
+                    super::link::Returns::Client(_) | super::link::Returns::SharedClient
+                ) || s.wrapper.is_some()
                     || s.own_tx
                     || s.ends_pool.is_some()
                     || s.shared_client_tx.is_some()

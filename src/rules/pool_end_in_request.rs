@@ -32,14 +32,22 @@ impl Rule for PoolEndInRequest {
     }
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
-        for e in m.end_calls.iter().filter(|e| is_pool_end(m, e)) {
+        for e in &m.end_calls {
+            let Some(closes) = closes(m, e) else { continue };
             let Some(reach) = m.requests.reach(e.func) else {
                 continue;
             };
             match reach.via {
-                None => report_end(m, cx, reach, e),
+                None => report_end(m, cx, reach, e, closes),
                 Some((call, callee)) => {
-                    let what = format!("`{}.end()` (line {})", e.receiver, line(m, e.range));
+                    let what = match closes {
+                        Closes::Pool => format!("`{}.end()` (line {})", e.receiver, line(m, e.range)),
+                        Closes::SharedClient => format!(
+                            "`{}.end()` (line {}), which closes the connection the whole process shares,",
+                            e.receiver,
+                            line(m, e.range)
+                        ),
+                    };
                     report_call(m, cx, reach, call, m.binding_name(callee), &what, End::Here(e.range));
                 }
             }
@@ -49,7 +57,10 @@ impl Rule for PoolEndInRequest {
             let Some(reach) = m.requests.reach(c.func) else {
                 continue;
             };
-            let what = format!("a pool's `.end()` ({})", via_text(via));
+            let what = format!(
+                "the `.end()` of a pool or client the whole process shares ({})",
+                via_text(via)
+            );
             let related = related_at(via, format!("the pool is closed here, in `{}`", via.function));
             let (call, callee) = match reach.via {
                 None => (c.range, c.callee_text.as_str()),
@@ -60,34 +71,70 @@ impl Rule for PoolEndInRequest {
     }
 }
 
-/// `.end()` on a pool: a handle classified as one, a `new Pool()` / typed binding, or a receiver
-/// named like a pool that is not known as a client.
-fn is_pool_end(m: &FileModel<'_>, e: &EndCall) -> bool {
+/// What an `.end()` closes, when it is shared by the whole process.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Closes {
+    /// A pool.
+    Pool,
+    /// A module-level `new Client()`: the process's one connection.
+    SharedClient,
+}
+
+/// `.end()` on a pool (a handle classified as one, a `new Pool()` / typed binding, or a receiver
+/// named like a pool that is not known as a client) or on a module-level standalone client, that
+/// the whole process shares: bound at module level or imported, or a member path (`this.pool`,
+/// `db.pool`). A pool created inside the function (one per call, ended by it) is its own.
+fn closes(m: &FileModel<'_>, e: &EndCall) -> Option<Closes> {
+    if let HandleKey::Binding(b) = e.handle
+        && !m.bindings[b as usize].is_process_wide()
+    {
+        return None;
+    }
     match m.handle_kind(&e.handle) {
-        Some(HandleKind::Pool) => true,
-        Some(_) => false,
+        Some(HandleKind::Pool) => Some(Closes::Pool),
+        Some(HandleKind::StandaloneClient) if matches!(e.handle, HandleKey::Binding(_)) => Some(Closes::SharedClient),
+        Some(_) => None,
         None => {
             let by_origin = matches!(&e.handle, HandleKey::Binding(b)
                 if matches!(m.bindings[*b as usize].origin, Origin::NewPool | Origin::TypedPool));
-            by_origin || is_pool_name(&e.receiver)
+            let client = matches!(&e.handle, HandleKey::Binding(b)
+                if m.bindings[*b as usize].origin == Origin::NewClient);
+            if by_origin || is_pool_name(&e.receiver) {
+                Some(Closes::Pool)
+            } else if client {
+                Some(Closes::SharedClient)
+            } else {
+                None
+            }
         }
     }
 }
 
 /// The handler (or a function nested in it) ends the pool itself.
-fn report_end(m: &FileModel<'_>, cx: &mut RuleContext, reach: Reach, e: &EndCall) {
+fn report_end(m: &FileModel<'_>, cx: &mut RuleContext, reach: Reach, e: &EndCall, closes: Closes) {
     let handler = handler_name(m, reach.root);
     let receiver = &e.receiver;
-    let d = cx
-        .diagnostic(
-            e.range,
+    let (message, help) = match closes {
+        Closes::Pool => (
             format!(
                 "`{receiver}.end()` closes the pool while {handler} serves a request: every query after it, from every request, fails with \"Cannot use a pool after calling end on the pool\""
             ),
-        )
-        .help(format!(
-            "Do not end the pool in a request: release the request's client instead (`client.release()`), and close `{receiver}` once, when the process shuts down"
-        ))
+            format!(
+                "Do not end the pool in a request: release the request's client instead (`client.release()`), and close `{receiver}` once, when the process shuts down"
+            ),
+        ),
+        Closes::SharedClient => (
+            format!(
+                "`{receiver}.end()` closes the one connection the whole process shares while {handler} serves a request: every query after it, from every request, fails (\"Client was closed and is not queryable\")"
+            ),
+            format!(
+                "Do not end `{receiver}` in a request: use a `Pool` and release the request's client (`client.release()`), and close connections once, when the process shuts down"
+            ),
+        ),
+    };
+    let d = cx
+        .diagnostic(e.range, message)
+        .help(help)
         .example(shutdown_example(receiver));
     cx.report(d.context(m.function_name(reach.root)));
 }

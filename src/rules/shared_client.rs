@@ -12,7 +12,7 @@
 use crate::rules::util::{handler_name, line, related_at, via_text};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::sql::StmtKind;
-use crate::semantic::{FileModel, HandleKey, HandleKind, MODULE_FN, Origin, QueryEvent};
+use crate::semantic::{FileModel, HandleKey, HandleKind, Origin, QueryEvent};
 
 pub struct SharedClient;
 
@@ -30,32 +30,46 @@ impl Rule for SharedClient {
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
         for q in m.db_queries().filter(|q| q.via.is_none() && begins(q)) {
-            let HandleKey::Binding(b) = q.handle else { continue };
-            let binding = &m.bindings[b as usize];
-            if binding.func != MODULE_FN || m.handle_kind(&q.handle) != Some(HandleKind::StandaloneClient) {
+            if m.handle_kind(&q.handle) != Some(HandleKind::StandaloneClient) {
                 continue;
             }
+            // Only linking makes a member path (`db.client`) a standalone client: another
+            // module's export, shared by the process.
+            let (name, origin, span) = match &q.handle {
+                HandleKey::Binding(b) => {
+                    let binding = &m.bindings[*b as usize];
+                    if !binding.is_process_wide() {
+                        continue;
+                    }
+                    let origin = match (&binding.origin, &binding.import) {
+                        (Origin::NewClient, _) => format!("`new Client()` on line {}", line(m, binding.span)),
+                        (_, Some(r)) => format!("imported from '{}'", r.specifier),
+                        (_, None) if binding.shared_client => "handed out by another module".to_string(),
+                        (_, None) => format!("`new Client()` on line {}", line(m, binding.span)),
+                    };
+                    (binding.name.clone(), origin, Some(binding.span))
+                }
+                HandleKey::Path(path) => (path.clone(), "exported by another module".to_string(), None),
+                HandleKey::Global(_) => continue,
+            };
             let Some(reach) = m.requests.reach(q.func) else {
                 continue;
             };
-            let name = &binding.name;
-            let origin = match (&binding.origin, &binding.import) {
-                (Origin::NewClient, _) | (_, None) => format!("`new Client()` on line {}", line(m, binding.span)),
-                (_, Some(r)) => format!("imported from '{}'", r.specifier),
-            };
             let handler = handler_name(m, reach.root);
-            let d = cx
+            let mut d = cx
                 .diagnostic(
                     q.range,
                     format!(
                         "`{name}` is one connection for the whole process ({origin}): concurrent requests to {handler} interleave their statements inside this transaction, and one request's COMMIT or ROLLBACK ends another's"
                     ),
                 )
-                .label(binding.span, "one client, shared by every request")
                 .help(format!(
                     "Use a `Pool` and check out a client per request (`const client = await pool.connect()`), release it in `finally`; keep `{name}` for statements that need no transaction"
                 ))
                 .example(per_request_example());
+            if let Some(span) = span {
+                d = d.label(span, "one client, shared by every request");
+            }
             cx.report(d.context(m.function_name(q.func)));
         }
         for c in &m.ext_calls {

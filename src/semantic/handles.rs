@@ -42,7 +42,7 @@ pub fn classify(l: &Lowered) -> BTreeMap<HandleKey, HandleKind> {
             used_with_sql.insert(&q.handle);
         }
     }
-    let connected: BTreeSet<&HandleKey> = l.connects.iter().map(|c| &c.handle).collect();
+    let connected: BTreeSet<&HandleKey> = l.connects.iter().filter(|c| !c.foreign).map(|c| &c.handle).collect();
     let mut kinds = BTreeMap::new();
     // What linking established from other modules wins over use.
     for (key, kind) in &l.linked_kinds {
@@ -90,7 +90,7 @@ pub fn classify(l: &Lowered) -> BTreeMap<HandleKey, HandleKind> {
     }
 
     // Clients from connect calls on pools, or whose client then sends SQL.
-    for c in &l.connects {
+    for c in l.connects.iter().filter(|c| !c.foreign) {
         let receiver_is_pool = kinds.get(&c.handle) == Some(&HandleKind::Pool);
         let Some(target) = c.target else { continue };
         let key = HandleKey::Binding(target);

@@ -115,6 +115,24 @@ pub struct Binding {
     pub array: Option<Vec<Taint>>,
     /// A string constant equal to the SQLSTATE `40001`.
     pub is_retry_code: bool,
+    /// The client the whole process shares, handed out by a helper of another module
+    /// (`const client = await getDb()` where `getDb` returns its module-level `new Client()`).
+    pub shared_client: bool,
+}
+
+impl Binding {
+    /// Its value lives as long as the process: bound at module level, or read from another
+    /// module (`const { pool } = require('./db')` anywhere). A `new Pool()` / `new Client()` made
+    /// inside a function is that call's own, and what a call returns (`makePool()`) is unknown.
+    pub fn is_process_wide(&self) -> bool {
+        let read_from_module = self
+            .import
+            .as_ref()
+            .is_some_and(|r| !r.path.iter().any(|p| p == ImportRef::CALL));
+        self.func == MODULE_FN
+            || self.shared_client
+            || (read_from_module && !matches!(self.origin, Origin::NewPool | Origin::NewClient))
+    }
 }
 
 /// How a function is invoked, decided by where it appears.
@@ -413,6 +431,11 @@ pub struct ConnectEvent {
     pub callback: Option<FuncId>,
     pub err_param: Option<BindingId>,
     pub done_param: Option<BindingId>,
+    /// The method called (`connect`, `getClient`; the callee for a linked helper).
+    pub method: String,
+    /// Linking found the receiver's method to be a function of the project that does not check
+    /// out a client (an app's own `db.connect()` returning query helpers): not a database connect.
+    pub foreign: bool,
 }
 
 /// A path condition, as far as we can evaluate it.

@@ -130,7 +130,7 @@ impl<'a> Lowerer<'a> {
     ) -> Val {
         match method {
             "query" => return self.lower_query(span, cargs, m, use_),
-            name if CONNECT_METHODS.contains(&name) => return self.lower_connect(span, cargs, m, use_),
+            name if CONNECT_METHODS.contains(&name) => return self.lower_connect(span, cargs, m, name, use_),
             "release" | "end" => {
                 if method == "end" {
                     self.record_end_call(span, m);
@@ -600,7 +600,7 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn lower_connect(&mut self, span: Span, cargs: &[ExprOrSpread], m: &MemberExpr, _use: Use) -> Val {
+    fn lower_connect(&mut self, span: Span, cargs: &[ExprOrSpread], m: &MemberExpr, method: &str, _use: Use) -> Val {
         let Some((handle, receiver)) = self.handle_key(&m.obj) else {
             self.lower_expr(&m.obj, Use::Other);
             for a in cargs {
@@ -620,6 +620,8 @@ impl<'a> Lowerer<'a> {
             callback: None,
             err_param: None,
             done_param: None,
+            method: method.to_string(),
+            foreign: false,
         });
         self.cur().has_db_ops = true;
         self.emit(Op::Connect(id));

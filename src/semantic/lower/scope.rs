@@ -28,6 +28,7 @@ impl<'a> Lowerer<'a> {
             is_retry_code: false,
             object: Vec::new(),
             import: None,
+            shared_client: false,
         });
         id
     }
