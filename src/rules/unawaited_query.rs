@@ -9,7 +9,7 @@ use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::util::describe;
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::sql::StmtKind;
-use crate::semantic::{AwaitKind, FileModel};
+use crate::semantic::{AwaitKind, FileModel, FnRole, FuncId};
 
 pub struct UnawaitedQuery;
 
@@ -52,6 +52,19 @@ impl Rule for UnawaitedQuery {
                 continue;
             }
             let what = describe(m, q.id);
+            if let Some(cb) = unawaited_callback_of(m, q.func) {
+                let d = cx
+                    .diagnostic(
+                        q.head,
+                        format!(
+                            "`{what}` runs in an `async` callback of `forEach`, which does not wait for it: its error escapes the `catch` (no `ROLLBACK` runs, and `COMMIT` on the aborted transaction silently rolls everything back), and what the callback sends after its first `await` can come after `COMMIT` or the release"
+                        ),
+                    )
+                    .label(m.functions[cb as usize].span, "`forEach` drops this callback's promise")
+                    .help("Loop with `for (const item of items) { await ... }`, or `await Promise.all(items.map(async (item) => ...))` before `COMMIT`");
+                cx.report(d.context(m.function_name(q.func)));
+                continue;
+            }
             let d = match (q.await_kind, q.callback) {
                 (AwaitKind::Floating, None) => {
                     let message = match q.sql.info.as_ref().and_then(|i| i.statements.first()) {
@@ -95,6 +108,21 @@ impl Rule for UnawaitedQuery {
                 _ => continue,
             };
             cx.report(d.context(m.function_name(q.func)));
+        }
+    }
+}
+
+/// The `async` `forEach` callback a query runs in (directly, or in callbacks run in place inside
+/// it), if any.
+fn unawaited_callback_of(m: &FileModel<'_>, mut f: FuncId) -> Option<FuncId> {
+    loop {
+        let func = &m.functions[f as usize];
+        if func.unawaited_callback {
+            return Some(f);
+        }
+        match (func.role, func.parent) {
+            (FnRole::Inline | FnRole::ChainStep, Some(p)) => f = p,
+            _ => return None,
         }
     }
 }

@@ -180,6 +180,9 @@ pub struct Function {
     pub return_taint: Taint,
     /// It returns a client checked out here (`return pool.connect()`, `return client`).
     pub returns_connect: Option<ConnectId>,
+    /// An `async` callback of `forEach`: it runs in place up to its first `await`, and nothing
+    /// waits for the rest (`forEach` drops the promises).
+    pub unawaited_callback: bool,
 }
 
 /// The receiver of a database call.

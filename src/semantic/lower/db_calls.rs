@@ -183,6 +183,9 @@ impl<'a> Lowerer<'a> {
                     }
                 };
                 if let Some(f) = this.lower_fn_expr_with(&first.expr, None, FnRole::Inline, &setup) {
+                    if method == "forEach" && this.out.functions[f as usize].is_async {
+                        this.out.functions[f as usize].unawaited_callback = true;
+                    }
                     this.emit(Op::Inline {
                         func: f,
                         role: FnRole::Inline,

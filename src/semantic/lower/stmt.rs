@@ -35,6 +35,7 @@ impl<'a> Lowerer<'a> {
             has_db_ops: false,
             return_taint: Taint::new(),
             returns_connect: None,
+            unawaited_callback: false,
         });
         id
     }
