@@ -1,8 +1,10 @@
 //! `client-leak`: a client from `pool.connect()` that some path never releases.
 //!
 //! Facts used: the flow's leak facts (a path leaves with the client still acquired). A client that
-//! is returned, stored, handed to a function named like a release helper, or captured by a callback
-//! that runs later is not tracked. Error paths after a `BEGIN` of a writing transaction are left to
+//! is returned (also inside an object or array literal), resolved, handed to a callback as a result
+//! (`cb(null, client)`), stored (also by `push` into a structure that escapes), handed to a function
+//! named like a release helper, or captured by a callback that runs later is not tracked; a path
+//! ending in `process.exit()` leaves nothing behind. Error paths after a `BEGIN` of a writing transaction are left to
 //! `rollback-without-finally`, which reports them with the missing `ROLLBACK`.
 
 use std::collections::BTreeMap;

@@ -522,6 +522,9 @@ pub enum Op {
     Respond {
         range: TextRange,
     },
+    /// The path ends here and leaves nothing behind: `process.exit()` (the connections close with
+    /// the process), or a test assertion that fails on this path (the test fails).
+    Halt,
     /// A call into another module; an unknown call until linking expands it.
     ExtCall(ExtCallId),
     /// Ops that run in sequence: what linking expanded a call into.

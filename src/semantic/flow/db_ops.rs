@@ -100,7 +100,18 @@ impl<'a> Interp<'a> {
             self.run_callback(cb, c.err_param, site, &states, &states, |s, ok| {
                 s.set_client(target, if ok { acquired } else { failed });
             });
-            out.normal = states;
+            // Clients of this path that the callback uses (releases, queries on) go on there: the
+            // callback is the rest of their story, as for a query's callback.
+            let touched = self.mentioned_clients(&self.l().functions[cb as usize].body);
+            out.normal = states
+                .into_iter()
+                .map(|mut s| {
+                    for b in &touched {
+                        s.forget_client(*b);
+                    }
+                    s
+                })
+                .collect();
             return out;
         }
         let site = self.site(c.range);

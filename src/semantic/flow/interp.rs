@@ -392,6 +392,8 @@ impl<'a> Interp<'a> {
                     .collect();
             }
             Op::Group { body } => return self.exec_block(body, states),
+            // No way out, no facts: the path stops.
+            Op::Halt => {}
             // A call into another module that linking could not expand: an unknown call.
             Op::ExtCall(id) => {
                 let call = &self.l().ext_calls[*id as usize];

@@ -81,6 +81,31 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// `this.clients.push(client)`, `pending.set(id, client)`: a client stored in a structure
+    /// that outlives the call is not ours to release; one stored in a local container leaves
+    /// with it (see `escaping`).
+    fn store_in_container(&mut self, obj: &Expr, method: &str, cargs: &[ExprOrSpread]) {
+        if !matches!(method, "push" | "unshift" | "add" | "set") {
+            return;
+        }
+        let mut stored = Vec::new();
+        for a in cargs {
+            self.escaping(&a.expr, &mut stored);
+        }
+        if stored.is_empty() {
+            return;
+        }
+        match unparen(obj) {
+            Expr::Ident(i) => {
+                if let Some(container) = self.resolve(&i.sym) {
+                    self.contents.entry(container).or_default().extend(stored);
+                }
+            }
+            Expr::Member(_) => self.emit(Op::Escape { bindings: stored }),
+            _ => {}
+        }
+    }
+
     fn handle_key(&mut self, obj: &Expr) -> Option<(HandleKey, String)> {
         match unparen(obj) {
             Expr::Ident(i) => {
@@ -133,6 +158,15 @@ impl<'a> Lowerer<'a> {
                 }
             }
             "then" | "catch" | "finally" => return self.lower_chain(cargs, m, method, use_),
+            // `process.exit()`: the process ends, and its connections with it.
+            "exit" if matches!(unparen(&m.obj), Expr::Ident(i) if &*i.sym == "process" && self.scopes.lookup("process").is_none()) =>
+            {
+                for a in cargs {
+                    self.lower_arg(&a.expr);
+                }
+                self.emit(Op::Halt);
+                return Val::default();
+            }
             "all" | "allSettled" | "race" | "any" if matches!(unparen(&m.obj), Expr::Ident(i) if &*i.sym == "Promise") =>
             {
                 for a in cargs {
@@ -251,6 +285,7 @@ impl<'a> Lowerer<'a> {
             self.cur().mentions_retry = true;
         }
         self.escape_to_unknown_callee(method, &args);
+        self.store_in_container(&m.obj, method, cargs);
         if RESPONSE_METHODS.contains(&method)
             && chain_root(&m.obj).is_some_and(|r| matches!(&*r.sym, "res" | "response" | "reply" | "ctx"))
         {
@@ -572,7 +607,7 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn lower_connect(&mut self, span: Span, cargs: &[ExprOrSpread], m: &MemberExpr, _use: Use) -> Val {
+    fn lower_connect(&mut self, span: Span, cargs: &[ExprOrSpread], m: &MemberExpr, use_: Use) -> Val {
         let Some((handle, receiver)) = self.handle_key(&m.obj) else {
             self.lower_expr(&m.obj, Use::Other);
             for a in cargs {
@@ -620,6 +655,9 @@ impl<'a> Lowerer<'a> {
             let f = self.lower_fn_expr_with(&cb.expr, None, FnRole::Continuation, &setup);
             self.out.connects[id as usize].callback = f;
             return Val::default();
+        }
+        if use_ == Use::Bound {
+            self.pending_connects.insert(id);
         }
         Val {
             connect: Some(id),

@@ -265,7 +265,19 @@ impl<'a> Lowerer<'a> {
                 Val::default()
             }
             Expr::Await(a) => {
-                let v = self.lower_expr(&a.arg, Use::Await);
+                let mut v = self.lower_expr(&a.arg, Use::Await);
+                // `const p = pool.connect(); ...; const client = await p`: the client is what the
+                // awaited promise gives, acquired by that connect.
+                if v.connect.is_none()
+                    && let Some(p) = v.binding
+                    && let Origin::Connected(cid) = self.out.bindings[p as usize].origin
+                    && self.out.connects[cid as usize].target == Some(p)
+                    && self.pending_connects.remove(&cid)
+                {
+                    v.connect = Some(cid);
+                    v.binding = None;
+                    v.origin = None;
+                }
                 // Queries, connects and in-file calls model their own failure; anything else
                 // awaited may throw here.
                 let inner = unparen(&a.arg);
@@ -494,9 +506,12 @@ impl<'a> Lowerer<'a> {
                 if let MemberProp::Computed(c) = &m.prop {
                     self.lower_expr(&c.expr, Use::Other);
                 }
-                // A client stored on an object (`req.client = client`) lives on elsewhere.
-                if let Some(b) = v.binding {
-                    self.emit(Op::Escape { bindings: vec![b] });
+                // A client stored on an object (`req.client = client`, `this.db = { client }`)
+                // lives on elsewhere.
+                let mut bindings: Vec<BindingId> = v.binding.into_iter().collect();
+                self.escaping(&a.right, &mut bindings);
+                if !bindings.is_empty() {
+                    self.emit(Op::Escape { bindings });
                 }
             }
             AssignTarget::Simple(_) => {}
@@ -783,6 +798,18 @@ impl<'a> Lowerer<'a> {
             _ => {
                 if name == "next" && self.out.bindings[b as usize].kind == BindingKind::Param {
                     self.emit(Op::Respond { range });
+                }
+                // `resolve(client)`, `cb(null, client, done)`: handed to whoever waits for it.
+                if self.out.bindings[b as usize].kind == BindingKind::Param
+                    && (name == "resolve" || cargs.first().is_some_and(|a| is_falsy_literal(&a.expr)))
+                {
+                    let mut bindings = Vec::new();
+                    for a in cargs {
+                        self.escaping(&a.expr, &mut bindings);
+                    }
+                    if !bindings.is_empty() {
+                        self.emit(Op::Escape { bindings });
+                    }
                 }
                 self.escape_to_unknown_callee(&name, &args);
                 // A helper of this file that returns a value derived from a query result.

@@ -71,6 +71,9 @@ pub fn lower_in_project(parsed: &Parsed, text: &str, local: Option<&BTreeSet<Str
         predeclared: HashMap::new(),
         local,
         this_types: Vec::new(),
+        aliases: HashMap::new(),
+        pending_connects: BTreeSet::new(),
+        contents: HashMap::new(),
     };
     l.lower_program(&parsed.program);
     l.out
@@ -152,6 +155,12 @@ struct Lowerer<'a> {
     local: Option<&'a BTreeSet<String>>,
     /// Per class being lowered: `this.<prop>` typed as a class imported from the project.
     this_types: Vec<HashMap<String, ImportRef>>,
+    /// `const c = client`: another name of a client (resolved to the client's binding).
+    aliases: HashMap<BindingId, BindingId>,
+    /// `const p = pool.connect()`: connects whose promise is kept, to be awaited later.
+    pending_connects: BTreeSet<ConnectId>,
+    /// Clients pushed into a local container (`out.push(client)`): they leave with it.
+    contents: HashMap<BindingId, Vec<BindingId>>,
 }
 
 impl Lowerer<'_> {

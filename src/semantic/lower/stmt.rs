@@ -330,16 +330,7 @@ impl<'a> Lowerer<'a> {
                     self.note_returned_client(&v);
                     let ctx = self.cur();
                     taint_union(&mut ctx.return_taint, &v.taint);
-                    if let Expr::Object(o) = unparen(arg) {
-                        for p in &o.props {
-                            if let PropOrSpread::Prop(p) = p
-                                && let Prop::Shorthand(i) = p.as_ref()
-                                && let Some(b) = self.resolve(&i.sym)
-                            {
-                                escapes.push(b);
-                            }
-                        }
-                    }
+                    self.escaping(arg, &mut escapes);
                 }
                 self.emit(Op::Return {
                     range: r,
