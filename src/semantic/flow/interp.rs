@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::state::{Acq, ClientState, Exits, Outcome, State, Tx, dedupe};
+use super::state::{Acq, ClientState, Exits, Outcome, State, Tx, UNKNOWN_CLIENT, dedupe};
 use super::{ExitFact, ExitKind, Frame, Interp, LeakFact, ResponseInTx, Site, Swallowed, walk_ops};
 use crate::semantic::model::*;
 
@@ -165,6 +165,13 @@ impl<'a> Interp<'a> {
                 };
                 return self.exec_call(callee, args, *range, *awaited, states);
             }
+            // A callback that runs later, once (see `detach_if_releasing`): its exits are final.
+            Op::Inline {
+                func,
+                role: FnRole::Continuation,
+            } => {
+                self.run_continuation(*func, states);
+            }
             Op::Inline { func, role, .. } => {
                 let f = &self.l().functions[*func as usize];
                 if self.frames.iter().any(|fr| fr.func == *func) {
@@ -289,6 +296,52 @@ impl<'a> Interp<'a> {
                 out.normal = exits;
             }
             Op::Try { body, catch, finally } => return self.exec_try(body, catch.as_ref(), finally.as_ref(), states),
+            // A callback that releases a client of this path (see `detach_if_releasing`): each
+            // such callback runs with the client as this path left it; this path is done with it.
+            Op::Detached { body }
+                if matches!(
+                    body.0.as_slice(),
+                    [Op::Inline {
+                        role: FnRole::Continuation,
+                        ..
+                    }]
+                ) =>
+            {
+                let touched = self.mentioned_clients(body);
+                let deferred = ClientState {
+                    acq: Acq::Deferred,
+                    ..UNKNOWN_CLIENT
+                };
+                let input: Vec<State> = states
+                    .iter()
+                    .cloned()
+                    .map(|mut s| {
+                        for &b in &touched {
+                            let mut c = s.client(b);
+                            if c.acq == Acq::Deferred {
+                                c.acq = Acq::Acquired;
+                                s.set_client(b, c);
+                            }
+                        }
+                        s
+                    })
+                    .collect();
+                let o = self.exec_block(body, input);
+                self.terminal(o);
+                out.normal = states
+                    .into_iter()
+                    .map(|mut s| {
+                        for &b in &touched {
+                            if matches!(s.client(b).acq, Acq::Acquired | Acq::Deferred) {
+                                s.set_client(b, deferred);
+                            } else {
+                                s.forget_client(b);
+                            }
+                        }
+                        s
+                    })
+                    .collect();
+            }
             Op::Detached { body } => {
                 let o = self.exec_block(body, states.clone());
                 self.terminal(o);
@@ -550,7 +603,7 @@ impl<'a> Interp<'a> {
                 }
                 match s.clients.iter().find(|(id, _)| *id == b).map(|(_, c)| c.acq) {
                     Some(Acq::NotAcquired) => Some(false),
-                    Some(Acq::Acquired | Acq::Released) => Some(true),
+                    Some(Acq::Acquired | Acq::Released | Acq::Deferred) => Some(true),
                     _ => None,
                 }
             }

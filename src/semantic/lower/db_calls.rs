@@ -81,6 +81,54 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// A callback that releases a client of the code around it (`stream.on('end', () =>
+    /// client.release())`, `cursor.close(() => done())`, `setTimeout(() => client.release())`)
+    /// runs later, once: it is the rest of that client's story, and its paths that do not release
+    /// it leak it. Any other callback stays a closure that may run at any time.
+    pub(super) fn detach_if_releasing(&mut self, f: FuncId) -> bool {
+        if !self.releases_captured(f, f) {
+            return false;
+        }
+        self.out.functions[f as usize].role = FnRole::Continuation;
+        self.emit(Op::Detached {
+            body: Block(vec![Op::Inline {
+                func: f,
+                role: FnRole::Continuation,
+            }]),
+        });
+        true
+    }
+
+    /// Whether `f` (or a callback it runs: in place, or a query's or connect's) releases a client
+    /// declared outside `top`.
+    fn releases_captured(&self, f: FuncId, top: FuncId) -> bool {
+        let mut found = false;
+        let mut inner = Vec::new();
+        crate::semantic::flow::walk_ops(&self.out.functions[f as usize].body, &mut |op| match op {
+            Op::Release { binding, .. } => {
+                found |= !self.is_nested_in(self.out.bindings[*binding as usize].func, top);
+            }
+            Op::Inline { func, .. } => inner.push(*func),
+            Op::Query(q) => inner.extend(self.out.queries[*q as usize].callback),
+            Op::Connect(c) => inner.extend(self.out.connects[*c as usize].callback),
+            _ => {}
+        });
+        found || inner.into_iter().any(|g| self.releases_captured(g, top))
+    }
+
+    /// Whether function `g` is `top` or nested in it.
+    fn is_nested_in(&self, mut g: FuncId, top: FuncId) -> bool {
+        loop {
+            if g == top {
+                return true;
+            }
+            match self.out.functions.get(g as usize).and_then(|f| f.parent) {
+                Some(p) => g = p,
+                None => return false,
+            }
+        }
+    }
+
     /// `this.clients.push(client)`, `pending.set(id, client)`: a client stored in a structure
     /// that outlives the call is not ours to release; one stored in a local container leaves
     /// with it (see `escaping`).
@@ -254,11 +302,14 @@ impl<'a> Lowerer<'a> {
         let mut taint = taint_member(&ov.taint, Some(method));
         let mut args = Vec::new();
         let mut arg_taints = Vec::new();
+        let local_receiver = ov.import.as_ref().is_some_and(|r| self.is_local(&r.specifier));
         for a in cargs {
             let arg = if is_function_literal(&a.expr) {
                 let f = self.lower_fn_expr_like(&a.expr, route.clone(), FnRole::Standalone);
                 if let Some(f) = f {
-                    self.emit(Op::Closure { func: f });
+                    if route.is_some() || local_receiver || !self.detach_if_releasing(f) {
+                        self.emit(Op::Closure { func: f });
+                    }
                     if is_retry_name(method) {
                         self.out.functions[f as usize].retry_wrapped = true;
                     }

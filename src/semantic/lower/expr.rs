@@ -746,7 +746,20 @@ impl<'a> Lowerer<'a> {
         let mut arg_taints = Vec::new();
         // A value computed from query results stays derived from them (`Number(rows[0].n)`).
         let mut taint = Taint::new();
+        // `setTimeout(() => client.release(), ms)`: a callback that runs later, once.
+        let timer = binding.is_none() && matches!(&*name, "setTimeout" | "setImmediate" | "queueMicrotask");
         for a in cargs {
+            if timer
+                && is_function_literal(&a.expr)
+                && let Some(f) = self.lower_fn_expr_like(&a.expr, None, FnRole::Standalone)
+            {
+                if !self.detach_if_releasing(f) {
+                    self.emit(Op::Closure { func: f });
+                }
+                args.push(Arg::Func(f));
+                arg_taints.push(Taint::new());
+                continue;
+            }
             let (arg, t) = self.lower_arg(&a.expr);
             taint_union(&mut taint, &t);
             arg_taints.push(t);
