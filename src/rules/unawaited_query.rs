@@ -2,8 +2,11 @@
 //! on the callback form of `query` (which returns `undefined`).
 //!
 //! Awaited, returned, `.then`-chained, `Promise.all`-ed and callback-style calls are fine; a promise
-//! stored in a variable is assumed to be awaited later. Only queries that run while a transaction
-//! is open on their client are checked. The fix (`await`) is safe in an async function.
+//! stored in a variable is assumed to be awaited later, and a stream or cursor (`new QueryStream`,
+//! `new Cursor`) is no promise. Unawaited queries are checked while a transaction is open on their
+//! client; an `await` on the callback form (a function literal, a name or a method such as
+//! `this.handle`) on any client, whatever its transaction. The fix (`await`) is safe in an async
+//! function.
 
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::util::describe;
@@ -26,24 +29,28 @@ impl Rule for UnawaitedQuery {
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
         for q in m.db_queries() {
-            // A helper of another module awaits (or not) its own statements: judged there.
-            if !m.handle_kind(&q.handle).is_some_and(|k| k.is_client())
-                || q.callback_binding.is_some()
-                || q.via.is_some()
-            {
+            // A helper of another module awaits (or not) its own statements: judged there. A
+            // stream or cursor (`new QueryStream(...)`) is no promise to wait for.
+            if !m.handle_kind(&q.handle).is_some_and(|k| k.is_client()) || q.via.is_some() || q.submittable {
                 continue;
             }
+            let has_callback = q.callback.is_some() || q.callback_binding.is_some() || q.callback_other;
             let in_tx = m
                 .flow
                 .queries
                 .get(&q.id)
                 .is_some_and(|c| c.tx.values().flatten().any(|t| t.is_in_tx()));
-            if !in_tx {
+            // An await on the callback form waits for nothing wherever it is: in a transaction
+            // opened here, by the caller (a client parameter), or in none.
+            let awaits_callback_form = has_callback
+                && (matches!(q.await_kind, AwaitKind::Awaited | AwaitKind::PromiseAll)
+                    || (q.await_kind == AwaitKind::Returned && q.in_async_fn));
+            if !in_tx && !awaits_callback_form {
                 continue;
             }
             let what = describe(m, q.id);
-            let d = match (q.await_kind, q.callback) {
-                (AwaitKind::Floating, None) => {
+            let d = match (q.await_kind, has_callback) {
+                (AwaitKind::Floating, false) => {
                     let mut d = cx
                         .diagnostic(
                             q.head,
@@ -65,9 +72,7 @@ impl Rule for UnawaitedQuery {
                 }
                 // `return client.query(sql, cb)` in a plain callback just exits early; in an async
                 // function the caller awaits the `undefined` it returns.
-                (AwaitKind::Awaited | AwaitKind::PromiseAll, Some(_)) | (AwaitKind::Returned, Some(_))
-                    if q.await_kind != AwaitKind::Returned || q.in_async_fn =>
-                {
+                _ if awaits_callback_form => {
                     cx
                     .diagnostic(
                         q.head,

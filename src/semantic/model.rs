@@ -262,6 +262,12 @@ pub struct QueryEvent {
     pub callback: Option<FuncId>,
     /// A callback passed by name (`client.query('COMMIT', done)`).
     pub callback_binding: Option<BindingId>,
+    /// A callback the flow does not follow (`client.query(text, values, this.handle)`): with it,
+    /// as with the two above, `query` returns no promise.
+    pub callback_other: bool,
+    /// A submittable (`new QueryStream(...)`, `new Cursor(...)`): `query` returns it, a stream or
+    /// cursor, not a promise.
+    pub submittable: bool,
     pub await_kind: AwaitKind,
     pub in_async_fn: bool,
     /// The call up to the end of its SQL argument (`client.query('...'`): the span to show.

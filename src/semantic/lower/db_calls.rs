@@ -375,6 +375,8 @@ impl<'a> Lowerer<'a> {
         let mut config_object = false;
         let mut callback_expr: Option<&Expr> = None;
         let mut callback_binding: Option<BindingId> = None;
+        let mut callback_other = false;
+        let mut submittable = false;
         let mut inline_text = false;
         let mut sql_import: Option<ImportRef> = None;
         if let Some(first) = first {
@@ -439,6 +441,7 @@ impl<'a> Lowerer<'a> {
                         match self.trailing_arg(&next.expr, values_allowed) {
                             TrailingArg::Callback(e) => callback_expr = Some(e),
                             TrailingArg::CallbackBinding(b) => callback_binding = Some(b),
+                            TrailingArg::CallbackOther => callback_other = true,
                             TrailingArg::Values(v) => values = v,
                             TrailingArg::Other => {}
                         }
@@ -447,6 +450,7 @@ impl<'a> Lowerer<'a> {
                 _ => {
                     inline_text = matches!(unparen(&first.expr), Expr::Lit(_) | Expr::Tpl(_));
                     let v = self.lower_expr(&first.expr, Use::Arg);
+                    submittable = is_submittable(&first.expr, &v);
                     sql_template = v.sql;
                     sql_import = v.import;
                     if first.spread.is_some() {
@@ -458,6 +462,7 @@ impl<'a> Lowerer<'a> {
                         match self.trailing_arg(&next.expr, true) {
                             TrailingArg::Callback(e) => callback_expr = Some(e),
                             TrailingArg::CallbackBinding(b) => callback_binding = Some(b),
+                            TrailingArg::CallbackOther => callback_other = true,
                             TrailingArg::Values(v) => values = v,
                             TrailingArg::Other => {}
                         }
@@ -466,11 +471,13 @@ impl<'a> Lowerer<'a> {
             }
             if callback_expr.is_none()
                 && callback_binding.is_none()
+                && !callback_other
                 && let Some(next) = args.next()
             {
                 match self.trailing_arg(&next.expr, false) {
                     TrailingArg::Callback(e) => callback_expr = Some(e),
                     TrailingArg::CallbackBinding(b) => callback_binding = Some(b),
+                    TrailingArg::CallbackOther => callback_other = true,
                     TrailingArg::Values(_) | TrailingArg::Other => {}
                 }
             }
@@ -532,6 +539,8 @@ impl<'a> Lowerer<'a> {
             config_object,
             callback: None,
             callback_binding: None,
+            callback_other,
+            submittable,
             await_kind,
             in_async_fn,
             head,
@@ -587,6 +596,10 @@ impl<'a> Lowerer<'a> {
             TrailingArg::Callback(e)
         } else if let Some(b) = self.callback_ident(e) {
             TrailingArg::CallbackBinding(b)
+        } else if (!values_allowed && !is_falsy_literal(e)) || looks_like_callback(e) {
+            // After the values only a callback goes (`query(text, values, callback)`).
+            self.lower_expr(e, Use::Other);
+            TrailingArg::CallbackOther
         } else if values_allowed {
             TrailingArg::Values(self.lower_values(e))
         } else {
@@ -721,6 +734,45 @@ impl<'a> Lowerer<'a> {
 enum TrailingArg<'e> {
     Callback(&'e Expr),
     CallbackBinding(BindingId),
+    /// A callback the flow does not follow (`this.handle`, `handler.bind(this)`).
+    CallbackOther,
     Values(Values),
     Other,
+}
+
+/// `new QueryStream(...)`, `new Cursor(...)`, or a name holding one (from pg-query-stream,
+/// pg-cursor): `query` returns the stream or cursor.
+fn is_submittable(e: &Expr, v: &Val) -> bool {
+    let from_package = v
+        .import
+        .as_ref()
+        .is_some_and(|r| matches!(r.specifier.as_str(), "pg-query-stream" | "pg-cursor"));
+    let named = match unparen(e) {
+        Expr::New(n) => match unparen(&n.callee) {
+            Expr::Ident(i) => Some(i.sym.to_string()),
+            Expr::Member(m) => prop_name(&m.prop),
+            _ => None,
+        },
+        _ => None,
+    };
+    from_package || named.is_some_and(|n| n == "QueryStream" || n == "Cursor")
+}
+
+/// A value passed where a callback or the values may go that is a callback by its looks:
+/// `handler.bind(this)`, `this.onResult`, `this.handleRows`, `callbacks.done`.
+fn looks_like_callback(e: &Expr) -> bool {
+    match unparen(e) {
+        Expr::Call(c) => matches!(&c.callee, Callee::Expr(callee)
+            if matches!(unparen(callee), Expr::Member(m) if prop_name(&m.prop).as_deref() == Some("bind"))),
+        Expr::Member(m) => prop_name(&m.prop).is_some_and(|p| {
+            let lower = p.to_ascii_lowercase();
+            (p.starts_with("on") && p[2..].starts_with(|c: char| c.is_ascii_uppercase()))
+                || lower.starts_with("handle")
+                || lower.ends_with("callback")
+                || lower.ends_with("cb")
+                || lower.ends_with("handler")
+                || matches!(lower.as_str(), "done" | "next")
+        }),
+        _ => false,
+    }
 }
