@@ -642,7 +642,13 @@ impl<'a> Interp<'a> {
                 }
             }
             Op::Release { binding, .. } => {
-                out.insert(self.resolve(*binding));
+                let b = self.resolve(*binding);
+                // `done()`: the client of its connect.
+                let b = match l.bindings[b as usize].origin {
+                    Origin::ReleaseFn(cid) => l.connects[cid as usize].target.map_or(b, |t| self.resolve(t)),
+                    _ => b,
+                };
+                out.insert(b);
             }
             Op::Inline { func, .. } => funcs.push(*func),
             Op::Connect(c) => {
