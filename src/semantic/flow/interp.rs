@@ -116,10 +116,14 @@ impl<'a> Interp<'a> {
     pub(super) fn exec_block(&mut self, b: &Block, states: Vec<State>) -> Outcome {
         let mut out = Outcome::default();
         let mut cur = states;
-        for op in &b.0 {
+        for (i, op) in b.0.iter().enumerate() {
             if cur.is_empty() || !self.step() {
                 break;
             }
+            self.queued_later = match op {
+                Op::Query(q) => self.sent_on_later(*q, &b.0[i + 1..]),
+                _ => false,
+            };
             let o = stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || self.exec_op(op, cur));
             if self.aborted {
                 // Over budget: this root's facts are dropped; unwind without carrying its paths.
@@ -619,6 +623,24 @@ impl<'a> Interp<'a> {
                 _ => None,
             },
         }
+    }
+
+    /// Whether statements after query `q` in its block (`rest`) are sent on, or release, the same
+    /// client: queries queued one after the other on a client, callback style.
+    fn sent_on_later(&self, q: QueryId, rest: &[Op]) -> bool {
+        let l = self.l();
+        let HandleKey::Binding(b) = l.queries[q as usize].handle else {
+            return false;
+        };
+        if l.queries[q as usize].callback.is_none() {
+            return false;
+        }
+        let b = self.resolve(b);
+        rest.iter().any(|op| match op {
+            Op::Query(q2) => matches!(l.queries[*q2 as usize].handle, HandleKey::Binding(b2) if self.resolve(b2) == b),
+            Op::Release { binding, .. } => self.resolve(*binding) == b,
+            _ => false,
+        })
     }
 
     /// Client bindings a block (and the callbacks it runs) refers to.

@@ -6,6 +6,7 @@
 use swc_common::Span;
 use swc_ecma_ast::*;
 
+use super::asserts::unwrap_callback;
 use super::{
     Lowerer, SpanExt, Use, Val, chain_root, is_falsy_literal, is_function_literal, is_retry_name, member_path,
     prop_key_name, prop_name, taint_member, unparen,
@@ -125,6 +126,33 @@ impl<'a> Lowerer<'a> {
             match self.out.functions.get(g as usize).and_then(|f| f.parent) {
                 Some(p) => g = p,
                 None => return false,
+            }
+        }
+    }
+
+    /// `const p = pool.connect(); ...; const client = await p`: the client is what the awaited
+    /// promise gives, acquired by that connect.
+    pub(super) fn settle_pending_connect(&mut self, v: &mut Val) {
+        if v.connect.is_none()
+            && let Some(p) = v.binding
+            && let Origin::Connected(cid) = self.out.bindings[p as usize].origin
+            && self.out.connects[cid as usize].target == Some(p)
+            && self.pending_connects.remove(&cid)
+        {
+            v.connect = Some(cid);
+            v.binding = None;
+            v.origin = None;
+            // The client is acquired (or the connect fails) here, not where the promise was made.
+            let mut moved = false;
+            for block in self.cur().blocks.iter_mut() {
+                if let Some(i) = block.iter().position(|op| matches!(op, Op::Connect(c) if *c == cid)) {
+                    block.remove(i);
+                    moved = true;
+                    break;
+                }
+            }
+            if moved {
+                self.emit(Op::Connect(cid));
             }
         }
     }
@@ -450,7 +478,8 @@ impl<'a> Lowerer<'a> {
                 _ => {
                     inline_text = matches!(unparen(&first.expr), Expr::Lit(_) | Expr::Tpl(_));
                     let v = self.lower_expr(&first.expr, Use::Arg);
-                    submittable = is_submittable(&first.expr, &v);
+                    submittable =
+                        is_submittable(&first.expr, &v) || v.binding.is_some_and(|b| self.submittables.contains(&b));
                     sql_template = v.sql;
                     sql_import = v.import;
                     if first.spread.is_some() {
@@ -489,7 +518,7 @@ impl<'a> Lowerer<'a> {
         if sql_template.is_some() {
             sql_import = None;
         }
-        let non_callback: Vec<&ExprOrSpread> = cargs.iter().filter(|a| !is_function_literal(&a.expr)).collect();
+        let non_callback: Vec<&ExprOrSpread> = cargs.iter().filter(|a| unwrap_callback(&a.expr).is_none()).collect();
         let args_range = match (non_callback.first(), non_callback.last()) {
             (Some(a), Some(b)) => TextRange::new(self.range(a.expr.span()).start, self.range(b.expr.span()).end),
             _ => TextRange::new(self.range(span).end, self.range(span).end),
@@ -592,8 +621,9 @@ impl<'a> Lowerer<'a> {
     /// What an argument after the SQL is: a callback, a named callback, the values, or (when
     /// values are not expected there) something else, lowered for its side effects.
     fn trailing_arg<'e>(&mut self, e: &'e Expr, values_allowed: bool) -> TrailingArg<'e> {
-        if is_function_literal(e) {
-            TrailingArg::Callback(e)
+        if let Some((f, _)) = unwrap_callback(e) {
+            // A test's wrapper (`assert.calls(fn)`) is the callback it wraps.
+            TrailingArg::Callback(f)
         } else if let Some(b) = self.callback_ident(e) {
             TrailingArg::CallbackBinding(b)
         } else if (!values_allowed && !is_falsy_literal(e)) || looks_like_callback(e) {
@@ -694,16 +724,17 @@ impl<'a> Lowerer<'a> {
         });
         self.cur().has_db_ops = true;
         self.emit(Op::Connect(id));
-        let cb = cargs.iter().find(|a| is_function_literal(&a.expr));
+        // `(err, client, done) => ...`, or wrapped by a test (`assert.success((client, done) => ...)`).
+        let cb = cargs.iter().find_map(|a| unwrap_callback(&a.expr));
         for a in cargs {
-            if !is_function_literal(&a.expr) {
+            if unwrap_callback(&a.expr).is_none() {
                 self.lower_expr(&a.expr, Use::Other);
             }
         }
-        if let Some(cb) = cb {
+        if let Some((cb, no_err)) = cb {
             let setup = move |this: &mut Self, i: usize, _: &Pat, ids: &[BindingId]| {
                 let Some(&b) = ids.first() else { return };
-                match i {
+                match if no_err { i + 1 } else { i } {
                     0 => this.out.connects[id as usize].err_param = Some(b),
                     1 => {
                         this.out.connects[id as usize].target = Some(b);
@@ -716,7 +747,7 @@ impl<'a> Lowerer<'a> {
                     _ => {}
                 }
             };
-            let f = self.lower_fn_expr_with(&cb.expr, None, FnRole::Continuation, &setup);
+            let f = self.lower_fn_expr_with(cb, None, FnRole::Continuation, &setup);
             self.out.connects[id as usize].callback = f;
             return Val::default();
         }
@@ -742,7 +773,7 @@ enum TrailingArg<'e> {
 
 /// `new QueryStream(...)`, `new Cursor(...)`, or a name holding one (from pg-query-stream,
 /// pg-cursor): `query` returns the stream or cursor.
-fn is_submittable(e: &Expr, v: &Val) -> bool {
+pub(super) fn is_submittable(e: &Expr, v: &Val) -> bool {
     let from_package = v
         .import
         .as_ref()
@@ -756,6 +787,11 @@ fn is_submittable(e: &Expr, v: &Val) -> bool {
         _ => None,
     };
     from_package || named.is_some_and(|n| n == "QueryStream" || n == "Cursor")
+}
+
+/// `new QueryStream(...)`, `new Cursor(...)` by the class's name.
+pub(super) fn is_new_submittable(e: &Expr) -> bool {
+    is_submittable(e, &Val::default())
 }
 
 /// A value passed where a callback or the values may go that is a callback by its looks:

@@ -260,24 +260,21 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Yield(y) => {
                 if let Some(a) = &y.arg {
-                    self.lower_expr(a, Use::Await);
+                    // `const client = yield pool.connect()` (co): as `await`.
+                    let mut v = self.lower_expr(a, Use::Await);
+                    self.settle_pending_connect(&mut v);
+                    if v.connect.is_some() {
+                        return Val {
+                            connect: v.connect,
+                            ..Default::default()
+                        };
+                    }
                 }
                 Val::default()
             }
             Expr::Await(a) => {
                 let mut v = self.lower_expr(&a.arg, Use::Await);
-                // `const p = pool.connect(); ...; const client = await p`: the client is what the
-                // awaited promise gives, acquired by that connect.
-                if v.connect.is_none()
-                    && let Some(p) = v.binding
-                    && let Origin::Connected(cid) = self.out.bindings[p as usize].origin
-                    && self.out.connects[cid as usize].target == Some(p)
-                    && self.pending_connects.remove(&cid)
-                {
-                    v.connect = Some(cid);
-                    v.binding = None;
-                    v.origin = None;
-                }
+                self.settle_pending_connect(&mut v);
                 // Queries, connects and in-file calls model their own failure; anything else
                 // awaited may throw here.
                 let inner = unparen(&a.arg);
@@ -690,7 +687,9 @@ impl<'a> Lowerer<'a> {
         match unparen(callee) {
             Expr::Member(m) => {
                 if let Some(method) = prop_name(&m.prop) {
-                    return self.lower_method_call(c.span, &c.args, m, &method, use_);
+                    let v = self.lower_method_call(c.span, &c.args, m, &method, use_);
+                    self.assert_method_call(m, &method, &c.args);
+                    return v;
                 }
                 self.lower_expr(callee, Use::Other);
                 for a in &c.args {
@@ -748,6 +747,9 @@ impl<'a> Lowerer<'a> {
         let mut taint = Taint::new();
         // `setTimeout(() => client.release(), ms)`: a callback that runs later, once.
         let timer = binding.is_none() && matches!(&*name, "setTimeout" | "setImmediate" | "queueMicrotask");
+        if name == "assert" {
+            self.assert_call(cargs);
+        }
         for a in cargs {
             if timer
                 && is_function_literal(&a.expr)

@@ -14,6 +14,7 @@
 //! `.then` chains), `db_calls` (method calls: queries, connects, releases) and `sql_text` (SQL text
 //! from templates and concatenation). This file holds the shared state and small AST helpers.
 
+mod asserts;
 mod db_calls;
 mod expr;
 mod modules;
@@ -74,6 +75,7 @@ pub fn lower_in_project(parsed: &Parsed, text: &str, local: Option<&BTreeSet<Str
         aliases: HashMap::new(),
         pending_connects: BTreeSet::new(),
         contents: HashMap::new(),
+        submittables: BTreeSet::new(),
     };
     l.lower_program(&parsed.program);
     l.out
@@ -161,6 +163,8 @@ struct Lowerer<'a> {
     pending_connects: BTreeSet<ConnectId>,
     /// Clients pushed into a local container (`out.push(client)`): they leave with it.
     contents: HashMap<BindingId, Vec<BindingId>>,
+    /// `const query = new QueryStream(...)`, `new Cursor(...)`: submittables held by a name.
+    submittables: BTreeSet<BindingId>,
 }
 
 impl Lowerer<'_> {

@@ -629,6 +629,12 @@ impl<'a> Lowerer<'a> {
             }
             let val = self.lower_expr(init, Use::Bound);
             self.assign_pat(&d.name, &val);
+            if let Pat::Ident(bi) = &d.name
+                && super::db_calls::is_new_submittable(init)
+                && let Some(b) = self.resolve(&bi.id.sym)
+            {
+                self.submittables.insert(b);
+            }
         }
     }
 
@@ -884,7 +890,7 @@ pub(super) enum FnBody<'a> {
     None,
 }
 
-fn is_nullish_literal(e: &Expr) -> bool {
+pub(super) fn is_nullish_literal(e: &Expr) -> bool {
     match unparen(e) {
         Expr::Lit(Lit::Null(_)) => true,
         Expr::Ident(i) => &*i.sym == "undefined",
