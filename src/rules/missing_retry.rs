@@ -36,6 +36,8 @@ impl Rule for MissingRetry {
                 || tx.commits.is_empty()
                 || tx.restart_protocol
                 || tx.retried_by_loop
+                // Test code (a test, its setup): a conflict fails the test run, nobody retries it.
+                || (!tx.roots.is_empty() && tx.roots.iter().all(|r| m.is_test_code(*r)))
             {
                 continue;
             }

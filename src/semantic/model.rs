@@ -162,6 +162,9 @@ pub struct Function {
     pub return_taint: Taint,
     /// It returns a client checked out here (`return pool.connect()`, `return client`).
     pub returns_connect: Option<ConnectId>,
+    /// Test code: a callback of a test runner (`it`, `test`, `describe`, hooks, `suite.test`), or
+    /// nested in one.
+    pub test_code: bool,
 }
 
 /// The receiver of a database call.

@@ -121,3 +121,60 @@ impl Lowerer<'_> {
         }
     }
 }
+
+/// Functions of test runners whose function arguments are tests or their setup.
+const TEST_RUNNER_FNS: &[&str] = &[
+    "describe",
+    "context",
+    "suite",
+    "it",
+    "test",
+    "specify",
+    "xit",
+    "fit",
+    "xdescribe",
+    "fdescribe",
+    "before",
+    "after",
+    "beforeEach",
+    "afterEach",
+    "beforeAll",
+    "afterAll",
+    "setup",
+    "teardown",
+    "suiteSetup",
+    "suiteTeardown",
+];
+
+impl Lowerer<'_> {
+    /// `it('...', fn)`, `describe(...)`, `beforeEach(fn)` (global or imported from a package).
+    pub(super) fn is_test_runner_call(&mut self, name: &str) -> bool {
+        TEST_RUNNER_FNS.contains(&name)
+            && match self.scopes.lookup(name) {
+                None => true,
+                // `import { it } from 'vitest'`, `const it = require('mocha').it`.
+                Some(b) => {
+                    let binding = &self.out.bindings[b as usize];
+                    matches!(binding.origin, Origin::PackageImport(_))
+                        || binding
+                            .import
+                            .as_ref()
+                            .is_some_and(|r| !crate::project::resolve::is_local_specifier(&r.specifier))
+                }
+            }
+    }
+
+    /// `it.only('...', fn)`, `describe.skip(...)`, `suite.test('...', fn)`, `t.test('...', fn)`.
+    pub(super) fn is_test_runner_method(&mut self, obj: &Expr, method: &str, cargs: &[ExprOrSpread]) -> bool {
+        if let Expr::Ident(i) = unparen(obj)
+            && self.is_test_runner_call(&i.sym)
+        {
+            return true;
+        }
+        matches!(method, "test" | "testAsync")
+            && cargs
+                .first()
+                .is_some_and(|a| matches!(unparen(&a.expr), Expr::Lit(Lit::Str(_)) | Expr::Tpl(_)))
+            && cargs.len() >= 2
+    }
+}

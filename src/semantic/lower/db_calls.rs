@@ -106,8 +106,11 @@ impl<'a> Lowerer<'a> {
         let mut found = false;
         let mut inner = Vec::new();
         crate::semantic::flow::walk_ops(&self.out.functions[f as usize].body, &mut |op| match op {
+            // A client from a connect, or its `done` (not `pool.end()`).
             Op::Release { binding, .. } => {
-                found |= !self.is_nested_in(self.out.bindings[*binding as usize].func, top);
+                let b = &self.out.bindings[*binding as usize];
+                found |=
+                    matches!(b.origin, Origin::Connected(_) | Origin::ReleaseFn(_)) && !self.is_nested_in(b.func, top);
             }
             Op::Inline { func, .. } => inner.push(*func),
             Op::Query(q) => inner.extend(self.out.queries[*q as usize].callback),
@@ -331,6 +334,8 @@ impl<'a> Lowerer<'a> {
         let mut args = Vec::new();
         let mut arg_taints = Vec::new();
         let local_receiver = ov.import.as_ref().is_some_and(|r| self.is_local(&r.specifier));
+        let test_runner = self.is_test_runner_method(&m.obj, method, cargs);
+        self.test_depth += u32::from(test_runner);
         for a in cargs {
             let arg = if is_function_literal(&a.expr) {
                 let f = self.lower_fn_expr_like(&a.expr, route.clone(), FnRole::Standalone);
@@ -355,6 +360,7 @@ impl<'a> Lowerer<'a> {
             arg_taints.push(Taint::new());
             args.push(arg);
         }
+        self.test_depth -= u32::from(test_runner);
         // `includes(err.code)` against a list held elsewhere may be the 40001 test.
         if method == "includes"
             && cargs.first().is_some_and(

@@ -750,6 +750,8 @@ impl<'a> Lowerer<'a> {
         if name == "assert" {
             self.assert_call(cargs);
         }
+        let test_runner = self.is_test_runner_call(&name);
+        self.test_depth += u32::from(test_runner);
         for a in cargs {
             if timer
                 && is_function_literal(&a.expr)
@@ -772,6 +774,7 @@ impl<'a> Lowerer<'a> {
             }
             args.push(arg);
         }
+        self.test_depth -= u32::from(test_runner);
         let range = self.range(span);
         // A rejected promise surfaces here only when waited for: `return f()` counts in an async
         // function (the caller's await sees it), not in a plain callback.

@@ -76,6 +76,7 @@ pub fn lower_in_project(parsed: &Parsed, text: &str, local: Option<&BTreeSet<Str
         pending_connects: BTreeSet::new(),
         contents: HashMap::new(),
         submittables: BTreeSet::new(),
+        test_depth: 0,
     };
     l.lower_program(&parsed.program);
     l.out
@@ -165,6 +166,8 @@ struct Lowerer<'a> {
     contents: HashMap<BindingId, Vec<BindingId>>,
     /// `const query = new QueryStream(...)`, `new Cursor(...)`: submittables held by a name.
     submittables: BTreeSet<BindingId>,
+    /// Inside the arguments of a test runner's call (`it('...', fn)`): functions are test code.
+    test_depth: u32,
 }
 
 impl Lowerer<'_> {

@@ -19,12 +19,15 @@ impl<'a> Lowerer<'a> {
     pub(super) fn alloc_function(&mut self, span: Span, name: Option<String>, role: FnRole) -> FuncId {
         let id = self.out.functions.len() as FuncId;
         let range = self.range(span);
+        let parent = self.fns.last().map(|f| f.id);
+        let test_code = self.test_depth > 0
+            || parent.is_some_and(|p| self.out.functions.get(p as usize).is_some_and(|f| f.test_code));
         self.out.functions.push(Function {
             id,
             name,
             span: range,
             end: TextRange::new(range.end.saturating_sub(1), range.end),
-            parent: self.fns.last().map(|f| f.id),
+            parent,
             params: Vec::new(),
             is_async: false,
             role,
@@ -35,6 +38,7 @@ impl<'a> Lowerer<'a> {
             has_db_ops: false,
             return_taint: Taint::new(),
             returns_connect: None,
+            test_code,
         });
         id
     }
