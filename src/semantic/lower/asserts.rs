@@ -122,6 +122,21 @@ impl Lowerer<'_> {
     }
 }
 
+/// Packages test runners are imported from.
+const TEST_PACKAGES: &[&str] = &[
+    "mocha",
+    "vitest",
+    "@jest/globals",
+    "jest",
+    "node:test",
+    "test",
+    "tap",
+    "ava",
+    "uvu",
+    "bun:test",
+    "@playwright/test",
+];
+
 /// Functions of test runners whose function arguments are tests or their setup.
 const TEST_RUNNER_FNS: &[&str] = &[
     "describe",
@@ -155,11 +170,11 @@ impl Lowerer<'_> {
                 // `import { it } from 'vitest'`, `const it = require('mocha').it`.
                 Some(b) => {
                     let binding = &self.out.bindings[b as usize];
-                    matches!(binding.origin, Origin::PackageImport(_))
-                        || binding
-                            .import
-                            .as_ref()
-                            .is_some_and(|r| !crate::project::resolve::is_local_specifier(&r.specifier))
+                    let from = match &binding.origin {
+                        Origin::PackageImport(spec) => Some(spec.as_str()),
+                        _ => binding.import.as_ref().map(|r| r.specifier.as_str()),
+                    };
+                    from.is_some_and(|spec| TEST_PACKAGES.contains(&spec))
                 }
             }
     }
