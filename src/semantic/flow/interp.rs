@@ -625,9 +625,11 @@ impl<'a> Interp<'a> {
         }
     }
 
-    /// Whether statements after query `q` in its block (`rest`) are sent on, or release, the same
-    /// client: queries queued one after the other on a client, callback style.
+    /// Whether statements after query `q` in its block (`rest`, the next `QUEUE_LOOKAHEAD` ops) are
+    /// sent on, or release, the same client: queries queued one after the other on a client,
+    /// callback style. Bounded, so that a block of many queries stays linear.
     fn sent_on_later(&self, q: QueryId, rest: &[Op]) -> bool {
+        const QUEUE_LOOKAHEAD: usize = 16;
         let l = self.l();
         let HandleKey::Binding(b) = l.queries[q as usize].handle else {
             return false;
@@ -636,7 +638,7 @@ impl<'a> Interp<'a> {
             return false;
         }
         let b = self.resolve(b);
-        rest.iter().any(|op| match op {
+        rest.iter().take(QUEUE_LOOKAHEAD).any(|op| match op {
             Op::Query(q2) => matches!(l.queries[*q2 as usize].handle, HandleKey::Binding(b2) if self.resolve(b2) == b),
             Op::Release { binding, .. } => self.resolve(*binding) == b,
             _ => false,
