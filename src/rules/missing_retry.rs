@@ -32,7 +32,13 @@ impl Rule for MissingRetry {
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
         for (&begin, tx) in &m.flow.txs {
-            if !tx.may_write() || tx.commits.is_empty() || tx.restart_protocol || tx.retried_by_loop {
+            if !tx.may_write()
+                || tx.commits.is_empty()
+                || tx.restart_protocol
+                || tx.retried_by_loop
+                // Test code (a test, its setup): a conflict fails the test run, nobody retries it.
+                || (!tx.roots.is_empty() && tx.roots.iter().all(|r| m.is_test_code(*r)))
+            {
                 continue;
             }
             let Some(client) = tx.client else { continue };

@@ -2,8 +2,11 @@
 //! on the callback form of `query` (which returns `undefined`).
 //!
 //! Awaited, returned, `.then`-chained, `Promise.all`-ed and callback-style calls are fine; a promise
-//! stored in a variable is assumed to be awaited later. Only queries that run while a transaction
-//! is open on their client are checked. The fix (`await`) is safe in an async function.
+//! stored in a variable is assumed to be awaited later, and a stream or cursor (`new QueryStream`,
+//! `new Cursor`) is no promise. Unawaited queries are checked while a transaction is open on their
+//! client; an `await` on the callback form (a function literal, a name or a method such as
+//! `this.handle`) on any client, whatever its transaction. The fix (`await`) is safe in an async
+//! function.
 
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::util::describe;
@@ -27,11 +30,13 @@ impl Rule for UnawaitedQuery {
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
         for q in m.db_queries() {
-            // A helper of another module awaits (or not) its own statements: judged there.
+            // A helper of another module awaits (or not) its own statements: judged there. A
+            // stream or cursor (`new QueryStream(...)`) is no promise to wait for.
             let Some(kind) = m.handle_kind(&q.handle) else { continue };
-            if q.callback_binding.is_some() || q.via.is_some() {
+            if q.via.is_some() || q.submittable {
                 continue;
             }
+            let has_callback = q.callback.is_some() || q.callback_binding.is_some() || q.callback_other;
             let in_tx = if kind.is_client() {
                 // In a transaction, or the BEGIN that opens one.
                 m.flow.txs.contains_key(&q.id)
@@ -48,11 +53,17 @@ impl Rule for UnawaitedQuery {
                     .iter()
                     .any(|(b, t)| t.through_pool && (*b == q.id || t.inside.contains(&q.id)))
             };
-            if !in_tx {
+            // An await on the callback form waits for nothing wherever it is: in a transaction
+            // opened here, by the caller (a client parameter), or in none.
+            let awaits_callback_form = kind.is_client()
+                && has_callback
+                && (matches!(q.await_kind, AwaitKind::Awaited | AwaitKind::PromiseAll)
+                    || (q.await_kind == AwaitKind::Returned && q.in_async_fn));
+            if !in_tx && !awaits_callback_form {
                 continue;
             }
             let what = describe(m, q.id);
-            if let Some(cb) = unawaited_callback_of(m, q.func) {
+            if let Some(cb) = unawaited_callback_of(m, q.func).filter(|_| !has_callback) {
                 let d = cx
                     .diagnostic(
                         q.head,
@@ -65,8 +76,11 @@ impl Rule for UnawaitedQuery {
                 cx.report(d.context(m.function_name(q.func)));
                 continue;
             }
-            let d = match (q.await_kind, q.callback) {
-                (AwaitKind::Floating, None) => {
+            let d = match (q.await_kind, has_callback) {
+                // Tests queue statements on a client without waiting (node-postgres' own style:
+                // the client runs them in order); a failure fails the test.
+                (AwaitKind::Floating, false) if m.is_test_code(q.func) => continue,
+                (AwaitKind::Floating, false) => {
                     let message = match q.sql.info.as_ref().and_then(|i| i.statements.first()) {
                         Some(StmtKind::Begin { .. }) => format!(
                             "`{what}` is not awaited: if it fails, its error escapes the `catch` and the statements after it run outside any transaction"
@@ -92,9 +106,7 @@ impl Rule for UnawaitedQuery {
                 }
                 // `return client.query(sql, cb)` in a plain callback just exits early; in an async
                 // function the caller awaits the `undefined` it returns.
-                (AwaitKind::Awaited | AwaitKind::PromiseAll, Some(_)) | (AwaitKind::Returned, Some(_))
-                    if q.await_kind != AwaitKind::Returned || q.in_async_fn =>
-                {
+                _ if awaits_callback_form => {
                     cx
                     .diagnostic(
                         q.head,

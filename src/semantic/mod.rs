@@ -132,6 +132,24 @@ impl<'s> FileModel<'s> {
         self.queries[q as usize].sql.info.as_ref().and_then(|i| i.single())
     }
 
+    /// Whether `f` is test code: inside a test runner's callback (`it('...', fn)`, hooks,
+    /// `suite.test`), or in a file named as a test (`*.test.js`, `*.spec.ts`, or under
+    /// `__tests__`). A test's failures end the test, and tests hold clients
+    /// and send statements on purpose in ways production code must not.
+    pub fn is_test_code(&self, f: FuncId) -> bool {
+        if self.functions.get(f as usize).is_some_and(|func| func.test_code) {
+            return true;
+        }
+        let path = &self.source.path;
+        let in_tests_dir = path.components().any(|c| c.as_os_str() == "__tests__");
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        in_tests_dir || stem.ends_with(".test") || stem.ends_with(".spec")
+    }
+
     /// The function that runs on its own and contains `f` (callbacks belong to their parent).
     pub fn standalone_of(&self, mut f: FuncId) -> FuncId {
         loop {

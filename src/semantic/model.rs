@@ -183,6 +183,9 @@ pub struct Function {
     /// An `async` callback of `forEach`: it runs in place up to its first `await`, and nothing
     /// waits for the rest (`forEach` drops the promises).
     pub unawaited_callback: bool,
+    /// Test code: a callback of a test runner (`it`, `test`, `describe`, hooks, `suite.test`), or
+    /// nested in one.
+    pub test_code: bool,
 }
 
 /// The receiver of a database call.
@@ -283,6 +286,12 @@ pub struct QueryEvent {
     pub callback: Option<FuncId>,
     /// A callback passed by name (`client.query('COMMIT', done)`).
     pub callback_binding: Option<BindingId>,
+    /// A callback the flow does not follow (`client.query(text, values, this.handle)`): with it,
+    /// as with the two above, `query` returns no promise.
+    pub callback_other: bool,
+    /// A submittable (`new QueryStream(...)`, `new Cursor(...)`): `query` returns it, a stream or
+    /// cursor, not a promise.
+    pub submittable: bool,
     pub await_kind: AwaitKind,
     pub in_async_fn: bool,
     /// The call up to the end of its SQL argument (`client.query('...'`): the span to show.
@@ -564,6 +573,9 @@ pub enum Op {
     Respond {
         range: TextRange,
     },
+    /// The path ends here and leaves nothing behind: `process.exit()` (the connections close with
+    /// the process), or a test assertion that fails on this path (the test fails).
+    Halt,
     /// A call into another module; an unknown call until linking expands it.
     ExtCall(ExtCallId),
     /// Ops that run in sequence: what linking expanded a call into.

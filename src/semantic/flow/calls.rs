@@ -43,7 +43,7 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn run_continuation(&mut self, func: FuncId, states: Vec<State>) {
+    pub(super) fn run_continuation(&mut self, func: FuncId, states: Vec<State>) {
         if self.frames.iter().any(|fr| fr.func == func) {
             return;
         }

@@ -100,7 +100,18 @@ impl<'a> Interp<'a> {
             self.run_callback(cb, c.err_param, site, &states, &states, |s, ok| {
                 s.set_client(target, if ok { acquired } else { failed });
             });
-            out.normal = states;
+            // Clients of this path that the callback uses (releases, queries on) go on there: the
+            // callback is the rest of their story, as for a query's callback.
+            let touched = self.mentioned_clients(&self.l().functions[cb as usize].body);
+            out.normal = states
+                .into_iter()
+                .map(|mut s| {
+                    for b in &touched {
+                        s.forget_client(*b);
+                    }
+                    s
+                })
+                .collect();
             return out;
         }
         let site = self.site(c.range);
@@ -144,6 +155,7 @@ impl<'a> Interp<'a> {
     }
 
     pub(super) fn exec_query(&mut self, q: QueryId, states: Vec<State>) -> Outcome {
+        let queued_later = std::mem::take(&mut self.queued_later);
         let mut out = Outcome::default();
         let l = self.l();
         let ev = &l.queries[q as usize];
@@ -237,8 +249,40 @@ impl<'a> Interp<'a> {
         let side_callback = matches!(ev.await_kind, AwaitKind::Awaited | AwaitKind::PromiseAll)
             || (ev.await_kind == AwaitKind::Returned && ev.in_async_fn);
         if let Some(cb) = ev.callback.filter(|_| !side_callback) {
-            // Callback style: the callback is the rest of this client's story.
             let f = &l.functions[cb as usize];
+            let mut touched = self.mentioned_clients(&f.body);
+            // A callback that does nothing with the client (`(err) => assert.ifError(err)`) while
+            // the code goes on sending on it (queries queued one after the other): the client's
+            // story goes on here, not in the callback.
+            if let Some(b) = client.filter(|b| queued_later && !touched.contains(b)) {
+                let deferred = ClientState {
+                    acq: Acq::Deferred,
+                    ..UNKNOWN_CLIENT
+                };
+                let aside: Vec<State> = next
+                    .iter()
+                    .cloned()
+                    .map(|mut s| {
+                        if s.clients.iter().any(|(id, _)| *id == b) {
+                            s.set_client(b, deferred);
+                        }
+                        s
+                    })
+                    .collect();
+                let err = f.params.first().and_then(|p| p.first().copied());
+                self.run_callback(cb, err, site, &aside, &aside, |_, _| {});
+                out.normal = next
+                    .into_iter()
+                    .map(|mut s| {
+                        for t in &touched {
+                            s.forget_client(*t);
+                        }
+                        s
+                    })
+                    .collect();
+                return out;
+            }
+            // Callback style: the callback is the rest of this client's story.
             let err = f.params.first().and_then(|p| p.first().copied());
             let begins = stmts.iter().any(|k| matches!(k, StmtKind::Begin { .. }));
             let ends_tx = stmts.iter().any(|k| matches!(k, StmtKind::Commit | StmtKind::Rollback));
@@ -256,7 +300,6 @@ impl<'a> Interp<'a> {
                     }
                 }
             });
-            let mut touched = self.mentioned_clients(&f.body);
             touched.extend(client);
             out.normal = next
                 .into_iter()

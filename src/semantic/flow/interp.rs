@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::state::{Acq, ClientState, Exits, Outcome, State, Tx, dedupe};
+use super::state::{Acq, ClientState, Exits, Outcome, State, Tx, UNKNOWN_CLIENT, dedupe};
 use super::{ExitFact, ExitKind, Frame, Interp, LeakFact, ResponseInTx, Site, Swallowed, walk_ops};
 use crate::semantic::model::*;
 
@@ -119,10 +119,14 @@ impl<'a> Interp<'a> {
     pub(super) fn exec_block(&mut self, b: &Block, states: Vec<State>) -> Outcome {
         let mut out = Outcome::default();
         let mut cur = states;
-        for op in &b.0 {
+        for (i, op) in b.0.iter().enumerate() {
             if cur.is_empty() || !self.step() {
                 break;
             }
+            self.queued_later = match op {
+                Op::Query(q) => self.sent_on_later(*q, &b.0[i + 1..]),
+                _ => false,
+            };
             let o = stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || self.exec_op(op, cur));
             if self.aborted {
                 // Over budget: this root's facts are dropped; unwind without carrying its paths.
@@ -167,6 +171,13 @@ impl<'a> Interp<'a> {
                     states
                 };
                 return self.exec_call(callee, args, *range, *awaited, states);
+            }
+            // A callback that runs later, once (see `detach_if_releasing`): its exits are final.
+            Op::Inline {
+                func,
+                role: FnRole::Continuation,
+            } => {
+                self.run_continuation(*func, states);
             }
             Op::Inline { func, role, .. } => {
                 let f = &self.l().functions[*func as usize];
@@ -292,6 +303,52 @@ impl<'a> Interp<'a> {
                 out.normal = exits;
             }
             Op::Try { body, catch, finally } => return self.exec_try(body, catch.as_ref(), finally.as_ref(), states),
+            // A callback that releases a client of this path (see `detach_if_releasing`): each
+            // such callback runs with the client as this path left it; this path is done with it.
+            Op::Detached { body }
+                if matches!(
+                    body.0.as_slice(),
+                    [Op::Inline {
+                        role: FnRole::Continuation,
+                        ..
+                    }]
+                ) =>
+            {
+                let touched = self.mentioned_clients(body);
+                let deferred = ClientState {
+                    acq: Acq::Deferred,
+                    ..UNKNOWN_CLIENT
+                };
+                let input: Vec<State> = states
+                    .iter()
+                    .cloned()
+                    .map(|mut s| {
+                        for &b in &touched {
+                            let mut c = s.client(b);
+                            if c.acq == Acq::Deferred {
+                                c.acq = Acq::Acquired;
+                                s.set_client(b, c);
+                            }
+                        }
+                        s
+                    })
+                    .collect();
+                let o = self.exec_block(body, input);
+                self.terminal(o);
+                out.normal = states
+                    .into_iter()
+                    .map(|mut s| {
+                        for &b in &touched {
+                            if matches!(s.client(b).acq, Acq::Acquired | Acq::Deferred) {
+                                s.set_client(b, deferred);
+                            } else {
+                                s.forget_client(b);
+                            }
+                        }
+                        s
+                    })
+                    .collect();
+            }
             Op::Detached { body } => {
                 let o = self.exec_block(body, states.clone());
                 self.terminal(o);
@@ -395,6 +452,8 @@ impl<'a> Interp<'a> {
                     .collect();
             }
             Op::Group { body } => return self.exec_block(body, states),
+            // No way out, no facts: the path stops.
+            Op::Halt => {}
             // A call into another module that linking could not expand: an unknown call.
             Op::ExtCall(id) => {
                 let call = &self.l().ext_calls[*id as usize];
@@ -551,7 +610,7 @@ impl<'a> Interp<'a> {
                 }
                 match s.clients.iter().find(|(id, _)| *id == b).map(|(_, c)| c.acq) {
                     Some(Acq::NotAcquired) => Some(false),
-                    Some(Acq::Acquired | Acq::Released) => Some(true),
+                    Some(Acq::Acquired | Acq::Released | Acq::Deferred) => Some(true),
                     _ => None,
                 }
             }
@@ -567,6 +626,26 @@ impl<'a> Interp<'a> {
                 _ => None,
             },
         }
+    }
+
+    /// Whether statements after query `q` in its block (`rest`, the next `QUEUE_LOOKAHEAD` ops) are
+    /// sent on, or release, the same client: queries queued one after the other on a client,
+    /// callback style. Bounded, so that a block of many queries stays linear.
+    fn sent_on_later(&self, q: QueryId, rest: &[Op]) -> bool {
+        const QUEUE_LOOKAHEAD: usize = 16;
+        let l = self.l();
+        let HandleKey::Binding(b) = l.queries[q as usize].handle else {
+            return false;
+        };
+        if l.queries[q as usize].callback.is_none() {
+            return false;
+        }
+        let b = self.resolve(b);
+        rest.iter().take(QUEUE_LOOKAHEAD).any(|op| match op {
+            Op::Query(q2) => matches!(l.queries[*q2 as usize].handle, HandleKey::Binding(b2) if self.resolve(b2) == b),
+            Op::Release { binding, .. } => self.resolve(*binding) == b,
+            _ => false,
+        })
     }
 
     /// Client bindings a block (and the callbacks it runs) refers to.
@@ -590,7 +669,13 @@ impl<'a> Interp<'a> {
                 }
             }
             Op::Release { binding, .. } => {
-                out.insert(self.resolve(*binding));
+                let b = self.resolve(*binding);
+                // `done()`: the client of its connect.
+                let b = match l.bindings[b as usize].origin {
+                    Origin::ReleaseFn(cid) => l.connects[cid as usize].target.map_or(b, |t| self.resolve(t)),
+                    _ => b,
+                };
+                out.insert(b);
             }
             Op::Inline { func, .. } => funcs.push(*func),
             Op::Connect(c) => {

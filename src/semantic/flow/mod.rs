@@ -228,6 +228,9 @@ struct Interp<'a> {
     facts: FlowFacts,
     /// Write pairs already recorded (first write, second write), so that each is recorded once.
     pairs_seen: std::collections::HashSet<(QueryId, Site, QueryId, Site)>,
+    /// The query about to run is followed, in its block, by more statements on its client (see
+    /// `exec_query`).
+    queued_later: bool,
 }
 
 /// The analysis of a file takes at most this many steps (ops executed on a set of paths), plus
@@ -273,6 +276,7 @@ pub fn analyse(p: &Program<'_>) -> FlowFacts {
             coarse: false,
             facts: FlowFacts::default(),
             pairs_seen: Default::default(),
+            queued_later: false,
         };
         it.run_root();
         remaining = remaining.saturating_sub(it.steps);

@@ -18,6 +18,9 @@ pub enum Acq {
     NotAcquired,
     Acquired,
     Released,
+    /// Acquired, and handed to callbacks that run later (a stream's or cursor's events, a timer):
+    /// they release it, or leak it, when they run; the path that set them up is done with it.
+    Deferred,
     Unknown,
 }
 

@@ -6,6 +6,7 @@
 use swc_common::Span;
 use swc_ecma_ast::*;
 
+use super::asserts::unwrap_callback;
 use super::{
     Lowerer, SpanExt, Use, Val, chain_root, is_falsy_literal, is_function_literal, is_retry_name, member_path,
     prop_key_name, prop_name, taint_member, unparen,
@@ -99,6 +100,109 @@ impl<'a> Lowerer<'a> {
         });
     }
 
+    /// A callback that releases a client of the code around it (`stream.on('end', () =>
+    /// client.release())`, `cursor.close(() => done())`, `setTimeout(() => client.release())`)
+    /// runs later, once: it is the rest of that client's story, and its paths that do not release
+    /// it leak it. Any other callback stays a closure that may run at any time.
+    pub(super) fn detach_if_releasing(&mut self, f: FuncId) -> bool {
+        if !self.releases_captured(f, f) {
+            return false;
+        }
+        self.out.functions[f as usize].role = FnRole::Continuation;
+        self.emit(Op::Detached {
+            body: Block(vec![Op::Inline {
+                func: f,
+                role: FnRole::Continuation,
+            }]),
+        });
+        true
+    }
+
+    /// Whether `f` (or a callback it runs: in place, or a query's or connect's) releases a client
+    /// declared outside `top`.
+    fn releases_captured(&self, f: FuncId, top: FuncId) -> bool {
+        let mut found = false;
+        let mut inner = Vec::new();
+        crate::semantic::flow::walk_ops(&self.out.functions[f as usize].body, &mut |op| match op {
+            // A client from a connect, or its `done` (not `pool.end()`).
+            Op::Release { binding, .. } => {
+                let b = &self.out.bindings[*binding as usize];
+                found |=
+                    matches!(b.origin, Origin::Connected(_) | Origin::ReleaseFn(_)) && !self.is_nested_in(b.func, top);
+            }
+            Op::Inline { func, .. } => inner.push(*func),
+            Op::Query(q) => inner.extend(self.out.queries[*q as usize].callback),
+            Op::Connect(c) => inner.extend(self.out.connects[*c as usize].callback),
+            _ => {}
+        });
+        found || inner.into_iter().any(|g| self.releases_captured(g, top))
+    }
+
+    /// Whether function `g` is `top` or nested in it.
+    fn is_nested_in(&self, mut g: FuncId, top: FuncId) -> bool {
+        loop {
+            if g == top {
+                return true;
+            }
+            match self.out.functions.get(g as usize).and_then(|f| f.parent) {
+                Some(p) => g = p,
+                None => return false,
+            }
+        }
+    }
+
+    /// `const p = pool.connect(); ...; const client = await p`: the client is what the awaited
+    /// promise gives, acquired by that connect.
+    pub(super) fn settle_pending_connect(&mut self, v: &mut Val) {
+        if v.connect.is_none()
+            && let Some(p) = v.binding
+            && let Origin::Connected(cid) = self.out.bindings[p as usize].origin
+            && self.out.connects[cid as usize].target == Some(p)
+            && self.pending_connects.remove(&cid)
+        {
+            v.connect = Some(cid);
+            v.binding = None;
+            v.origin = None;
+            // The client is acquired (or the connect fails) here, not where the promise was made.
+            let mut moved = false;
+            for block in self.cur().blocks.iter_mut() {
+                if let Some(i) = block.iter().position(|op| matches!(op, Op::Connect(c) if *c == cid)) {
+                    block.remove(i);
+                    moved = true;
+                    break;
+                }
+            }
+            if moved {
+                self.emit(Op::Connect(cid));
+            }
+        }
+    }
+
+    /// `this.clients.push(client)`, `pending.set(id, client)`: a client stored in a structure
+    /// that outlives the call is not ours to release; one stored in a local container leaves
+    /// with it (see `escaping`).
+    fn store_in_container(&mut self, obj: &Expr, method: &str, cargs: &[ExprOrSpread]) {
+        if !matches!(method, "push" | "unshift" | "add" | "set") {
+            return;
+        }
+        let mut stored = Vec::new();
+        for a in cargs {
+            self.escaping(&a.expr, &mut stored);
+        }
+        if stored.is_empty() {
+            return;
+        }
+        match unparen(obj) {
+            Expr::Ident(i) => {
+                if let Some(container) = self.resolve(&i.sym) {
+                    self.contents.entry(container).or_default().extend(stored);
+                }
+            }
+            Expr::Member(_) => self.emit(Op::Escape { bindings: stored }),
+            _ => {}
+        }
+    }
+
     fn handle_key(&mut self, obj: &Expr) -> Option<(HandleKey, String)> {
         match unparen(obj) {
             Expr::Ident(i) => {
@@ -154,6 +258,15 @@ impl<'a> Lowerer<'a> {
                 }
             }
             "then" | "catch" | "finally" => return self.lower_chain(cargs, m, method, use_),
+            // `process.exit()`: the process ends, and its connections with it.
+            "exit" if matches!(unparen(&m.obj), Expr::Ident(i) if &*i.sym == "process" && self.scopes.lookup("process").is_none()) =>
+            {
+                for a in cargs {
+                    self.lower_arg(&a.expr);
+                }
+                self.emit(Op::Halt);
+                return Val::default();
+            }
             "all" | "allSettled" | "race" | "any" if matches!(unparen(&m.obj), Expr::Ident(i) if &*i.sym == "Promise") =>
             {
                 for a in cargs {
@@ -245,11 +358,16 @@ impl<'a> Lowerer<'a> {
         let mut taint = taint_member(&ov.taint, Some(method));
         let mut args = Vec::new();
         let mut arg_taints = Vec::new();
+        let local_receiver = ov.import.as_ref().is_some_and(|r| self.is_local(&r.specifier));
+        let test_runner = self.is_test_runner_method(&m.obj, method, cargs);
+        self.test_depth += u32::from(test_runner);
         for a in cargs {
             let arg = if is_function_literal(&a.expr) {
                 let f = self.lower_fn_expr_like(&a.expr, route.clone(), FnRole::Standalone);
                 if let Some(f) = f {
-                    self.emit(Op::Closure { func: f });
+                    if route.is_some() || local_receiver || !self.detach_if_releasing(f) {
+                        self.emit(Op::Closure { func: f });
+                    }
                     if registers_route {
                         self.out.route_handlers.push(f);
                     }
@@ -273,6 +391,7 @@ impl<'a> Lowerer<'a> {
             arg_taints.push(Taint::new());
             args.push(arg);
         }
+        self.test_depth -= u32::from(test_runner);
         // `includes(err.code)` against a list held elsewhere may be the 40001 test.
         if method == "includes"
             && cargs.first().is_some_and(
@@ -282,6 +401,7 @@ impl<'a> Lowerer<'a> {
             self.cur().mentions_retry = true;
         }
         self.escape_to_unknown_callee(method, &args);
+        self.store_in_container(&m.obj, method, cargs);
         if RESPONSE_METHODS.contains(&method)
             && chain_root(&m.obj).is_some_and(|r| matches!(&*r.sym, "res" | "response" | "reply" | "ctx"))
         {
@@ -320,6 +440,8 @@ impl<'a> Lowerer<'a> {
         let mut config_object = false;
         let mut callback_expr: Option<&Expr> = None;
         let mut callback_binding: Option<BindingId> = None;
+        let mut callback_other = false;
+        let mut submittable = false;
         let mut inline_text = false;
         let mut sql_import: Option<ImportRef> = None;
         if let Some(first) = first {
@@ -384,6 +506,7 @@ impl<'a> Lowerer<'a> {
                         match self.trailing_arg(&next.expr, values_allowed) {
                             TrailingArg::Callback(e) => callback_expr = Some(e),
                             TrailingArg::CallbackBinding(b) => callback_binding = Some(b),
+                            TrailingArg::CallbackOther => callback_other = true,
                             TrailingArg::Values(v) => values = v,
                             TrailingArg::Other => {}
                         }
@@ -392,6 +515,8 @@ impl<'a> Lowerer<'a> {
                 _ => {
                     inline_text = matches!(unparen(&first.expr), Expr::Lit(_) | Expr::Tpl(_));
                     let v = self.lower_expr(&first.expr, Use::Arg);
+                    submittable =
+                        is_submittable(&first.expr, &v) || v.binding.is_some_and(|b| self.submittables.contains(&b));
                     sql_template = v.sql;
                     sql_import = v.import;
                     if first.spread.is_some() {
@@ -403,6 +528,7 @@ impl<'a> Lowerer<'a> {
                         match self.trailing_arg(&next.expr, true) {
                             TrailingArg::Callback(e) => callback_expr = Some(e),
                             TrailingArg::CallbackBinding(b) => callback_binding = Some(b),
+                            TrailingArg::CallbackOther => callback_other = true,
                             TrailingArg::Values(v) => values = v,
                             TrailingArg::Other => {}
                         }
@@ -411,11 +537,13 @@ impl<'a> Lowerer<'a> {
             }
             if callback_expr.is_none()
                 && callback_binding.is_none()
+                && !callback_other
                 && let Some(next) = args.next()
             {
                 match self.trailing_arg(&next.expr, false) {
                     TrailingArg::Callback(e) => callback_expr = Some(e),
                     TrailingArg::CallbackBinding(b) => callback_binding = Some(b),
+                    TrailingArg::CallbackOther => callback_other = true,
                     TrailingArg::Values(_) | TrailingArg::Other => {}
                 }
             }
@@ -427,7 +555,7 @@ impl<'a> Lowerer<'a> {
         if sql_template.is_some() {
             sql_import = None;
         }
-        let non_callback: Vec<&ExprOrSpread> = cargs.iter().filter(|a| !is_function_literal(&a.expr)).collect();
+        let non_callback: Vec<&ExprOrSpread> = cargs.iter().filter(|a| unwrap_callback(&a.expr).is_none()).collect();
         let args_range = match (non_callback.first(), non_callback.last()) {
             (Some(a), Some(b)) => TextRange::new(self.range(a.expr.span()).start, self.range(b.expr.span()).end),
             _ => TextRange::new(self.range(span).end, self.range(span).end),
@@ -477,6 +605,8 @@ impl<'a> Lowerer<'a> {
             config_object,
             callback: None,
             callback_binding: None,
+            callback_other,
+            submittable,
             await_kind,
             in_async_fn,
             head,
@@ -528,10 +658,15 @@ impl<'a> Lowerer<'a> {
     /// What an argument after the SQL is: a callback, a named callback, the values, or (when
     /// values are not expected there) something else, lowered for its side effects.
     fn trailing_arg<'e>(&mut self, e: &'e Expr, values_allowed: bool) -> TrailingArg<'e> {
-        if is_function_literal(e) {
-            TrailingArg::Callback(e)
+        if let Some((f, _)) = unwrap_callback(e) {
+            // A test's wrapper (`assert.calls(fn)`) is the callback it wraps.
+            TrailingArg::Callback(f)
         } else if let Some(b) = self.callback_ident(e) {
             TrailingArg::CallbackBinding(b)
+        } else if (!values_allowed && !is_falsy_literal(e)) || looks_like_callback(e) {
+            // After the values only a callback goes (`query(text, values, callback)`).
+            self.lower_expr(e, Use::Other);
+            TrailingArg::CallbackOther
         } else if values_allowed {
             TrailingArg::Values(self.lower_values(e))
         } else {
@@ -603,7 +738,7 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn lower_connect(&mut self, span: Span, cargs: &[ExprOrSpread], m: &MemberExpr, method: &str, _use: Use) -> Val {
+    fn lower_connect(&mut self, span: Span, cargs: &[ExprOrSpread], m: &MemberExpr, method: &str, use_: Use) -> Val {
         let Some((handle, receiver)) = self.handle_key(&m.obj) else {
             self.lower_expr(&m.obj, Use::Other);
             for a in cargs {
@@ -628,16 +763,17 @@ impl<'a> Lowerer<'a> {
         });
         self.cur().has_db_ops = true;
         self.emit(Op::Connect(id));
-        let cb = cargs.iter().find(|a| is_function_literal(&a.expr));
+        // `(err, client, done) => ...`, or wrapped by a test (`assert.success((client, done) => ...)`).
+        let cb = cargs.iter().find_map(|a| unwrap_callback(&a.expr));
         for a in cargs {
-            if !is_function_literal(&a.expr) {
+            if unwrap_callback(&a.expr).is_none() {
                 self.lower_expr(&a.expr, Use::Other);
             }
         }
-        if let Some(cb) = cb {
+        if let Some((cb, no_err)) = cb {
             let setup = move |this: &mut Self, i: usize, _: &Pat, ids: &[BindingId]| {
                 let Some(&b) = ids.first() else { return };
-                match i {
+                match if no_err { i + 1 } else { i } {
                     0 => this.out.connects[id as usize].err_param = Some(b),
                     1 => {
                         this.out.connects[id as usize].target = Some(b);
@@ -650,9 +786,12 @@ impl<'a> Lowerer<'a> {
                     _ => {}
                 }
             };
-            let f = self.lower_fn_expr_with(&cb.expr, None, FnRole::Continuation, &setup);
+            let f = self.lower_fn_expr_with(cb, None, FnRole::Continuation, &setup);
             self.out.connects[id as usize].callback = f;
             return Val::default();
+        }
+        if use_ == Use::Bound {
+            self.pending_connects.insert(id);
         }
         Val {
             connect: Some(id),
@@ -665,6 +804,8 @@ impl<'a> Lowerer<'a> {
 enum TrailingArg<'e> {
     Callback(&'e Expr),
     CallbackBinding(BindingId),
+    /// A callback the flow does not follow (`this.handle`, `handler.bind(this)`).
+    CallbackOther,
     Values(Values),
     Other,
 }
@@ -687,4 +828,46 @@ fn is_route_registration(m: &MemberExpr, method: &str, cargs: &[ExprOrSpread]) -
         n == "app" || n == "server" || n == "api" || n == "fastify" || n.ends_with("router") || n.ends_with("app")
     });
     path_first || (method == "use" && app_like)
+}
+
+/// `new QueryStream(...)`, `new Cursor(...)`, or a name holding one (from pg-query-stream,
+/// pg-cursor): `query` returns the stream or cursor.
+pub(super) fn is_submittable(e: &Expr, v: &Val) -> bool {
+    let from_package = v
+        .import
+        .as_ref()
+        .is_some_and(|r| matches!(r.specifier.as_str(), "pg-query-stream" | "pg-cursor"));
+    let named = match unparen(e) {
+        Expr::New(n) => match unparen(&n.callee) {
+            Expr::Ident(i) => Some(i.sym.to_string()),
+            Expr::Member(m) => prop_name(&m.prop),
+            _ => None,
+        },
+        _ => None,
+    };
+    from_package || named.is_some_and(|n| n == "QueryStream" || n == "Cursor")
+}
+
+/// `new QueryStream(...)`, `new Cursor(...)` by the class's name.
+pub(super) fn is_new_submittable(e: &Expr) -> bool {
+    is_submittable(e, &Val::default())
+}
+
+/// A value passed where a callback or the values may go that is a callback by its looks:
+/// `handler.bind(this)`, `this.onResult`, `this.handleRows`, `callbacks.done`.
+fn looks_like_callback(e: &Expr) -> bool {
+    match unparen(e) {
+        Expr::Call(c) => matches!(&c.callee, Callee::Expr(callee)
+            if matches!(unparen(callee), Expr::Member(m) if prop_name(&m.prop).as_deref() == Some("bind"))),
+        Expr::Member(m) => prop_name(&m.prop).is_some_and(|p| {
+            let lower = p.to_ascii_lowercase();
+            (p.starts_with("on") && p[2..].starts_with(|c: char| c.is_ascii_uppercase()))
+                || lower.starts_with("handle")
+                || lower.ends_with("callback")
+                || lower.ends_with("cb")
+                || lower.ends_with("handler")
+                || matches!(lower.as_str(), "done" | "next")
+        }),
+        _ => false,
+    }
 }

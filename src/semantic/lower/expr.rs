@@ -260,12 +260,21 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Yield(y) => {
                 if let Some(a) = &y.arg {
-                    self.lower_expr(a, Use::Await);
+                    // `const client = yield pool.connect()` (co): as `await`.
+                    let mut v = self.lower_expr(a, Use::Await);
+                    self.settle_pending_connect(&mut v);
+                    if v.connect.is_some() {
+                        return Val {
+                            connect: v.connect,
+                            ..Default::default()
+                        };
+                    }
                 }
                 Val::default()
             }
             Expr::Await(a) => {
-                let v = self.lower_expr(&a.arg, Use::Await);
+                let mut v = self.lower_expr(&a.arg, Use::Await);
+                self.settle_pending_connect(&mut v);
                 // Queries, connects and in-file calls model their own failure; anything else
                 // awaited may throw here.
                 let inner = unparen(&a.arg);
@@ -494,9 +503,12 @@ impl<'a> Lowerer<'a> {
                 if let MemberProp::Computed(c) = &m.prop {
                     self.lower_expr(&c.expr, Use::Other);
                 }
-                // A client stored on an object (`req.client = client`) lives on elsewhere.
-                if let Some(b) = v.binding {
-                    self.emit(Op::Escape { bindings: vec![b] });
+                // A client stored on an object (`req.client = client`, `this.db = { client }`)
+                // lives on elsewhere.
+                let mut bindings: Vec<BindingId> = v.binding.into_iter().collect();
+                self.escaping(&a.right, &mut bindings);
+                if !bindings.is_empty() {
+                    self.emit(Op::Escape { bindings });
                 }
             }
             AssignTarget::Simple(_) => {}
@@ -675,7 +687,9 @@ impl<'a> Lowerer<'a> {
         match unparen(callee) {
             Expr::Member(m) => {
                 if let Some(method) = prop_name(&m.prop) {
-                    return self.lower_method_call(c.span, &c.args, m, &method, use_);
+                    let v = self.lower_method_call(c.span, &c.args, m, &method, use_);
+                    self.assert_method_call(m, &method, &c.args);
+                    return v;
                 }
                 self.lower_expr(callee, Use::Other);
                 for a in &c.args {
@@ -731,7 +745,25 @@ impl<'a> Lowerer<'a> {
         let mut arg_taints = Vec::new();
         // A value computed from query results stays derived from them (`Number(rows[0].n)`).
         let mut taint = Taint::new();
+        // `setTimeout(() => client.release(), ms)`: a callback that runs later, once.
+        let timer = binding.is_none() && matches!(&*name, "setTimeout" | "setImmediate" | "queueMicrotask");
+        if name == "assert" {
+            self.assert_call(cargs);
+        }
+        let test_runner = self.is_test_runner_call(&name);
+        self.test_depth += u32::from(test_runner);
         for a in cargs {
+            if timer
+                && is_function_literal(&a.expr)
+                && let Some(f) = self.lower_fn_expr_like(&a.expr, None, FnRole::Standalone)
+            {
+                if !self.detach_if_releasing(f) {
+                    self.emit(Op::Closure { func: f });
+                }
+                args.push(Arg::Func(f));
+                arg_taints.push(Taint::new());
+                continue;
+            }
             let (arg, t) = self.lower_arg(&a.expr);
             taint_union(&mut taint, &t);
             arg_taints.push(t);
@@ -742,6 +774,7 @@ impl<'a> Lowerer<'a> {
             }
             args.push(arg);
         }
+        self.test_depth -= u32::from(test_runner);
         let range = self.range(span);
         // A rejected promise surfaces here only when waited for: `return f()` counts in an async
         // function (the caller's await sees it), not in a plain callback.
@@ -783,6 +816,18 @@ impl<'a> Lowerer<'a> {
             _ => {
                 if name == "next" && self.out.bindings[b as usize].kind == BindingKind::Param {
                     self.emit(Op::Respond { range });
+                }
+                // `resolve(client)`, `cb(null, client, done)`: handed to whoever waits for it.
+                if self.out.bindings[b as usize].kind == BindingKind::Param
+                    && (name == "resolve" || cargs.first().is_some_and(|a| is_falsy_literal(&a.expr)))
+                {
+                    let mut bindings = Vec::new();
+                    for a in cargs {
+                        self.escaping(&a.expr, &mut bindings);
+                    }
+                    if !bindings.is_empty() {
+                        self.emit(Op::Escape { bindings });
+                    }
                 }
                 self.escape_to_unknown_callee(&name, &args);
                 // A helper of this file that returns a value derived from a query result.

@@ -14,6 +14,7 @@
 //! `.then` chains), `db_calls` (method calls: queries, connects, releases) and `sql_text` (SQL text
 //! from templates and concatenation). This file holds the shared state and small AST helpers.
 
+mod asserts;
 mod db_calls;
 mod expr;
 mod modules;
@@ -78,6 +79,11 @@ pub fn lower_in_project(parsed: &Parsed, text: &str, local: Option<&BTreeSet<Str
         predeclared: HashMap::new(),
         local,
         this_types: Vec::new(),
+        aliases: HashMap::new(),
+        pending_connects: BTreeSet::new(),
+        contents: HashMap::new(),
+        submittables: BTreeSet::new(),
+        test_depth: 0,
     };
     l.lower_program(&parsed.program);
     l.out
@@ -159,6 +165,16 @@ struct Lowerer<'a> {
     local: Option<&'a BTreeSet<String>>,
     /// Per class being lowered: `this.<prop>` typed as a class imported from the project.
     this_types: Vec<HashMap<String, ImportRef>>,
+    /// `const c = client`: another name of a client (resolved to the client's binding).
+    aliases: HashMap<BindingId, BindingId>,
+    /// `const p = pool.connect()`: connects whose promise is kept, to be awaited later.
+    pending_connects: BTreeSet<ConnectId>,
+    /// Clients pushed into a local container (`out.push(client)`): they leave with it.
+    contents: HashMap<BindingId, Vec<BindingId>>,
+    /// `const query = new QueryStream(...)`, `new Cursor(...)`: submittables held by a name.
+    submittables: BTreeSet<BindingId>,
+    /// Inside the arguments of a test runner's call (`it('...', fn)`): functions are test code.
+    test_depth: u32,
 }
 
 impl Lowerer<'_> {

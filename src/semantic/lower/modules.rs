@@ -224,6 +224,8 @@ impl<'a> Lowerer<'a> {
             config_object: false,
             callback: None,
             callback_binding: None,
+            callback_other: false,
+            submittable: false,
             await_kind,
             in_async_fn,
             head: range,

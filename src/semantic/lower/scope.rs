@@ -58,7 +58,9 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(super) fn resolve(&mut self, name: &str) -> Option<BindingId> {
-        let id = self.scopes.lookup(name)?;
+        let found = self.scopes.lookup(name)?;
+        // `const c = client`: `c` is the client.
+        let id = self.aliases.get(&found).copied().unwrap_or(found);
         let decl_fn = self.out.bindings[id as usize].func;
         // Record the capture in every function between the use and the declaration.
         for ctx in self.fns.iter_mut().rev() {
@@ -416,7 +418,50 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// The bindings a value hands over when it leaves (returned, resolved, stored): a name, the
+    /// members of an object or array literal (`{ client, done }`, `{ db: client }`, `[client]`),
+    /// and what was pushed into a local container (`out.push(client); return out`).
+    pub(super) fn escaping(&mut self, e: &Expr, out: &mut Vec<BindingId>) {
+        match unparen(e) {
+            Expr::Ident(i) => {
+                if let Some(b) = self.resolve(&i.sym) {
+                    out.push(b);
+                    if let Some(inner) = self.contents.get(&b) {
+                        out.extend(inner.iter().copied());
+                    }
+                }
+            }
+            Expr::Object(o) => {
+                for p in &o.props {
+                    let PropOrSpread::Prop(p) = p else { continue };
+                    match p.as_ref() {
+                        Prop::Shorthand(i) => self.escaping(&Expr::Ident(i.clone()), out),
+                        Prop::KeyValue(kv) => self.escaping(&kv.value, out),
+                        _ => {}
+                    }
+                }
+            }
+            Expr::Array(a) => {
+                for el in a.elems.iter().flatten() {
+                    self.escaping(&el.expr, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
     pub(super) fn bind_value(&mut self, b: BindingId, val: &Val) {
+        // `const c = client`: the same client under another name, released as either.
+        if let Some(src) = val.binding
+            && src != b
+            && self.out.bindings[b as usize].kind == BindingKind::Const
+            && let Origin::Connected(cid) = self.out.bindings[src as usize].origin
+            && self.out.connects[cid as usize].target == Some(src)
+            && !self.pending_connects.contains(&cid)
+        {
+            self.aliases.insert(b, src);
+            return;
+        }
         if !val.taint.is_empty() {
             let ctx = self.cur();
             let entry = ctx.taint.entry(b).or_default();

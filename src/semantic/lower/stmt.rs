@@ -19,12 +19,15 @@ impl<'a> Lowerer<'a> {
     pub(super) fn alloc_function(&mut self, span: Span, name: Option<String>, role: FnRole) -> FuncId {
         let id = self.out.functions.len() as FuncId;
         let range = self.range(span);
+        let parent = self.fns.last().map(|f| f.id);
+        let test_code = self.test_depth > 0
+            || parent.is_some_and(|p| self.out.functions.get(p as usize).is_some_and(|f| f.test_code));
         self.out.functions.push(Function {
             id,
             name,
             span: range,
             end: TextRange::new(range.end.saturating_sub(1), range.end),
-            parent: self.fns.last().map(|f| f.id),
+            parent,
             params: Vec::new(),
             is_async: false,
             role,
@@ -36,6 +39,7 @@ impl<'a> Lowerer<'a> {
             return_taint: Taint::new(),
             returns_connect: None,
             unawaited_callback: false,
+            test_code,
         });
         id
     }
@@ -331,16 +335,7 @@ impl<'a> Lowerer<'a> {
                     self.note_returned_client(&v);
                     let ctx = self.cur();
                     taint_union(&mut ctx.return_taint, &v.taint);
-                    if let Expr::Object(o) = unparen(arg) {
-                        for p in &o.props {
-                            if let PropOrSpread::Prop(p) = p
-                                && let Prop::Shorthand(i) = p.as_ref()
-                                && let Some(b) = self.resolve(&i.sym)
-                            {
-                                escapes.push(b);
-                            }
-                        }
-                    }
+                    self.escaping(arg, &mut escapes);
                 }
                 self.emit(Op::Return {
                     range: r,
@@ -639,6 +634,12 @@ impl<'a> Lowerer<'a> {
             }
             let val = self.lower_expr(init, Use::Bound);
             self.assign_pat(&d.name, &val);
+            if let Pat::Ident(bi) = &d.name
+                && super::db_calls::is_new_submittable(init)
+                && let Some(b) = self.resolve(&bi.id.sym)
+            {
+                self.submittables.insert(b);
+            }
         }
     }
 
@@ -894,7 +895,7 @@ pub(super) enum FnBody<'a> {
     None,
 }
 
-fn is_nullish_literal(e: &Expr) -> bool {
+pub(super) fn is_nullish_literal(e: &Expr) -> bool {
     match unparen(e) {
         Expr::Lit(Lit::Null(_)) => true,
         Expr::Ident(i) => &*i.sym == "undefined",
