@@ -28,7 +28,7 @@ impl Rule for PlaceholderMismatch {
                 continue;
             };
             // A helper of another module binds its own values: judged in the helper.
-            if !q.sql.holes.is_empty() || q.sql.tagged || text.contains('?') || q.via.is_some() {
+            if !q.sql.holes.is_empty() || q.sql.tagged || q.sql.varies || text.contains('?') || q.via.is_some() {
                 continue;
             }
             let Some(ph) = &info.placeholders else { continue };

@@ -93,6 +93,10 @@ pub struct SqlTemplate {
     pub text: String,
     pub holes: Vec<Taint>,
     pub tagged: bool,
+    /// The text is the one of a `let` assigned in a branch, a loop or a callback: another path
+    /// may send another text (or this one without an append). Good enough to say what kind of
+    /// statement is sent, not to count its placeholders.
+    pub varies: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -232,6 +236,8 @@ pub struct SqlArg {
     /// Number of holes and their taints.
     pub holes: Vec<Taint>,
     pub tagged: bool,
+    /// Another path may send another text (see [`SqlTemplate::varies`]).
+    pub varies: bool,
     /// Span of the SQL argument in the JS source.
     pub range: TextRange,
     /// Classification; `None` when the text is unknown or not SQL.

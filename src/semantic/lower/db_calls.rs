@@ -202,6 +202,10 @@ impl<'a> Lowerer<'a> {
             return Val::default();
         }
         let ov = self.lower_expr(&m.obj, Use::Other);
+        // `values.push(x)`: the length of a values array held in a binding is no longer known.
+        if let Some(b) = ov.binding {
+            self.out.bindings[b as usize].array = None;
+        }
         let range = self.range(span);
         // Route registration: name the handlers after the route.
         let route = if HTTP_METHODS.contains(&method) {
@@ -428,6 +432,7 @@ impl<'a> Lowerer<'a> {
             text: sql_template.as_ref().map(|t| t.text.clone()),
             holes: sql_template.as_ref().map(|t| t.holes.clone()).unwrap_or_default(),
             tagged: sql_template.as_ref().is_some_and(|t| t.tagged),
+            varies: sql_template.as_ref().is_some_and(|t| t.varies),
             range: sql_range,
             info,
             inline: inline_text,

@@ -219,6 +219,7 @@ impl<'a> Lowerer<'a> {
                                 text: text.into_owned(),
                                 holes: Vec::new(),
                                 tagged: false,
+                                varies: false,
                             }),
                             ..Default::default()
                         };
@@ -480,17 +481,27 @@ impl<'a> Lowerer<'a> {
                         let ctx = self.cur();
                         let entry = ctx.taint.entry(b).or_default();
                         taint_union(entry, &v.taint);
-                        // `sql += ' WHERE ...'`: append when both parts are known, else unknown.
+                        // `sql += ' WHERE ...'`: append when both parts are known, else unknown; an
+                        // append in a branch, a loop or a callback makes the text vary by path.
+                        let straight = self.straight_line.get(&b) == Some(&self.block_key());
                         let binding = &mut self.out.bindings[b as usize];
                         binding.sql = match (a.op, binding.sql.take(), &v.sql) {
-                            (AssignOp::AddAssign, Some(l), Some(r)) => Some(concat_templates(&l, r)),
+                            (AssignOp::AddAssign, Some(l), Some(r)) => {
+                                let mut t = concat_templates(&l, r);
+                                t.varies |= !straight;
+                                Some(t)
+                            }
                             _ => None,
                         };
+                        binding.array = None;
                     }
                 }
             }
             AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
-                self.lower_expr(&m.obj, Use::Other);
+                // `values[2] = x`: the array's length is no longer the literal's.
+                if let Some(b) = self.lower_expr(&m.obj, Use::Other).binding {
+                    self.out.bindings[b as usize].array = None;
+                }
                 if let MemberProp::Computed(c) = &m.prop {
                     self.lower_expr(&c.expr, Use::Other);
                 }
@@ -514,6 +525,11 @@ impl<'a> Lowerer<'a> {
 
     fn lower_member(&mut self, m: &MemberExpr) -> Val {
         let ov = self.lower_expr(&m.obj, Use::Other);
+        // `values.length = 0`, `values.splice`: the length of a values array held in a binding is
+        // no longer the literal's.
+        if let Some(b) = ov.binding {
+            self.out.bindings[b as usize].array = None;
+        }
         let prop = match &m.prop {
             MemberProp::Computed(c) => {
                 self.lower_expr(&c.expr, Use::Other);
@@ -659,7 +675,11 @@ impl<'a> Lowerer<'a> {
         }
         let v = self.lower_expr(e, Use::Arg);
         let arg = match v.binding {
-            Some(b) => Arg::Binding(b),
+            Some(b) => {
+                // A values array handed to a function may be filled there.
+                self.out.bindings[b as usize].array = None;
+                Arg::Binding(b)
+            }
             None => Arg::Other,
         };
         (arg, v.taint)

@@ -71,6 +71,9 @@ pub fn lower_in_project(parsed: &Parsed, text: &str, local: Option<&BTreeSet<Str
         predeclared: HashMap::new(),
         local,
         this_types: Vec::new(),
+        blocks_open: Vec::new(),
+        blocks_made: 0,
+        straight_line: HashMap::new(),
     };
     l.lower_program(&parsed.program);
     l.out
@@ -152,7 +155,17 @@ struct Lowerer<'a> {
     local: Option<&'a BTreeSet<String>>,
     /// Per class being lowered: `this.<prop>` typed as a class imported from the project.
     this_types: Vec<HashMap<String, ImportRef>>,
+    /// The blocks being lowered, innermost last, each with a number of its own.
+    blocks_open: Vec<u32>,
+    blocks_made: u32,
+    /// Where each `let`/`var` is declared (function, block): only assignments made there run on
+    /// every path to the code that follows, so only they keep its SQL text and values array known.
+    straight_line: HashMap<BindingId, BlockKey>,
 }
+
+/// A block of code as it is lowered: its function and the number of its innermost block (`None`:
+/// the function's own body).
+type BlockKey = (FuncId, Option<u32>);
 
 impl Lowerer<'_> {
     /// Whether values imported from `specifier` come from a file of the project.
@@ -298,9 +311,20 @@ impl<'a> Lowerer<'a> {
     }
 
     fn block<F: FnOnce(&mut Self)>(&mut self, f: F) -> Block {
+        self.blocks_made += 1;
+        self.blocks_open.push(self.blocks_made);
         self.cur().blocks.push(Vec::new());
         f(self);
+        self.blocks_open.pop();
         Block(self.cur().blocks.pop().unwrap_or_default())
+    }
+
+    /// The block being lowered. A function's body counts as its own block even though the block
+    /// around the function literal is still open.
+    fn block_key(&self) -> BlockKey {
+        let func = self.cur_id();
+        let depth = self.fns.last().map_or(0, |f| f.blocks.len());
+        (func, (depth > 1).then(|| self.blocks_open.last().copied()).flatten())
     }
 }
 

@@ -20,7 +20,12 @@ pub(super) fn template_text(t: &Tpl, holes: Vec<Taint>, tagged: bool) -> SqlTemp
             text.push(' ');
         }
     }
-    SqlTemplate { text, holes, tagged }
+    SqlTemplate {
+        text,
+        holes,
+        tagged,
+        varies: false,
+    }
 }
 
 /// A SQL part whose text is unknown: one hole.
@@ -29,6 +34,7 @@ pub(super) fn hole_template(taint: Taint) -> SqlTemplate {
         text: hole_placeholder(0),
         holes: vec![taint],
         tagged: false,
+        varies: false,
     }
 }
 
@@ -38,6 +44,7 @@ pub(super) fn concat_templates(l: &SqlTemplate, r: &SqlTemplate) -> SqlTemplate 
         text: format!("{}{}", l.text, shift_holes(&r.text, l.holes.len())),
         holes: l.holes.iter().chain(&r.holes).cloned().collect(),
         tagged: false,
+        varies: l.varies || r.varies,
     }
 }
 

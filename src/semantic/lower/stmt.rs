@@ -625,6 +625,13 @@ impl<'a> Lowerer<'a> {
 
     fn lower_var_decl(&mut self, v: &VarDecl) {
         for d in &v.decls {
+            if v.kind != VarDeclKind::Const
+                && let Pat::Ident(bi) = &d.name
+                && let Some(b) = self.scopes.lookup(&bi.id.sym)
+            {
+                let here = self.block_key();
+                self.straight_line.insert(b, here);
+            }
             let Some(init) = &d.init else { continue };
             // `const handler = async (req, res) => {...}`: a named function value.
             if let Pat::Ident(bi) = &d.name
