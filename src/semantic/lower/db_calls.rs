@@ -6,6 +6,7 @@
 use swc_common::Span;
 use swc_ecma_ast::*;
 
+use super::sql_text::Formatter;
 use super::{
     Lowerer, SpanExt, Use, Val, chain_root, is_falsy_literal, is_function_literal, is_retry_name, member_path,
     prop_key_name, prop_name, taint_member, unparen,
@@ -202,9 +203,12 @@ impl<'a> Lowerer<'a> {
             return Val::default();
         }
         let ov = self.lower_expr(&m.obj, Use::Other);
+        if let Some(kind) = ov.import.as_ref().and_then(|r| Formatter::of(&r.member(method))) {
+            return self.lower_format_call(kind, cargs);
+        }
         // `values.push(x)`: the length of a values array held in a binding is no longer known.
         if let Some(b) = ov.binding {
-            self.out.bindings[b as usize].array = None;
+            self.forget_literal(b);
         }
         let range = self.range(span);
         // Route registration: name the handlers after the route.
@@ -320,6 +324,12 @@ impl<'a> Lowerer<'a> {
                                         }
                                         Some("values") => values = self.lower_values(&kv.value),
                                         _ => {
+                                            // `[key]: v` with a key known only at run time may
+                                            // be `text` or `values`.
+                                            if let PropName::Computed(c) = &kv.key {
+                                                has_spread |= key.is_none();
+                                                self.lower_expr(&c.expr, Use::Other);
+                                            }
                                             self.lower_expr(&kv.value, Use::Other);
                                         }
                                     }
@@ -367,6 +377,24 @@ impl<'a> Lowerer<'a> {
                     let v = self.lower_expr(&first.expr, Use::Arg);
                     sql_template = v.sql;
                     sql_import = v.import;
+                    // `client.query(cfg)` with `const cfg = { text, values }`.
+                    if let Some(config) = v.binding.and_then(|b| self.query_configs.get(&b)) {
+                        config_object = true;
+                        sql_template = config.text.clone();
+                        values = match (&config.values, config.values_from) {
+                            (Values::Array { range, .. }, Some(b)) => {
+                                match self.out.bindings[b as usize].array.clone() {
+                                    Some(elems) => Values::Array {
+                                        elems,
+                                        range: *range,
+                                        texts: Vec::new(),
+                                    },
+                                    None => Values::Unknown,
+                                }
+                            }
+                            (v, _) => v.clone(),
+                        };
+                    }
                     if first.spread.is_some() {
                         sql_template = None;
                         sql_import = None;
@@ -532,7 +560,7 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn lower_values(&mut self, e: &Expr) -> Values {
+    pub(super) fn lower_values(&mut self, e: &Expr) -> Values {
         match unparen(e) {
             Expr::Array(a) => {
                 let mut elems = Vec::new();
@@ -565,16 +593,28 @@ impl<'a> Lowerer<'a> {
             Expr::Ident(i) if &*i.sym == "undefined" => Values::Missing,
             other => {
                 let v = self.lower_expr(other, Use::Arg);
-                match v.binding.and_then(|b| self.out.bindings[b as usize].array.clone()) {
-                    Some(elems) => Values::Array {
-                        elems,
-                        range: self.range(other.span()),
-                        texts: Vec::new(),
-                    },
-                    None => Values::Unknown,
-                }
+                self.held_values(&v, other.span())
             }
         }
+    }
+
+    /// Values held in a binding (`const params = [a, b]`), written at `span`.
+    pub(super) fn held_values(&self, v: &Val, span: Span) -> Values {
+        match v.binding.and_then(|b| self.out.bindings[b as usize].array.clone()) {
+            Some(elems) => Values::Array {
+                elems,
+                range: self.range(span),
+                texts: Vec::new(),
+            },
+            None => Values::Unknown,
+        }
+    }
+
+    /// `values.push(x)`, `cfg.values = [...]`, `fill(values)`: an array or query config held in
+    /// `b` is changed, or may be, so its literal no longer tells its length.
+    pub(super) fn forget_literal(&mut self, b: BindingId) {
+        self.out.bindings[b as usize].array = None;
+        self.query_configs.remove(&b);
     }
 
     fn lower_connect(&mut self, span: Span, cargs: &[ExprOrSpread], m: &MemberExpr, _use: Use) -> Val {

@@ -8,11 +8,11 @@ use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
 use super::modules::export_target;
-use super::sql_text::{concat_templates, hole_template, template_text};
+use super::sql_text::{Formatter, concat_templates, format_template, hole_template, raw_template_text, template_text};
 use super::stmt::{FnBody, FnSpec};
 use super::{
-    Lowerer, SpanExt, Use, Val, is_falsy_literal, is_function_literal, is_retry_name, member_origin, member_path,
-    module_origin, prop_key_name, prop_name, taint_member, unparen,
+    Lowerer, QueryConfig, SpanExt, Use, Val, is_falsy_literal, is_function_literal, is_retry_name, member_origin,
+    member_path, module_origin, prop_key_name, prop_name, taint_member, unparen,
 };
 use crate::semantic::model::*;
 
@@ -53,9 +53,16 @@ impl<'a> Lowerer<'a> {
             Expr::Object(o) => {
                 let mut v = Val::default();
                 let mut members: Vec<(String, ExportValue)> = Vec::new();
+                let mut config = QueryConfig {
+                    text: None,
+                    values: Values::Missing,
+                    values_from: None,
+                };
+                let mut is_config = true;
                 for p in &o.props {
                     match p {
                         PropOrSpread::Spread(s) => {
+                            is_config = false;
                             let sv = self.lower_expr(&s.expr, Use::Other);
                             taint_union(&mut v.taint, &sv.taint);
                         }
@@ -63,6 +70,14 @@ impl<'a> Lowerer<'a> {
                             Prop::Shorthand(i) => {
                                 let iv = self.lower_ident(i);
                                 taint_union(&mut v.taint, &iv.taint);
+                                match &*i.sym {
+                                    "text" => config.text = iv.sql.clone(),
+                                    "values" => {
+                                        config.values = self.held_values(&iv, i.span);
+                                        config.values_from = iv.binding;
+                                    }
+                                    _ => {}
+                                }
                                 let member = match iv.binding {
                                     Some(b) if iv.import.is_none() => self.binding_export(b),
                                     _ => self.export_value(&iv),
@@ -74,6 +89,8 @@ impl<'a> Lowerer<'a> {
                                     self.lower_expr(&c.expr, Use::Other);
                                 }
                                 let key = prop_key_name(&kv.key);
+                                // A key known only at run time may be `text` or `values`.
+                                is_config &= key.is_some();
                                 if is_function_literal(&kv.value) {
                                     if let Some(f) = self.lower_fn_expr_like(&kv.value, key.clone(), FnRole::Standalone)
                                     {
@@ -82,9 +99,27 @@ impl<'a> Lowerer<'a> {
                                             members.push((k, ExportValue::Func(f)));
                                         }
                                     }
+                                } else if key.as_deref() == Some("values")
+                                    && matches!(unparen(&kv.value), Expr::Array(_))
+                                {
+                                    config.values = self.lower_values(&kv.value);
+                                    if let Values::Array { elems, .. } = &config.values {
+                                        for t in elems {
+                                            taint_union(&mut v.taint, &t[..]);
+                                        }
+                                    }
+                                    members.push(("values".into(), ExportValue::Unknown));
                                 } else {
                                     let pv = self.lower_expr(&kv.value, Use::Other);
                                     taint_union(&mut v.taint, &pv.taint);
+                                    match key.as_deref() {
+                                        Some("text") => config.text = pv.sql.clone(),
+                                        Some("values") => {
+                                            config.values = self.held_values(&pv, kv.value.span());
+                                            config.values_from = pv.binding;
+                                        }
+                                        _ => {}
+                                    }
                                     if let Some(k) = key {
                                         let member = match pv.binding {
                                             Some(b) if pv.import.is_none() => self.binding_export(b),
@@ -133,6 +168,10 @@ impl<'a> Lowerer<'a> {
                             }
                         },
                     }
+                }
+                let keys = |k: &str| members.iter().any(|(m, _)| m == k);
+                if is_config && (keys("text") || keys("values")) {
+                    v.query_config = Some(Box::new(config));
                 }
                 v.object = Some(members);
                 v
@@ -242,15 +281,25 @@ impl<'a> Lowerer<'a> {
             }
             Expr::TaggedTpl(t) => {
                 self.lower_expr(&t.tag, Use::Other);
+                // `String.raw` builds the plain string of the template, escapes left as written.
+                let string_raw = matches!(unparen(&t.tag), Expr::Member(m)
+                    if prop_name(&m.prop).as_deref() == Some("raw")
+                        && matches!(unparen(&m.obj), Expr::Ident(i) if &*i.sym == "String" && !self.scopes.contains(&i.sym)));
                 let mut holes = Vec::new();
+                let mut v = Val::default();
                 for ex in &t.tpl.exprs {
                     let hv = self.lower_expr(ex, Use::Other);
+                    if string_raw {
+                        taint_union(&mut v.taint, &hv.taint);
+                    }
                     holes.push(hv.taint);
                 }
-                Val {
-                    sql: Some(template_text(&t.tpl, holes, true)),
-                    ..Default::default()
-                }
+                v.sql = Some(if string_raw {
+                    raw_template_text(&t.tpl, holes)
+                } else {
+                    template_text(&t.tpl, holes, true)
+                });
+                v
             }
             Expr::Class(c) => {
                 let id = self.lower_class(&c.class, c.ident.as_ref().map(|i| i.sym.to_string()));
@@ -500,7 +549,7 @@ impl<'a> Lowerer<'a> {
             AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
                 // `values[2] = x`: the array's length is no longer the literal's.
                 if let Some(b) = self.lower_expr(&m.obj, Use::Other).binding {
-                    self.out.bindings[b as usize].array = None;
+                    self.forget_literal(b);
                 }
                 if let MemberProp::Computed(c) = &m.prop {
                     self.lower_expr(&c.expr, Use::Other);
@@ -528,7 +577,7 @@ impl<'a> Lowerer<'a> {
         // `values.length = 0`, `values.splice`: the length of a values array held in a binding is
         // no longer the literal's.
         if let Some(b) = ov.binding {
-            self.out.bindings[b as usize].array = None;
+            self.forget_literal(b);
         }
         let prop = match &m.prop {
             MemberProp::Computed(c) => {
@@ -677,7 +726,7 @@ impl<'a> Lowerer<'a> {
         let arg = match v.binding {
             Some(b) => {
                 // A values array handed to a function may be filled there.
-                self.out.bindings[b as usize].array = None;
+                self.forget_literal(b);
                 Arg::Binding(b)
             }
             None => Arg::Other,
@@ -747,6 +796,12 @@ impl<'a> Lowerer<'a> {
             self.cur().mentions_retry = true;
         }
         let binding = self.resolve(&i.sym);
+        if let Some(kind) = binding
+            .and_then(|b| self.out.bindings[b as usize].import.as_ref())
+            .and_then(Formatter::of)
+        {
+            return self.lower_format_call(kind, cargs);
+        }
         let mut args = Vec::new();
         let mut arg_taints = Vec::new();
         // A value computed from query results stays derived from them (`Number(rows[0].n)`).
@@ -805,10 +860,12 @@ impl<'a> Lowerer<'a> {
                     self.emit(Op::Respond { range });
                 }
                 self.escape_to_unknown_callee(&name, &args);
-                // A helper of this file that returns a value derived from a query result.
+                // A helper of this file that returns a value derived from a query result, or SQL.
+                let mut sql = None;
                 if let Origin::Function(fid) = self.out.bindings[b as usize].origin {
                     let returned = self.out.functions[fid as usize].return_taint.clone();
                     taint_union(&mut taint, &returned);
+                    sql = self.call_sql(fid);
                 }
                 if use_ == Use::Discard {
                     let func = self.cur_id();
@@ -827,9 +884,49 @@ impl<'a> Lowerer<'a> {
                 });
                 Val {
                     taint,
+                    sql,
                     ..Default::default()
                 }
             }
+        }
+    }
+
+    /// `format('INSERT INTO t (a) VALUES %L', rows)` (pg-format), `util.format(...)`: SQL text
+    /// whose conversions are unknown holes, as `${...}` in a template.
+    pub(super) fn lower_format_call(&mut self, kind: Formatter, cargs: &[ExprOrSpread]) -> Val {
+        let mut taint = Taint::new();
+        let mut fmt = None;
+        let mut args = Vec::new();
+        let mut spread = false;
+        for (i, a) in cargs.iter().enumerate() {
+            spread |= a.spread.is_some();
+            if i == 0 {
+                let v = self.lower_expr(&a.expr, Use::Arg);
+                taint_union(&mut taint, &v.taint);
+                fmt = v.sql;
+            } else {
+                let (_, t) = self.lower_arg(&a.expr);
+                taint_union(&mut taint, &t);
+                args.push(t);
+            }
+        }
+        let sql = match (fmt, kind) {
+            (Some(_), _) if cargs.first().is_some_and(|a| a.spread.is_some()) => None,
+            (Some(f), Formatter::PgFormat) if !spread => Some(format_template(kind, &f, Some(&args))),
+            // The arguments cannot be told apart: every conversion is a hole all the same.
+            (Some(f), Formatter::PgFormat | Formatter::PgFormatWithArray) => Some(format_template(kind, &f, None)),
+            (Some(f), Formatter::UtilFormat) if !spread => Some(format_template(kind, &f, Some(&args))),
+            // `util.format(fmt, ...xs)` appends what its conversions leave: unknown text.
+            (Some(f), Formatter::UtilFormat) => {
+                let known = format_template(kind, &f, None);
+                Some(concat_templates(&known, &hole_template(taint.clone())))
+            }
+            (None, _) => None,
+        };
+        Val {
+            taint,
+            sql,
+            ..Default::default()
         }
     }
 

@@ -74,6 +74,8 @@ pub fn lower_in_project(parsed: &Parsed, text: &str, local: Option<&BTreeSet<Str
         blocks_open: Vec::new(),
         blocks_made: 0,
         straight_line: HashMap::new(),
+        returned_sql: HashMap::new(),
+        query_configs: HashMap::new(),
     };
     l.lower_program(&parsed.program);
     l.out
@@ -115,6 +117,18 @@ struct Val {
     ext_call: Option<ExtCallId>,
     /// A class expression.
     class: Option<ClassId>,
+    /// An object literal with `text` or `values`: a query config (`{ text, values }`).
+    query_config: Option<Box<QueryConfig>>,
+}
+
+/// The SQL text and values of a query config object held in a `const`.
+#[derive(Debug, Clone)]
+struct QueryConfig {
+    text: Option<SqlTemplate>,
+    values: Values,
+    /// The binding `values` is read from (`{ text, values }`): what it holds when the query is
+    /// sent counts, it may be pushed to after the object is made.
+    values_from: Option<BindingId>,
 }
 
 /// How a call's promise is consumed, from how its parent uses it.
@@ -161,6 +175,10 @@ struct Lowerer<'a> {
     /// Where each `let`/`var` is declared (function, block): only assignments made there run on
     /// every path to the code that follows, so only they keep its SQL text and values array known.
     straight_line: HashMap<BindingId, BlockKey>,
+    /// The SQL text each plain function returns (`None`: some `return` gives an unknown value).
+    returned_sql: HashMap<FuncId, Option<SqlTemplate>>,
+    /// `const cfg = { text: '...', values: [...] }`, until it is changed or handed elsewhere.
+    query_configs: HashMap<BindingId, QueryConfig>,
 }
 
 /// A block of code as it is lowered: its function and the number of its innermost block (`None`:
@@ -207,6 +225,11 @@ fn prop_key_name(k: &PropName) -> Option<String> {
         PropName::Ident(i) => Some(i.sym.to_string()),
         PropName::Str(s) => Some(s.value.to_string_lossy().into_owned()),
         PropName::Num(n) => Some(n.value.to_string()),
+        // `{ ['text']: sql }` names the same property as `{ text: sql }`.
+        PropName::Computed(c) => match unparen(&c.expr) {
+            Expr::Lit(Lit::Str(s)) => Some(s.value.to_string_lossy().into_owned()),
+            _ => None,
+        },
         _ => None,
     }
 }

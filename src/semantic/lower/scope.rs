@@ -466,6 +466,9 @@ impl<'a> Lowerer<'a> {
             if let Some(array) = &val.array {
                 binding.array = Some(array.clone());
             }
+            if let Some(config) = &val.query_config {
+                self.query_configs.insert(b, (**config).clone());
+            }
         } else if matches!(binding.kind, BindingKind::Let | BindingKind::Var) {
             // Assigned in a branch, a loop or a callback: what it holds afterwards depends on the
             // path taken (the text is kept, marked, for the kind of statement it is).

@@ -3,16 +3,50 @@
 
 use swc_ecma_ast::*;
 
-use super::unparen;
+use super::{Lowerer, Val, unparen};
 use crate::semantic::model::*;
 use crate::semantic::sql::{self, hole_placeholder};
 
+impl Lowerer<'_> {
+    /// A `return` of the current function: a plain function whose every `return` gives the same
+    /// SQL text is a query builder (`function byId() { return 'SELECT ... $1' }`), and its call is
+    /// that text. Returns of different texts keep the first, marked as varying by path.
+    pub(super) fn note_returned_sql(&mut self, v: &Val) {
+        let Some(ctx) = self.fns.last() else { return };
+        if ctx.is_async {
+            return;
+        }
+        let id = ctx.id;
+        let returned = match (self.returned_sql.remove(&id), &v.sql) {
+            (None, sql) => sql.clone(),
+            (Some(Some(prev)), Some(t)) if prev.text == t.text && prev.holes.len() == t.holes.len() => Some(prev),
+            (Some(Some(prev)), Some(_)) => Some(SqlTemplate { varies: true, ..prev }),
+            (Some(_), _) => None,
+        };
+        self.returned_sql.insert(id, returned);
+    }
+
+    /// The SQL text a call of function `f` of this file returns, when it is a query builder.
+    pub(super) fn call_sql(&self, f: FuncId) -> Option<SqlTemplate> {
+        self.returned_sql.get(&f).cloned().flatten()
+    }
+}
+
 pub(super) fn template_text(t: &Tpl, holes: Vec<Taint>, tagged: bool) -> SqlTemplate {
+    template_parts(t, holes, tagged, false)
+}
+
+/// A `String.raw` template: its text with the escapes as written, untagged.
+pub(super) fn raw_template_text(t: &Tpl, holes: Vec<Taint>) -> SqlTemplate {
+    template_parts(t, holes, false, true)
+}
+
+fn template_parts(t: &Tpl, holes: Vec<Taint>, tagged: bool, raw: bool) -> SqlTemplate {
     let mut text = String::new();
     for (i, q) in t.quasis.iter().enumerate() {
         match &q.cooked {
-            Some(c) => text.push_str(&c.to_string_lossy()),
-            None => text.push_str(&q.raw),
+            Some(c) if !raw => text.push_str(&c.to_string_lossy()),
+            _ => text.push_str(&q.raw),
         }
         if i < t.exprs.len() {
             text.push(' ');
@@ -85,4 +119,111 @@ pub(super) fn static_string(e: &Expr) -> Option<String> {
         Expr::Bin(b) if b.op == BinaryOp::Add => Some(static_string(&b.left)? + &static_string(&b.right)?),
         _ => None,
     }
+}
+
+/// A string formatting function whose result may be SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Formatter {
+    /// `pg-format`'s `format(fmt, ...args)`: `%I`, `%L`, `%s` (optionally `%2$L`), `%%`.
+    PgFormat,
+    /// `format.withArray(fmt, args)`: the same, arguments in one array.
+    PgFormatWithArray,
+    /// Node's `util.format(fmt, ...args)`: `%s %d %i %f %j %o %O %c`, `%%`; extra arguments are
+    /// appended, separated by spaces.
+    UtilFormat,
+}
+
+impl Formatter {
+    /// The formatter an imported value is (`require('pg-format')`, `util.format`).
+    pub(super) fn of(r: &ImportRef) -> Option<Formatter> {
+        let path: Vec<&str> = r.path.iter().map(String::as_str).filter(|p| *p != "default").collect();
+        match (r.specifier.as_str(), path.as_slice()) {
+            ("pg-format", []) => Some(Formatter::PgFormat),
+            ("pg-format", ["withArray"]) => Some(Formatter::PgFormatWithArray),
+            ("util" | "node:util", ["format"]) => Some(Formatter::UtilFormat),
+            _ => None,
+        }
+    }
+}
+
+/// The SQL text `format(fmt, ...args)` yields: the literal parts of `fmt`, each conversion an
+/// unknown hole carrying its argument's taint (`args`: the arguments after `fmt`, `None` when they
+/// cannot be told apart, as for `withArray`).
+pub(super) fn format_template(kind: Formatter, fmt: &SqlTemplate, args: Option<&[Taint]>) -> SqlTemplate {
+    let arg = |i: usize| args.and_then(|a| a.get(i)).cloned().unwrap_or_default();
+    let mut out = SqlTemplate {
+        text: String::new(),
+        holes: Vec::new(),
+        tagged: false,
+        varies: fmt.varies,
+    };
+    let mut literal = String::new();
+    let mut next_arg = 0;
+    let flush = |out: &mut SqlTemplate, literal: &mut String| {
+        if !literal.is_empty() {
+            out.text.push_str(literal);
+            literal.clear();
+        }
+    };
+    let stand_in = format!("${}", sql::HOLE_PREFIX);
+    let mut rest = fmt.text.as_str();
+    while let Some(c) = rest.chars().next() {
+        // A hole of the format string itself (`format(`... ${x} ...`, y)`).
+        if let Some(after) = rest.strip_prefix(&stand_in) {
+            let digits: String = after.chars().take_while(|c| c.is_ascii_digit()).collect();
+            let n: usize = digits.parse().unwrap_or(0);
+            flush(&mut out, &mut literal);
+            out = concat_templates(&out, &hole_template(fmt.holes.get(n).cloned().unwrap_or_default()));
+            rest = &after[digits.len()..];
+            continue;
+        }
+        if c != '%' {
+            literal.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        let spec = &rest[1..];
+        if let Some(after) = spec.strip_prefix('%') {
+            literal.push('%');
+            rest = after;
+            continue;
+        }
+        // pg-format's positional form: `%2$L`.
+        let digits: String = spec.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let positional = kind != Formatter::UtilFormat && !digits.is_empty() && spec[digits.len()..].starts_with('$');
+        let (index, conv_at) = if positional {
+            (digits.parse::<usize>().unwrap_or(1).saturating_sub(1), digits.len() + 1)
+        } else {
+            (next_arg, 0)
+        };
+        let conversions: &[char] = match kind {
+            Formatter::UtilFormat => &['s', 'd', 'i', 'f', 'j', 'o', 'O', 'c'],
+            _ => &['I', 'L', 's'],
+        };
+        match spec[conv_at..].chars().next() {
+            Some(conv) if conversions.contains(&conv) => {
+                flush(&mut out, &mut literal);
+                out = concat_templates(&out, &hole_template(arg(index)));
+                if !positional {
+                    next_arg += 1;
+                }
+                rest = &spec[conv_at + conv.len_utf8()..];
+            }
+            _ => {
+                literal.push('%');
+                rest = spec;
+            }
+        }
+    }
+    flush(&mut out, &mut literal);
+    // `util.format` appends the arguments left over, separated by spaces.
+    if kind == Formatter::UtilFormat
+        && let Some(args) = args
+    {
+        for t in args.iter().skip(next_arg) {
+            out.text.push(' ');
+            out = concat_templates(&out, &hole_template(t.clone()));
+        }
+    }
+    out
 }

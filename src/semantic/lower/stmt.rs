@@ -111,6 +111,7 @@ impl<'a> Lowerer<'a> {
                     self.cur().stmt_range = r;
                     let v = self.lower_expr(e, Use::Return);
                     self.note_returned_client(&v);
+                    self.note_returned_sql(&v);
                     let ctx = self.cur();
                     taint_union(&mut ctx.return_taint, &v.taint);
                     let escapes = v.binding.into_iter().collect();
@@ -328,6 +329,7 @@ impl<'a> Lowerer<'a> {
                     let v = self.lower_expr(arg, Use::Return);
                     escapes.extend(v.binding);
                     self.note_returned_client(&v);
+                    self.note_returned_sql(&v);
                     let ctx = self.cur();
                     taint_union(&mut ctx.return_taint, &v.taint);
                     if let Expr::Object(o) = unparen(arg) {
