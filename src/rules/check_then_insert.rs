@@ -198,7 +198,8 @@ fn on_conflict_edit(m: &FileModel<'_>, q: QueryId, key: &str) -> Option<Fix> {
     }
     let src = m.source.slice(ev.sql.range);
     let quote = src.chars().next()?;
-    if !matches!(quote, '\'' | '"' | '`') || !src.ends_with(quote) || src.len() < 2 {
+    // A `${CONSTANT}` spliced in may hold the RETURNING the clause must precede.
+    if !matches!(quote, '\'' | '"' | '`') || !src.ends_with(quote) || src.len() < 2 || src.contains("${") {
         return None;
     }
     let inner = &src[1..src.len() - 1];

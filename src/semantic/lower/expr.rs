@@ -8,7 +8,9 @@ use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
 use super::modules::export_target;
-use super::sql_text::{Formatter, concat_templates, format_template, hole_template, raw_template_text, template_text};
+use super::sql_text::{
+    Formatter, concat_templates, format_template, hole_template, raw_template_text, template_text, template_with_parts,
+};
 use super::stmt::{FnBody, FnSpec};
 use super::{
     Lowerer, QueryConfig, SpanExt, Use, Val, is_falsy_literal, is_function_literal, is_retry_name, member_origin,
@@ -269,14 +271,14 @@ impl<'a> Lowerer<'a> {
                 Val::default()
             }
             Expr::Tpl(t) => {
-                let mut holes = Vec::new();
+                let mut parts = Vec::new();
                 let mut v = Val::default();
                 for ex in &t.exprs {
                     let hv = self.lower_expr(ex, Use::Other);
                     taint_union(&mut v.taint, &hv.taint);
-                    holes.push(hv.taint);
+                    parts.push((hv.taint, hv.sql.filter(|s| !s.tagged)));
                 }
-                v.sql = Some(template_text(t, holes, false));
+                v.sql = Some(template_with_parts(t, parts));
                 v
             }
             Expr::TaggedTpl(t) => {

@@ -62,6 +62,37 @@ fn template_parts(t: &Tpl, holes: Vec<Taint>, tagged: bool, raw: bool) -> SqlTem
     }
 }
 
+/// A template whose `${...}` parts are spliced in when their text is known (`${SELECT_USERS}`,
+/// a constant) and holes otherwise.
+pub(super) fn template_with_parts(t: &Tpl, parts: Vec<(Taint, Option<SqlTemplate>)>) -> SqlTemplate {
+    if parts.iter().all(|(_, sql)| sql.is_none()) {
+        return template_text(t, parts.into_iter().map(|(taint, _)| taint).collect(), false);
+    }
+    let literal = |text: String| SqlTemplate {
+        text,
+        holes: Vec::new(),
+        tagged: false,
+        varies: false,
+    };
+    let cooked = |q: &TplElement| match &q.cooked {
+        Some(c) => c.to_string_lossy().into_owned(),
+        None => q.raw.to_string(),
+    };
+    let mut out = literal(t.quasis.first().map(cooked).unwrap_or_default());
+    for (i, (taint, sql)) in parts.into_iter().enumerate() {
+        out = match sql {
+            Some(part) => concat_templates(&out, &part),
+            None => {
+                let spaced = concat_templates(&literal(" ".into()), &hole_template(taint));
+                concat_templates(&out, &concat_templates(&spaced, &literal(" ".into())))
+            }
+        };
+        let next = t.quasis.get(i + 1).map(cooked).unwrap_or_default();
+        out = concat_templates(&out, &literal(next));
+    }
+    out
+}
+
 /// A SQL part whose text is unknown: one hole.
 pub(super) fn hole_template(taint: Taint) -> SqlTemplate {
     SqlTemplate {
@@ -226,4 +257,55 @@ pub(super) fn format_template(kind: Formatter, fmt: &SqlTemplate, args: Option<&
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Formatter, SqlTemplate, format_template};
+    use crate::semantic::model::Field;
+
+    fn text(t: &str) -> SqlTemplate {
+        SqlTemplate {
+            text: t.to_string(),
+            holes: Vec::new(),
+            tagged: false,
+            varies: false,
+        }
+    }
+
+    #[test]
+    fn pg_format_conversions_become_holes_with_their_arguments() {
+        let args = vec![vec![(1, Field::Row)], vec![(2, Field::Count)]];
+        let t = format_template(
+            Formatter::PgFormat,
+            &text("INSERT INTO %I (a) VALUES %L ON CONFLICT DO NOTHING -- 100%%"),
+            Some(&args),
+        );
+        assert_eq!(
+            t.text,
+            "INSERT INTO $__txl_hole_0 (a) VALUES $__txl_hole_1 ON CONFLICT DO NOTHING -- 100%"
+        );
+        assert_eq!(t.holes, args);
+        // Positional: `%2$L` is the second argument; `$1` is left alone.
+        let t = format_template(Formatter::PgFormat, &text("SELECT %2$L, $1 FROM %1$I"), Some(&args));
+        assert_eq!(t.text, "SELECT $__txl_hole_0, $1 FROM $__txl_hole_1");
+        assert_eq!(t.holes, vec![args[1].clone(), args[0].clone()]);
+    }
+
+    #[test]
+    fn util_format_appends_extra_arguments_and_keeps_the_format_s_own_holes() {
+        let fmt = SqlTemplate {
+            text: "UPDATE  $__txl_hole_0  SET n = %d WHERE id = $1 %x".to_string(),
+            holes: vec![vec![(7, Field::Row)]],
+            tagged: false,
+            varies: false,
+        };
+        let args = vec![vec![(1, Field::Row)], vec![(2, Field::Row)]];
+        let t = format_template(Formatter::UtilFormat, &fmt, Some(&args));
+        assert_eq!(
+            t.text,
+            "UPDATE  $__txl_hole_0  SET n = $__txl_hole_1 WHERE id = $1 %x $__txl_hole_2"
+        );
+        assert_eq!(t.holes, vec![fmt.holes[0].clone(), args[0].clone(), args[1].clone()]);
+    }
 }
