@@ -8,9 +8,7 @@ use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
 use super::modules::export_target;
-use super::sql_text::{
-    Formatter, concat_templates, format_template, hole_template, raw_template_text, template_text, template_with_parts,
-};
+use super::sql_text::{Formatter, concat_templates, hole_template};
 use super::stmt::{FnBody, FnSpec};
 use super::{
     Lowerer, QueryConfig, SpanExt, Use, Val, is_falsy_literal, is_function_literal, is_retry_name, member_origin,
@@ -270,39 +268,8 @@ impl<'a> Lowerer<'a> {
                 }
                 Val::default()
             }
-            Expr::Tpl(t) => {
-                let mut parts = Vec::new();
-                let mut v = Val::default();
-                for ex in &t.exprs {
-                    let hv = self.lower_expr(ex, Use::Other);
-                    taint_union(&mut v.taint, &hv.taint);
-                    parts.push((hv.taint, hv.sql.filter(|s| !s.tagged)));
-                }
-                v.sql = Some(template_with_parts(t, parts));
-                v
-            }
-            Expr::TaggedTpl(t) => {
-                self.lower_expr(&t.tag, Use::Other);
-                // `String.raw` builds the plain string of the template, escapes left as written.
-                let string_raw = matches!(unparen(&t.tag), Expr::Member(m)
-                    if prop_name(&m.prop).as_deref() == Some("raw")
-                        && matches!(unparen(&m.obj), Expr::Ident(i) if &*i.sym == "String" && !self.scopes.contains(&i.sym)));
-                let mut holes = Vec::new();
-                let mut v = Val::default();
-                for ex in &t.tpl.exprs {
-                    let hv = self.lower_expr(ex, Use::Other);
-                    if string_raw {
-                        taint_union(&mut v.taint, &hv.taint);
-                    }
-                    holes.push(hv.taint);
-                }
-                v.sql = Some(if string_raw {
-                    raw_template_text(&t.tpl, holes)
-                } else {
-                    template_text(&t.tpl, holes, true)
-                });
-                v
-            }
+            Expr::Tpl(t) => self.lower_template(t),
+            Expr::TaggedTpl(t) => self.lower_tagged_template(t),
             Expr::Class(c) => {
                 let id = self.lower_class(&c.class, c.ident.as_ref().map(|i| i.sym.to_string()));
                 Val {
@@ -890,45 +857,6 @@ impl<'a> Lowerer<'a> {
                     ..Default::default()
                 }
             }
-        }
-    }
-
-    /// `format('INSERT INTO t (a) VALUES %L', rows)` (pg-format), `util.format(...)`: SQL text
-    /// whose conversions are unknown holes, as `${...}` in a template.
-    pub(super) fn lower_format_call(&mut self, kind: Formatter, cargs: &[ExprOrSpread]) -> Val {
-        let mut taint = Taint::new();
-        let mut fmt = None;
-        let mut args = Vec::new();
-        let mut spread = false;
-        for (i, a) in cargs.iter().enumerate() {
-            spread |= a.spread.is_some();
-            if i == 0 {
-                let v = self.lower_expr(&a.expr, Use::Arg);
-                taint_union(&mut taint, &v.taint);
-                fmt = v.sql;
-            } else {
-                let (_, t) = self.lower_arg(&a.expr);
-                taint_union(&mut taint, &t);
-                args.push(t);
-            }
-        }
-        let sql = match (fmt, kind) {
-            (Some(_), _) if cargs.first().is_some_and(|a| a.spread.is_some()) => None,
-            (Some(f), Formatter::PgFormat) if !spread => Some(format_template(kind, &f, Some(&args))),
-            // The arguments cannot be told apart: every conversion is a hole all the same.
-            (Some(f), Formatter::PgFormat | Formatter::PgFormatWithArray) => Some(format_template(kind, &f, None)),
-            (Some(f), Formatter::UtilFormat) if !spread => Some(format_template(kind, &f, Some(&args))),
-            // `util.format(fmt, ...xs)` appends what its conversions leave: unknown text.
-            (Some(f), Formatter::UtilFormat) => {
-                let known = format_template(kind, &f, None);
-                Some(concat_templates(&known, &hole_template(taint.clone())))
-            }
-            (None, _) => None,
-        };
-        Val {
-            taint,
-            sql,
-            ..Default::default()
         }
     }
 

@@ -1,9 +1,10 @@
-//! SQL text building: template literals and `+` concatenations become a `SqlTemplate` whose unknown
+//! SQL text building: template literals (`String.raw` ones too), `+` concatenations, `pg-format` and
+//! `util.format` calls and the returns of builder functions become a `SqlTemplate` whose unknown
 //! parts are numbered holes. Classifying the text is `sql`'s job.
 
 use swc_ecma_ast::*;
 
-use super::{Lowerer, Val, unparen};
+use super::{Lowerer, Use, Val, prop_name, unparen};
 use crate::semantic::model::*;
 use crate::semantic::sql::{self, hole_placeholder};
 
@@ -24,6 +25,80 @@ impl Lowerer<'_> {
             (Some(_), _) => None,
         };
         self.returned_sql.insert(id, returned);
+    }
+
+    pub(super) fn lower_template(&mut self, t: &Tpl) -> Val {
+        let mut parts = Vec::new();
+        let mut v = Val::default();
+        for ex in &t.exprs {
+            let hv = self.lower_expr(ex, Use::Other);
+            taint_union(&mut v.taint, &hv.taint);
+            parts.push((hv.taint, hv.sql.filter(|s| !s.tagged)));
+        }
+        v.sql = Some(template_with_parts(t, parts));
+        v
+    }
+
+    pub(super) fn lower_tagged_template(&mut self, t: &TaggedTpl) -> Val {
+        self.lower_expr(&t.tag, Use::Other);
+        // `String.raw` builds the plain string of the template, escapes left as written.
+        let string_raw = matches!(unparen(&t.tag), Expr::Member(m)
+            if prop_name(&m.prop).as_deref() == Some("raw")
+                && matches!(unparen(&m.obj), Expr::Ident(i) if &*i.sym == "String" && !self.scopes.contains(&i.sym)));
+        let mut holes = Vec::new();
+        let mut v = Val::default();
+        for ex in &t.tpl.exprs {
+            let hv = self.lower_expr(ex, Use::Other);
+            if string_raw {
+                taint_union(&mut v.taint, &hv.taint);
+            }
+            holes.push(hv.taint);
+        }
+        v.sql = Some(if string_raw {
+            raw_template_text(&t.tpl, holes)
+        } else {
+            template_text(&t.tpl, holes, true)
+        });
+        v
+    }
+
+    /// `format('INSERT INTO t (a) VALUES %L', rows)` (pg-format), `util.format(...)`: SQL text
+    /// whose conversions are unknown holes, as `${...}` in a template.
+    pub(super) fn lower_format_call(&mut self, kind: Formatter, cargs: &[ExprOrSpread]) -> Val {
+        let mut taint = Taint::new();
+        let mut fmt = None;
+        let mut args = Vec::new();
+        let mut spread = false;
+        for (i, a) in cargs.iter().enumerate() {
+            spread |= a.spread.is_some();
+            if i == 0 {
+                let v = self.lower_expr(&a.expr, Use::Arg);
+                taint_union(&mut taint, &v.taint);
+                fmt = v.sql;
+            } else {
+                let (_, t) = self.lower_arg(&a.expr);
+                taint_union(&mut taint, &t);
+                args.push(t);
+            }
+        }
+        let sql = match (fmt, kind) {
+            (Some(_), _) if cargs.first().is_some_and(|a| a.spread.is_some()) => None,
+            (Some(f), Formatter::PgFormat) if !spread => Some(format_template(kind, &f, Some(&args))),
+            // The arguments cannot be told apart: every conversion is a hole all the same.
+            (Some(f), Formatter::PgFormat | Formatter::PgFormatWithArray) => Some(format_template(kind, &f, None)),
+            (Some(f), Formatter::UtilFormat) if !spread => Some(format_template(kind, &f, Some(&args))),
+            // `util.format(fmt, ...xs)` appends what its conversions leave: unknown text.
+            (Some(f), Formatter::UtilFormat) => {
+                let known = format_template(kind, &f, None);
+                Some(concat_templates(&known, &hole_template(taint.clone())))
+            }
+            (None, _) => None,
+        };
+        Val {
+            taint,
+            sql,
+            ..Default::default()
+        }
     }
 
     /// The SQL text a call of function `f` of this file returns, when it is a query builder.
