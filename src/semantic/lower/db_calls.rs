@@ -338,19 +338,7 @@ impl<'a> Lowerer<'a> {
                                     let v = self.lower_ident(i);
                                     match &*i.sym {
                                         "text" => sql_template = v.sql,
-                                        "values" => {
-                                            values = match v
-                                                .binding
-                                                .and_then(|b| self.out.bindings[b as usize].array.clone())
-                                            {
-                                                Some(elems) => Values::Array {
-                                                    elems,
-                                                    range: self.range(i.span),
-                                                    texts: Vec::new(),
-                                                },
-                                                None => Values::Unknown,
-                                            }
-                                        }
+                                        "values" => values = self.held_values(&v, i.span),
                                         _ => {}
                                     }
                                 }
@@ -598,9 +586,14 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Values held in a binding (`const params = [a, b]`), written at `span`.
+    /// Values held in a binding (`const params = [a, b]`), written at `span`. A `let` read in a
+    /// callback may be reassigned before the callback runs.
     pub(super) fn held_values(&self, v: &Val, span: Span) -> Values {
-        match v.binding.and_then(|b| self.out.bindings[b as usize].array.clone()) {
+        let held = v
+            .binding
+            .map(|b| &self.out.bindings[b as usize])
+            .filter(|b| !(matches!(b.kind, BindingKind::Let | BindingKind::Var) && b.func != self.cur_id()));
+        match held.and_then(|b| b.array.clone()) {
             Some(elems) => Values::Array {
                 elems,
                 range: self.range(span),

@@ -337,7 +337,12 @@ impl<'a> Lowerer<'a> {
             self.cur().mentions_retry = true;
         }
         let binding = &self.out.bindings[b as usize];
-        let sql = binding.sql.clone();
+        // A `let` read in a callback: the callback may run after it is reassigned or appended to.
+        let captured_var = matches!(binding.kind, BindingKind::Let | BindingKind::Var) && binding.func != self.cur_id();
+        let sql = binding.sql.clone().map(|t| SqlTemplate {
+            varies: t.varies || captured_var,
+            ..t
+        });
         let origin = match &binding.origin {
             Origin::Unknown => None,
             o => Some(o.clone()),
