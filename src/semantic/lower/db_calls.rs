@@ -8,8 +8,8 @@ use swc_ecma_ast::*;
 
 use super::sql_text::Formatter;
 use super::{
-    Lowerer, SpanExt, Use, Val, chain_root, is_falsy_literal, is_function_literal, is_retry_name, member_path,
-    prop_key_name, prop_name, taint_member, unparen,
+    Lowerer, ReadInCallback, SpanExt, Use, Val, chain_root, is_falsy_literal, is_function_literal, is_retry_name,
+    member_path, prop_key_name, prop_name, taint_member, unparen,
 };
 use crate::semantic::model::*;
 use crate::semantic::sql;
@@ -439,6 +439,17 @@ impl<'a> Lowerer<'a> {
         };
         let head = TextRange::new(head_start, head_end);
         let id = self.out.queries.len() as QueryId;
+        if !config_object {
+            let text = self.outer_binding(cargs.first());
+            let values = self.outer_binding(cargs.get(1));
+            if text.is_some() || values.is_some() {
+                self.read_in_callbacks.push(ReadInCallback {
+                    query: id,
+                    text,
+                    values,
+                });
+            }
+        }
         let func = self.cur_id();
         let await_kind = super::await_kind(use_);
         let range = self.range(span);
@@ -586,14 +597,14 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Values held in a binding (`const params = [a, b]`), written at `span`. A `let` read in a
-    /// callback may be reassigned before the callback runs.
+    /// Values held in a binding (`const params = [a, b]`), written at `span`. Read in a callback,
+    /// an array changed before may have been changed before the callback runs (a change later in
+    /// the file is settled at the end).
     pub(super) fn held_values(&self, v: &Val, span: Span) -> Values {
         let held = v
             .binding
-            .map(|b| &self.out.bindings[b as usize])
-            .filter(|b| !(matches!(b.kind, BindingKind::Let | BindingKind::Var) && b.func != self.cur_id()));
-        match held.and_then(|b| b.array.clone()) {
+            .filter(|b| !(self.out.bindings[*b as usize].func != self.cur_id() && self.changed.contains(b)));
+        match held.and_then(|b| self.out.bindings[b as usize].array.clone()) {
             Some(elems) => Values::Array {
                 elems,
                 range: self.range(span),
@@ -608,6 +619,29 @@ impl<'a> Lowerer<'a> {
     pub(super) fn forget_literal(&mut self, b: BindingId) {
         self.out.bindings[b as usize].array = None;
         self.query_configs.remove(&b);
+        self.changed.insert(b);
+    }
+
+    /// The binding of an enclosing function an argument names (`sql` in a callback's
+    /// `pool.query(sql, values)`).
+    fn outer_binding(&self, e: Option<&ExprOrSpread>) -> Option<BindingId> {
+        let Expr::Ident(i) = unparen(&e?.expr) else { return None };
+        let b = self.scopes.lookup(&i.sym)?;
+        (self.out.bindings[b as usize].func != self.cur_id()).then_some(b)
+    }
+
+    /// A query in a callback sent a binding of an enclosing function that is changed later in the
+    /// file: the callback may run after the change, so the text varies and the values are unknown.
+    pub(super) fn settle_reads_in_callbacks(&mut self) {
+        for r in std::mem::take(&mut self.read_in_callbacks) {
+            let q = &mut self.out.queries[r.query as usize];
+            if r.text.is_some_and(|b| self.changed.contains(&b)) {
+                q.sql.varies = true;
+            }
+            if r.values.is_some_and(|b| self.changed.contains(&b)) && matches!(q.values, Values::Array { .. }) {
+                q.values = Values::Unknown;
+            }
+        }
     }
 
     fn lower_connect(&mut self, span: Span, cargs: &[ExprOrSpread], m: &MemberExpr, _use: Use) -> Val {

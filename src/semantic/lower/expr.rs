@@ -203,7 +203,9 @@ impl<'a> Lowerer<'a> {
                 }
             }
             Expr::Update(u) => {
-                self.lower_expr(&u.arg, Use::Other);
+                if let Some(b) = self.lower_expr(&u.arg, Use::Other).binding {
+                    self.changed.insert(b);
+                }
                 Val::default()
             }
             Expr::Bin(b) => self.lower_bin(b, use_),
@@ -337,8 +339,9 @@ impl<'a> Lowerer<'a> {
             self.cur().mentions_retry = true;
         }
         let binding = &self.out.bindings[b as usize];
-        // A `let` read in a callback: the callback may run after it is reassigned or appended to.
-        let captured_var = matches!(binding.kind, BindingKind::Let | BindingKind::Var) && binding.func != self.cur_id();
+        // Read in a callback, a binding changed anywhere before may hold either value (the callback
+        // may run before or after the change); a change later in the file is settled at the end.
+        let captured_var = binding.func != self.cur_id() && self.changed.contains(&b);
         let sql = binding.sql.clone().map(|t| SqlTemplate {
             varies: t.varies || captured_var,
             ..t
@@ -498,6 +501,7 @@ impl<'a> Lowerer<'a> {
         match &a.left {
             AssignTarget::Simple(SimpleAssignTarget::Ident(i)) => {
                 if let Some(b) = self.resolve(&i.id.sym) {
+                    self.changed.insert(b);
                     if a.op == AssignOp::Assign {
                         self.bind_value(b, &v);
                     } else {

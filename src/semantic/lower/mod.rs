@@ -22,7 +22,7 @@ mod scopes;
 mod sql_text;
 mod stmt;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use swc_common::Span;
 use swc_ecma_ast::*;
@@ -76,8 +76,11 @@ pub fn lower_in_project(parsed: &Parsed, text: &str, local: Option<&BTreeSet<Str
         straight_line: HashMap::new(),
         returned_sql: HashMap::new(),
         query_configs: HashMap::new(),
+        changed: HashSet::new(),
+        read_in_callbacks: Vec::new(),
     };
     l.lower_program(&parsed.program);
+    l.settle_reads_in_callbacks();
     l.out
 }
 
@@ -179,6 +182,18 @@ struct Lowerer<'a> {
     returned_sql: HashMap<FuncId, Option<SqlTemplate>>,
     /// `const cfg = { text: '...', values: [...] }`, until it is changed or handed elsewhere.
     query_configs: HashMap<BindingId, QueryConfig>,
+    /// Bindings assigned after their declaration (`=`, `+=`, `++`) or whose array may have been
+    /// changed (`push`, index assignment, handed to a function).
+    changed: HashSet<BindingId>,
+    /// Queries inside a callback that send the SQL text or values of a binding of an enclosing
+    /// function: the callback may run after a change lowered later in the file.
+    read_in_callbacks: Vec<ReadInCallback>,
+}
+
+struct ReadInCallback {
+    query: QueryId,
+    text: Option<BindingId>,
+    values: Option<BindingId>,
 }
 
 /// A block of code as it is lowered: its function and the number of its innermost block (`None`:
