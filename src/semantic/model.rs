@@ -88,7 +88,7 @@ pub enum Origin {
 }
 
 /// A SQL text a binding holds (`const SQL = '...'`), holes included.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SqlTemplate {
     pub text: String,
     pub holes: Vec<Taint>,

@@ -143,29 +143,50 @@ pub(super) fn template_with_parts(t: &Tpl, parts: Vec<(Taint, Option<SqlTemplate
     if parts.iter().all(|(_, sql)| sql.is_none()) {
         return template_text(t, parts.into_iter().map(|(taint, _)| taint).collect(), false);
     }
-    let literal = |text: String| SqlTemplate {
-        text,
-        holes: Vec::new(),
-        tagged: false,
-        varies: false,
-    };
     let cooked = |q: &TplElement| match &q.cooked {
         Some(c) => c.to_string_lossy().into_owned(),
         None => q.raw.to_string(),
     };
-    let mut out = literal(t.quasis.first().map(cooked).unwrap_or_default());
-    for (i, (taint, sql)) in parts.into_iter().enumerate() {
-        out = match sql {
-            Some(part) => concat_templates(&out, &part),
-            None => {
-                let spaced = concat_templates(&literal(" ".into()), &hole_template(taint));
-                concat_templates(&out, &concat_templates(&spaced, &literal(" ".into())))
-            }
-        };
-        let next = t.quasis.get(i + 1).map(cooked).unwrap_or_default();
-        out = concat_templates(&out, &literal(next));
+    let mut out = Builder::default();
+    if let Some(q) = t.quasis.first() {
+        out.literal(&cooked(q));
     }
-    out
+    for (i, (taint, sql)) in parts.into_iter().enumerate() {
+        match sql {
+            Some(part) => out.part(&part),
+            None => {
+                out.literal(" ");
+                out.hole(taint);
+                out.literal(" ");
+            }
+        }
+        if let Some(q) = t.quasis.get(i + 1) {
+            out.literal(&cooked(q));
+        }
+    }
+    out.0
+}
+
+/// Builds a template left to right in time linear in its length (each `concat_templates` copies
+/// the text so far).
+#[derive(Default)]
+struct Builder(SqlTemplate);
+
+impl Builder {
+    fn literal(&mut self, text: &str) {
+        self.0.text.push_str(text);
+    }
+
+    fn hole(&mut self, taint: Taint) {
+        self.0.text.push_str(&hole_placeholder(self.0.holes.len()));
+        self.0.holes.push(taint);
+    }
+
+    fn part(&mut self, t: &SqlTemplate) {
+        self.0.text.push_str(&shift_holes(&t.text, self.0.holes.len()));
+        self.0.holes.extend(t.holes.iter().cloned());
+        self.0.varies |= t.varies;
+    }
 }
 
 /// A SQL part whose text is unknown: one hole.
@@ -257,81 +278,73 @@ impl Formatter {
 /// cannot be told apart, as for `withArray`).
 pub(super) fn format_template(kind: Formatter, fmt: &SqlTemplate, args: Option<&[Taint]>) -> SqlTemplate {
     let arg = |i: usize| args.and_then(|a| a.get(i)).cloned().unwrap_or_default();
-    let mut out = SqlTemplate {
-        text: String::new(),
-        holes: Vec::new(),
-        tagged: false,
-        varies: fmt.varies,
-    };
-    let mut literal = String::new();
-    let mut next_arg = 0;
-    let flush = |out: &mut SqlTemplate, literal: &mut String| {
-        if !literal.is_empty() {
-            out.text.push_str(literal);
-            literal.clear();
-        }
+    let mut out = Builder::default();
+    out.0.varies = fmt.varies;
+    let conversions: &[char] = match kind {
+        Formatter::UtilFormat => &['s', 'd', 'i', 'f', 'j', 'o', 'O', 'c'],
+        _ => &['I', 'L', 's'],
     };
     let stand_in = format!("${}", sql::HOLE_PREFIX);
+    let mut next_arg = 0;
     let mut rest = fmt.text.as_str();
-    while let Some(c) = rest.chars().next() {
+    while let Some(pos) = rest.find(['%', '$']) {
+        out.literal(&rest[..pos]);
+        rest = &rest[pos..];
         // A hole of the format string itself (`format(`... ${x} ...`, y)`).
         if let Some(after) = rest.strip_prefix(&stand_in) {
-            let digits: String = after.chars().take_while(|c| c.is_ascii_digit()).collect();
-            let n: usize = digits.parse().unwrap_or(0);
-            flush(&mut out, &mut literal);
-            out = concat_templates(&out, &hole_template(fmt.holes.get(n).cloned().unwrap_or_default()));
-            rest = &after[digits.len()..];
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            let n: usize = after[..digits].parse().unwrap_or(0);
+            out.hole(fmt.holes.get(n).cloned().unwrap_or_default());
+            rest = &after[digits..];
             continue;
         }
-        if c != '%' {
-            literal.push(c);
-            rest = &rest[c.len_utf8()..];
+        if let Some(after) = rest.strip_prefix('$') {
+            out.literal("$");
+            rest = after;
             continue;
         }
         let spec = &rest[1..];
         if let Some(after) = spec.strip_prefix('%') {
-            literal.push('%');
+            out.literal("%");
             rest = after;
             continue;
         }
         // pg-format's positional form: `%2$L`.
-        let digits: String = spec.chars().take_while(|c| c.is_ascii_digit()).collect();
-        let positional = kind != Formatter::UtilFormat && !digits.is_empty() && spec[digits.len()..].starts_with('$');
+        let digits = spec.bytes().take_while(u8::is_ascii_digit).count();
+        let positional = kind != Formatter::UtilFormat && digits > 0 && spec[digits..].starts_with('$');
         let (index, conv_at) = if positional {
-            (digits.parse::<usize>().unwrap_or(1).saturating_sub(1), digits.len() + 1)
+            (
+                spec[..digits].parse::<usize>().unwrap_or(1).saturating_sub(1),
+                digits + 1,
+            )
         } else {
             (next_arg, 0)
         };
-        let conversions: &[char] = match kind {
-            Formatter::UtilFormat => &['s', 'd', 'i', 'f', 'j', 'o', 'O', 'c'],
-            _ => &['I', 'L', 's'],
-        };
         match spec[conv_at..].chars().next() {
             Some(conv) if conversions.contains(&conv) => {
-                flush(&mut out, &mut literal);
-                out = concat_templates(&out, &hole_template(arg(index)));
+                out.hole(arg(index));
                 if !positional {
                     next_arg += 1;
                 }
                 rest = &spec[conv_at + conv.len_utf8()..];
             }
             _ => {
-                literal.push('%');
+                out.literal("%");
                 rest = spec;
             }
         }
     }
-    flush(&mut out, &mut literal);
+    out.literal(rest);
     // `util.format` appends the arguments left over, separated by spaces.
     if kind == Formatter::UtilFormat
         && let Some(args) = args
     {
         for t in args.iter().skip(next_arg) {
-            out.text.push(' ');
-            out = concat_templates(&out, &hole_template(t.clone()));
+            out.literal(" ");
+            out.hole(t.clone());
         }
     }
-    out
+    out.0
 }
 
 #[cfg(test)]
