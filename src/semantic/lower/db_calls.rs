@@ -603,7 +603,7 @@ impl<'a> Lowerer<'a> {
     pub(super) fn held_values(&self, v: &Val, span: Span) -> Values {
         let held = v
             .binding
-            .filter(|b| !(self.out.bindings[*b as usize].func != self.cur_id() && self.changed.contains(b)));
+            .filter(|b| !(self.out.bindings[*b as usize].func != self.cur_id() && self.array_changed(*b)));
         match held.and_then(|b| self.out.bindings[b as usize].array.clone()) {
             Some(elems) => Values::Array {
                 elems,
@@ -619,7 +619,11 @@ impl<'a> Lowerer<'a> {
     pub(super) fn forget_literal(&mut self, b: BindingId) {
         self.out.bindings[b as usize].array = None;
         self.query_configs.remove(&b);
-        self.changed.insert(b);
+        self.mutated.insert(b);
+    }
+
+    fn array_changed(&self, b: BindingId) -> bool {
+        self.reassigned.contains(&b) || self.mutated.contains(&b)
     }
 
     /// The binding of an enclosing function an argument names (`sql` in a callback's
@@ -634,11 +638,13 @@ impl<'a> Lowerer<'a> {
     /// file: the callback may run after the change, so the text varies and the values are unknown.
     pub(super) fn settle_reads_in_callbacks(&mut self) {
         for r in std::mem::take(&mut self.read_in_callbacks) {
+            let text_changed = r.text.is_some_and(|b| self.reassigned.contains(&b));
+            let values_changed = r.values.is_some_and(|b| self.array_changed(b));
             let q = &mut self.out.queries[r.query as usize];
-            if r.text.is_some_and(|b| self.changed.contains(&b)) {
+            if text_changed {
                 q.sql.varies = true;
             }
-            if r.values.is_some_and(|b| self.changed.contains(&b)) && matches!(q.values, Values::Array { .. }) {
+            if values_changed && matches!(q.values, Values::Array { .. }) {
                 q.values = Values::Unknown;
             }
         }

@@ -204,7 +204,7 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Update(u) => {
                 if let Some(b) = self.lower_expr(&u.arg, Use::Other).binding {
-                    self.changed.insert(b);
+                    self.reassigned.insert(b);
                 }
                 Val::default()
             }
@@ -341,7 +341,7 @@ impl<'a> Lowerer<'a> {
         let binding = &self.out.bindings[b as usize];
         // Read in a callback, a binding changed anywhere before may hold either value (the callback
         // may run before or after the change); a change later in the file is settled at the end.
-        let captured_var = binding.func != self.cur_id() && self.changed.contains(&b);
+        let captured_var = binding.func != self.cur_id() && self.reassigned.contains(&b);
         let sql = binding.sql.clone().map(|t| SqlTemplate {
             varies: t.varies || captured_var,
             ..t
@@ -501,7 +501,7 @@ impl<'a> Lowerer<'a> {
         match &a.left {
             AssignTarget::Simple(SimpleAssignTarget::Ident(i)) => {
                 if let Some(b) = self.resolve(&i.id.sym) {
-                    self.changed.insert(b);
+                    self.reassigned.insert(b);
                     if a.op == AssignOp::Assign {
                         self.bind_value(b, &v);
                     } else {

@@ -76,7 +76,8 @@ pub fn lower_in_project(parsed: &Parsed, text: &str, local: Option<&BTreeSet<Str
         straight_line: HashMap::new(),
         returned_sql: HashMap::new(),
         query_configs: HashMap::new(),
-        changed: HashSet::new(),
+        reassigned: HashSet::new(),
+        mutated: HashSet::new(),
         read_in_callbacks: Vec::new(),
     };
     l.lower_program(&parsed.program);
@@ -182,9 +183,11 @@ struct Lowerer<'a> {
     returned_sql: HashMap<FuncId, Option<SqlTemplate>>,
     /// `const cfg = { text: '...', values: [...] }`, until it is changed or handed elsewhere.
     query_configs: HashMap<BindingId, QueryConfig>,
-    /// Bindings assigned after their declaration (`=`, `+=`, `++`) or whose array may have been
-    /// changed (`push`, index assignment, handed to a function).
-    changed: HashSet<BindingId>,
+    /// Bindings assigned after their declaration (`=`, `+=`, `++`).
+    reassigned: HashSet<BindingId>,
+    /// Bindings whose array may have been changed in place (`push`, index assignment, handed to a
+    /// function); a string held is not changed by any of these.
+    mutated: HashSet<BindingId>,
     /// Queries inside a callback that send the SQL text or values of a binding of an enclosing
     /// function: the callback may run after a change lowered later in the file.
     read_in_callbacks: Vec<ReadInCallback>,
