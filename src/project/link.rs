@@ -110,6 +110,10 @@ pub struct FnSummary {
     pub own_tx: bool,
     /// An `async` function: a call returns a promise (callback-style helpers do not).
     pub is_async: bool,
+    /// A query builder's text (`export function byIdSql() { return '...' }`): what a call sends
+    /// when passed to `query`. Its holes carry no taint (those of this module mean nothing to a
+    /// caller's).
+    pub returns_sql: Option<SqlTemplate>,
 }
 
 /// A class of a module: its methods.
@@ -147,6 +151,8 @@ impl Fact {
                 .map(|(_, f)| f.clone())
                 .unwrap_or_default(),
             (Fact::Class(c), ImportRef::CALL) => Fact::Instance(c.clone()),
+            // A query builder's call is its text.
+            (Fact::Function(s), ImportRef::CALL) => s.returns_sql.clone().map_or(Fact::Unknown, Fact::Sql),
             (Fact::Class(c), name) => c
                 .statics
                 .iter()
@@ -506,6 +512,7 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
                 retries: false,
                 own_tx: false,
                 is_async: false,
+                returns_sql: None,
             });
         }
         self.active.borrow_mut().push(f);
@@ -603,6 +610,10 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
             retries,
             own_tx,
             is_async: func.is_async,
+            returns_sql: func.returns_sql.clone().map(|t| SqlTemplate {
+                holes: vec![Taint::new(); t.holes.len()],
+                ..t
+            }),
         }
     }
 

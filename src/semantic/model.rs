@@ -166,6 +166,8 @@ pub struct Function {
     pub return_taint: Taint,
     /// It returns a client checked out here (`return pool.connect()`, `return client`).
     pub returns_connect: Option<ConnectId>,
+    /// A query builder: a plain function whose every `return` gives this SQL text.
+    pub returns_sql: Option<SqlTemplate>,
 }
 
 /// The receiver of a database call.

@@ -35,6 +35,7 @@ impl<'a> Lowerer<'a> {
             has_db_ops: false,
             return_taint: Taint::new(),
             returns_connect: None,
+            returns_sql: None,
         });
         id
     }
@@ -69,6 +70,7 @@ impl<'a> Lowerer<'a> {
         f.mentions_retry |= ctx.mentions_retry;
         f.has_db_ops |= ctx.has_db_ops;
         f.return_taint = std::mem::take(&mut ctx.return_taint);
+        f.returns_sql = self.returned_sql.get(&ctx.id).cloned().flatten();
     }
 
     /// Lowers a function (declaration, expression, arrow or method) and returns its id.
