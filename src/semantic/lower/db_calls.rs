@@ -308,8 +308,20 @@ impl<'a> Lowerer<'a> {
                     for p in &o.props {
                         match p {
                             PropOrSpread::Spread(s) => {
-                                has_spread = true;
-                                self.lower_expr(&s.expr, Use::Other);
+                                let sv = self.lower_expr(&s.expr, Use::Other);
+                                // `{ ...FIND_USER, values: [id] }` with a const config (a named
+                                // prepared statement): its text and values, unless given after.
+                                match sv.binding.and_then(|b| self.query_configs.get(&b)) {
+                                    Some(config) => {
+                                        sql_template = config.text.clone();
+                                        sql_range = self.range(s.expr.span());
+                                        inline_text = false;
+                                        if !matches!(config.values, Values::Missing) {
+                                            values = Values::Unknown;
+                                        }
+                                    }
+                                    None => has_spread = true,
+                                }
                             }
                             PropOrSpread::Prop(p) => match p.as_ref() {
                                 Prop::KeyValue(kv) => {
