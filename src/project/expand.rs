@@ -65,6 +65,7 @@ fn resolve_imported_sql(linked: &Linked, m: ModuleId, l: &mut Lowered) {
             q.sql.text = Some(t.text);
             q.sql.holes = t.holes;
             q.sql.tagged = t.tagged;
+            q.sql.varies = t.varies;
         }
     }
 }

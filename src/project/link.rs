@@ -117,6 +117,10 @@ pub struct FnSummary {
     /// It (or a function it calls) sends BEGIN on a client shared by the whole process (a
     /// module-level `new Client()`, here or imported): where the BEGIN is.
     pub shared_client_tx: Option<Arc<Via>>,
+    /// A query builder's text (`export function byIdSql() { return '...' }`): what a call sends
+    /// when passed to `query`. Its holes carry no taint (those of this module mean nothing to a
+    /// caller's).
+    pub returns_sql: Option<SqlTemplate>,
 }
 
 /// A class of a module: its methods.
@@ -154,6 +158,8 @@ impl Fact {
                 .map(|(_, f)| f.clone())
                 .unwrap_or_default(),
             (Fact::Class(c), ImportRef::CALL) => Fact::Instance(c.clone()),
+            // A query builder's call is its text.
+            (Fact::Function(s), ImportRef::CALL) => s.returns_sql.clone().map_or(Fact::Unknown, Fact::Sql),
             (Fact::Class(c), name) => c
                 .statics
                 .iter()
@@ -541,6 +547,7 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
                 is_async: false,
                 ends_pool: None,
                 shared_client_tx: None,
+                returns_sql: None,
             });
         }
         self.active.borrow_mut().push(f);
@@ -651,6 +658,10 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
             is_async: func.is_async,
             ends_pool: self.ends_pool,
             shared_client_tx: self.shared_client_tx,
+            returns_sql: func.returns_sql.clone().map(|t| SqlTemplate {
+                holes: vec![Taint::new(); t.holes.len()],
+                ..t
+            }),
         }
     }
 

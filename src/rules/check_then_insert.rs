@@ -123,7 +123,7 @@ impl Rule for CheckThenInsert {
                 d.severity = s;
             }
             if let Some(text) = &ins.sql.text {
-                let example_sql = add_on_conflict(text.trim(), &key_text);
+                let example_sql = show_holes(&add_on_conflict(text.trim(), &key_text));
                 // Suggest creating the index only when the schema does not already have it.
                 let create = if schema_key.is_some() {
                     String::new()
@@ -138,6 +138,22 @@ impl Rule for CheckThenInsert {
             cx.report(d.context(m.function_name(ins.func)));
         }
     }
+}
+
+/// The text with each part unknown here (a `${...}` of a template, a `%L` of pg-format) shown as
+/// `${...}`, as it would be written in the template of the example.
+fn show_holes(text: &str) -> String {
+    let stand_in = format!("${}", crate::semantic::sql::HOLE_PREFIX);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find(&stand_in) {
+        out.push_str(&rest[..pos]);
+        out.push_str("${...}");
+        let after = &rest[pos + stand_in.len()..];
+        rest = after.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The columns the SELECT looks the row up by (its WHERE columns), for matching unique keys.
@@ -182,7 +198,8 @@ fn on_conflict_edit(m: &FileModel<'_>, q: QueryId, key: &str) -> Option<Fix> {
     }
     let src = m.source.slice(ev.sql.range);
     let quote = src.chars().next()?;
-    if !matches!(quote, '\'' | '"' | '`') || !src.ends_with(quote) || src.len() < 2 {
+    // A `${CONSTANT}` spliced in may hold the RETURNING the clause must precede.
+    if !matches!(quote, '\'' | '"' | '`') || !src.ends_with(quote) || src.len() < 2 || src.contains("${") {
         return None;
     }
     let inner = &src[1..src.len() - 1];
@@ -203,4 +220,21 @@ fn on_conflict_edit(m: &FileModel<'_>, q: QueryId, key: &str) -> Option<Fix> {
         applicability: Applicability::Suggestion,
         edits: vec![Edit::insert(at, clause)],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::show_holes;
+
+    #[test]
+    fn holes_are_shown_as_template_holes() {
+        assert_eq!(
+            show_holes("INSERT INTO t (a, b) VALUES ($__txl_hole_0, $__txl_hole_12) ON CONFLICT (a) DO NOTHING"),
+            "INSERT INTO t (a, b) VALUES (${...}, ${...}) ON CONFLICT (a) DO NOTHING"
+        );
+        assert_eq!(
+            show_holes("INSERT INTO t (a) VALUES ($1)"),
+            "INSERT INTO t (a) VALUES ($1)"
+        );
+    }
 }

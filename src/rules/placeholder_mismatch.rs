@@ -1,9 +1,15 @@
 //! `placeholder-mismatch`: the `$n` placeholders of a literal SQL text do not match the literal
 //! values array sent with it.
 //!
-//! Checked only when the whole text is known (no template holes, not a tagged template) and the
-//! values are a literal array without spread, or missing. A skipped number is reported even when
-//! the values are not literal. Texts with `?` (other drivers' placeholders) are left alone.
+//! Checked only when the whole text is known (no template holes, not a tagged template, the same
+//! on every path) and the values are a literal array without spread, or missing. A skipped number
+//! is reported even when the values are not literal. Texts with `?` (other drivers' placeholders)
+//! are left alone.
+//!
+//! The receiver need not be a known database handle: `.query(text, [values])` whose text has `$n`
+//! placeholders is node-postgres' call whatever sends it (`const conn = await getConnection()`,
+//! a client made by a package of the project's own). Without values, or without placeholders, an
+//! unknown receiver is left alone: the text alone does not say which library it is.
 
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::{FileModel, Values};
@@ -23,12 +29,17 @@ impl Rule for PlaceholderMismatch {
     }
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
-        for q in m.db_queries() {
+        for q in &m.queries {
             let (Some(text), Some(info)) = (&q.sql.text, &q.sql.info) else {
                 continue;
             };
+            let pg_style =
+                info.placeholders.as_ref().is_some_and(|p| p.max() > 0) && matches!(q.values, Values::Array { .. });
+            if !m.kinds.contains_key(&q.handle) && !pg_style {
+                continue;
+            }
             // A helper of another module binds its own values: judged in the helper.
-            if !q.sql.holes.is_empty() || q.sql.tagged || text.contains('?') || q.via.is_some() {
+            if !q.sql.holes.is_empty() || q.sql.tagged || q.sql.varies || text.contains('?') || q.via.is_some() {
                 continue;
             }
             let Some(ph) = &info.placeholders else { continue };

@@ -88,11 +88,15 @@ pub enum Origin {
 }
 
 /// A SQL text a binding holds (`const SQL = '...'`), holes included.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SqlTemplate {
     pub text: String,
     pub holes: Vec<Taint>,
     pub tagged: bool,
+    /// The text is the one of a `let` assigned in a branch, a loop or a callback: another path
+    /// may send another text (or this one without an append). Good enough to say what kind of
+    /// statement is sent, not to count its placeholders.
+    pub varies: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +190,8 @@ pub struct Function {
     /// Test code: a callback of a test runner (`it`, `test`, `describe`, hooks, `suite.test`), or
     /// nested in one.
     pub test_code: bool,
+    /// A query builder: a plain function whose every `return` gives this SQL text.
+    pub returns_sql: Option<SqlTemplate>,
 }
 
 /// The receiver of a database call.
@@ -256,6 +262,8 @@ pub struct SqlArg {
     /// Number of holes and their taints.
     pub holes: Vec<Taint>,
     pub tagged: bool,
+    /// Another path may send another text (see [`SqlTemplate::varies`]).
+    pub varies: bool,
     /// Span of the SQL argument in the JS source.
     pub range: TextRange,
     /// Classification; `None` when the text is unknown or not SQL.

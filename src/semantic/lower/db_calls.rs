@@ -7,9 +7,10 @@ use swc_common::Span;
 use swc_ecma_ast::*;
 
 use super::asserts::unwrap_callback;
+use super::sql_text::Formatter;
 use super::{
-    Lowerer, SpanExt, Use, Val, chain_root, is_falsy_literal, is_function_literal, is_retry_name, member_path,
-    prop_key_name, prop_name, taint_member, unparen,
+    Lowerer, ReadInCallback, SpanExt, Use, Val, chain_root, is_falsy_literal, is_function_literal, is_retry_name,
+    member_path, prop_key_name, prop_name, taint_member, unparen,
 };
 use crate::semantic::model::*;
 use crate::semantic::sql;
@@ -339,6 +340,13 @@ impl<'a> Lowerer<'a> {
             return Val::default();
         }
         let ov = self.lower_expr(&m.obj, Use::Other);
+        if let Some(kind) = ov.import.as_ref().and_then(|r| Formatter::of(&r.member(method))) {
+            return self.lower_format_call(kind, cargs);
+        }
+        // `values.push(x)`: the length of a values array held in a binding is no longer known.
+        if let Some(b) = ov.binding {
+            self.forget_literal(b);
+        }
         let range = self.range(span);
         let registers_route = is_route_registration(m, method, cargs);
         // Route registration: name the handlers after the route.
@@ -453,8 +461,20 @@ impl<'a> Lowerer<'a> {
                     for p in &o.props {
                         match p {
                             PropOrSpread::Spread(s) => {
-                                has_spread = true;
-                                self.lower_expr(&s.expr, Use::Other);
+                                let sv = self.lower_expr(&s.expr, Use::Other);
+                                // `{ ...FIND_USER, values: [id] }` with a const config (a named
+                                // prepared statement): its text and values, unless given after.
+                                match sv.binding.and_then(|b| self.query_configs.get(&b)) {
+                                    Some(config) => {
+                                        sql_template = config.text.clone();
+                                        sql_range = self.range(s.expr.span());
+                                        inline_text = false;
+                                        if !matches!(config.values, Values::Missing) {
+                                            values = Values::Unknown;
+                                        }
+                                    }
+                                    None => has_spread = true,
+                                }
                             }
                             PropOrSpread::Prop(p) => match p.as_ref() {
                                 Prop::KeyValue(kv) => {
@@ -469,6 +489,12 @@ impl<'a> Lowerer<'a> {
                                         }
                                         Some("values") => values = self.lower_values(&kv.value),
                                         _ => {
+                                            // `[key]: v` with a key known only at run time may
+                                            // be `text` or `values`.
+                                            if let PropName::Computed(c) = &kv.key {
+                                                has_spread |= key.is_none();
+                                                self.lower_expr(&c.expr, Use::Other);
+                                            }
                                             self.lower_expr(&kv.value, Use::Other);
                                         }
                                     }
@@ -477,19 +503,7 @@ impl<'a> Lowerer<'a> {
                                     let v = self.lower_ident(i);
                                     match &*i.sym {
                                         "text" => sql_template = v.sql,
-                                        "values" => {
-                                            values = match v
-                                                .binding
-                                                .and_then(|b| self.out.bindings[b as usize].array.clone())
-                                            {
-                                                Some(elems) => Values::Array {
-                                                    elems,
-                                                    range: self.range(i.span),
-                                                    texts: Vec::new(),
-                                                },
-                                                None => Values::Unknown,
-                                            }
-                                        }
+                                        "values" => values = self.held_values(&v, i.span),
                                         _ => {}
                                     }
                                 }
@@ -519,6 +533,24 @@ impl<'a> Lowerer<'a> {
                         is_submittable(&first.expr, &v) || v.binding.is_some_and(|b| self.submittables.contains(&b));
                     sql_template = v.sql;
                     sql_import = v.import;
+                    // `client.query(cfg)` with `const cfg = { text, values }`.
+                    if let Some(config) = v.binding.and_then(|b| self.query_configs.get(&b)) {
+                        config_object = true;
+                        sql_template = config.text.clone();
+                        values = match (&config.values, config.values_from) {
+                            (Values::Array { range, .. }, Some(b)) => {
+                                match self.out.bindings[b as usize].array.clone() {
+                                    Some(elems) => Values::Array {
+                                        elems,
+                                        range: *range,
+                                        texts: Vec::new(),
+                                    },
+                                    None => Values::Unknown,
+                                }
+                            }
+                            (v, _) => v.clone(),
+                        };
+                    }
                     if first.spread.is_some() {
                         sql_template = None;
                         sql_import = None;
@@ -578,6 +610,17 @@ impl<'a> Lowerer<'a> {
         };
         let head = TextRange::new(head_start, head_end);
         let id = self.out.queries.len() as QueryId;
+        if !config_object {
+            let text = self.outer_binding(cargs.first());
+            let values = self.outer_binding(cargs.get(1));
+            if text.is_some() || values.is_some() {
+                self.read_in_callbacks.push(ReadInCallback {
+                    query: id,
+                    text,
+                    values,
+                });
+            }
+        }
         let func = self.cur_id();
         let await_kind = super::await_kind(use_);
         let range = self.range(span);
@@ -587,6 +630,7 @@ impl<'a> Lowerer<'a> {
             text: sql_template.as_ref().map(|t| t.text.clone()),
             holes: sql_template.as_ref().map(|t| t.holes.clone()).unwrap_or_default(),
             tagged: sql_template.as_ref().is_some_and(|t| t.tagged),
+            varies: sql_template.as_ref().is_some_and(|t| t.varies),
             range: sql_range,
             info,
             inline: inline_text,
@@ -693,7 +737,7 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn lower_values(&mut self, e: &Expr) -> Values {
+    pub(super) fn lower_values(&mut self, e: &Expr) -> Values {
         match unparen(e) {
             Expr::Array(a) => {
                 let mut elems = Vec::new();
@@ -726,14 +770,60 @@ impl<'a> Lowerer<'a> {
             Expr::Ident(i) if &*i.sym == "undefined" => Values::Missing,
             other => {
                 let v = self.lower_expr(other, Use::Arg);
-                match v.binding.and_then(|b| self.out.bindings[b as usize].array.clone()) {
-                    Some(elems) => Values::Array {
-                        elems,
-                        range: self.range(other.span()),
-                        texts: Vec::new(),
-                    },
-                    None => Values::Unknown,
-                }
+                self.held_values(&v, other.span())
+            }
+        }
+    }
+
+    /// Values held in a binding (`const params = [a, b]`), written at `span`. Read in a callback,
+    /// an array changed before may have been changed before the callback runs (a change later in
+    /// the file is settled at the end).
+    pub(super) fn held_values(&self, v: &Val, span: Span) -> Values {
+        let held = v
+            .binding
+            .filter(|b| !(self.out.bindings[*b as usize].func != self.cur_id() && self.array_changed(*b)));
+        match held.and_then(|b| self.out.bindings[b as usize].array.clone()) {
+            Some(elems) => Values::Array {
+                elems,
+                range: self.range(span),
+                texts: Vec::new(),
+            },
+            None => Values::Unknown,
+        }
+    }
+
+    /// `values.push(x)`, `cfg.values = [...]`, `fill(values)`: an array or query config held in
+    /// `b` is changed, or may be, so its literal no longer tells its length.
+    pub(super) fn forget_literal(&mut self, b: BindingId) {
+        self.out.bindings[b as usize].array = None;
+        self.query_configs.remove(&b);
+        self.mutated.insert(b);
+    }
+
+    fn array_changed(&self, b: BindingId) -> bool {
+        self.reassigned.contains(&b) || self.mutated.contains(&b)
+    }
+
+    /// The binding of an enclosing function an argument names (`sql` in a callback's
+    /// `pool.query(sql, values)`).
+    fn outer_binding(&self, e: Option<&ExprOrSpread>) -> Option<BindingId> {
+        let Expr::Ident(i) = unparen(&e?.expr) else { return None };
+        let b = self.scopes.lookup(&i.sym)?;
+        (self.out.bindings[b as usize].func != self.cur_id()).then_some(b)
+    }
+
+    /// A query in a callback sent a binding of an enclosing function that is changed later in the
+    /// file: the callback may run after the change, so the text varies and the values are unknown.
+    pub(super) fn settle_reads_in_callbacks(&mut self) {
+        for r in std::mem::take(&mut self.read_in_callbacks) {
+            let text_changed = r.text.is_some_and(|b| self.reassigned.contains(&b));
+            let values_changed = r.values.is_some_and(|b| self.array_changed(b));
+            let q = &mut self.out.queries[r.query as usize];
+            if text_changed {
+                q.sql.varies = true;
+            }
+            if values_changed && matches!(q.values, Values::Array { .. }) {
+                q.values = Values::Unknown;
             }
         }
     }

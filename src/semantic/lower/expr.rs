@@ -8,11 +8,11 @@ use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
 use super::modules::export_target;
-use super::sql_text::{concat_templates, hole_template, template_text};
+use super::sql_text::{Formatter, concat_templates, hole_template};
 use super::stmt::{FnBody, FnSpec};
 use super::{
-    Lowerer, SpanExt, Use, Val, is_falsy_literal, is_function_literal, is_retry_name, member_origin, member_path,
-    module_origin, prop_key_name, prop_name, taint_member, unparen,
+    Lowerer, QueryConfig, SpanExt, Use, Val, is_falsy_literal, is_function_literal, is_retry_name, member_origin,
+    member_path, module_origin, prop_key_name, prop_name, taint_member, unparen,
 };
 use crate::semantic::model::*;
 
@@ -53,9 +53,16 @@ impl<'a> Lowerer<'a> {
             Expr::Object(o) => {
                 let mut v = Val::default();
                 let mut members: Vec<(String, ExportValue)> = Vec::new();
+                let mut config = QueryConfig {
+                    text: None,
+                    values: Values::Missing,
+                    values_from: None,
+                };
+                let mut is_config = true;
                 for p in &o.props {
                     match p {
                         PropOrSpread::Spread(s) => {
+                            is_config = false;
                             let sv = self.lower_expr(&s.expr, Use::Other);
                             taint_union(&mut v.taint, &sv.taint);
                         }
@@ -63,6 +70,14 @@ impl<'a> Lowerer<'a> {
                             Prop::Shorthand(i) => {
                                 let iv = self.lower_ident(i);
                                 taint_union(&mut v.taint, &iv.taint);
+                                match &*i.sym {
+                                    "text" => config.text = iv.sql.clone(),
+                                    "values" => {
+                                        config.values = self.held_values(&iv, i.span);
+                                        config.values_from = iv.binding;
+                                    }
+                                    _ => {}
+                                }
                                 let member = match iv.binding {
                                     Some(b) if iv.import.is_none() => self.binding_export(b),
                                     _ => self.export_value(&iv),
@@ -74,6 +89,8 @@ impl<'a> Lowerer<'a> {
                                     self.lower_expr(&c.expr, Use::Other);
                                 }
                                 let key = prop_key_name(&kv.key);
+                                // A key known only at run time may be `text` or `values`.
+                                is_config &= key.is_some();
                                 if is_function_literal(&kv.value) {
                                     if let Some(f) = self.lower_fn_expr_like(&kv.value, key.clone(), FnRole::Standalone)
                                     {
@@ -82,9 +99,27 @@ impl<'a> Lowerer<'a> {
                                             members.push((k, ExportValue::Func(f)));
                                         }
                                     }
+                                } else if key.as_deref() == Some("values")
+                                    && matches!(unparen(&kv.value), Expr::Array(_))
+                                {
+                                    config.values = self.lower_values(&kv.value);
+                                    if let Values::Array { elems, .. } = &config.values {
+                                        for t in elems {
+                                            taint_union(&mut v.taint, &t[..]);
+                                        }
+                                    }
+                                    members.push(("values".into(), ExportValue::Unknown));
                                 } else {
                                     let pv = self.lower_expr(&kv.value, Use::Other);
                                     taint_union(&mut v.taint, &pv.taint);
+                                    match key.as_deref() {
+                                        Some("text") => config.text = pv.sql.clone(),
+                                        Some("values") => {
+                                            config.values = self.held_values(&pv, kv.value.span());
+                                            config.values_from = pv.binding;
+                                        }
+                                        _ => {}
+                                    }
                                     if let Some(k) = key {
                                         let member = match pv.binding {
                                             Some(b) if pv.import.is_none() => self.binding_export(b),
@@ -134,6 +169,10 @@ impl<'a> Lowerer<'a> {
                         },
                     }
                 }
+                let keys = |k: &str| members.iter().any(|(m, _)| m == k);
+                if is_config && (keys("text") || keys("values")) {
+                    v.query_config = Some(Box::new(config));
+                }
                 v.object = Some(members);
                 v
             }
@@ -164,7 +203,9 @@ impl<'a> Lowerer<'a> {
                 }
             }
             Expr::Update(u) => {
-                self.lower_expr(&u.arg, Use::Other);
+                if let Some(b) = self.lower_expr(&u.arg, Use::Other).binding {
+                    self.reassigned.insert(b);
+                }
                 Val::default()
             }
             Expr::Bin(b) => self.lower_bin(b, use_),
@@ -219,6 +260,7 @@ impl<'a> Lowerer<'a> {
                                 text: text.into_owned(),
                                 holes: Vec::new(),
                                 tagged: false,
+                                varies: false,
                             }),
                             ..Default::default()
                         };
@@ -228,29 +270,8 @@ impl<'a> Lowerer<'a> {
                 }
                 Val::default()
             }
-            Expr::Tpl(t) => {
-                let mut holes = Vec::new();
-                let mut v = Val::default();
-                for ex in &t.exprs {
-                    let hv = self.lower_expr(ex, Use::Other);
-                    taint_union(&mut v.taint, &hv.taint);
-                    holes.push(hv.taint);
-                }
-                v.sql = Some(template_text(t, holes, false));
-                v
-            }
-            Expr::TaggedTpl(t) => {
-                self.lower_expr(&t.tag, Use::Other);
-                let mut holes = Vec::new();
-                for ex in &t.tpl.exprs {
-                    let hv = self.lower_expr(ex, Use::Other);
-                    holes.push(hv.taint);
-                }
-                Val {
-                    sql: Some(template_text(&t.tpl, holes, true)),
-                    ..Default::default()
-                }
-            }
+            Expr::Tpl(t) => self.lower_template(t),
+            Expr::TaggedTpl(t) => self.lower_tagged_template(t),
             Expr::Class(c) => {
                 let id = self.lower_class(&c.class, c.ident.as_ref().map(|i| i.sym.to_string()));
                 Val {
@@ -327,7 +348,13 @@ impl<'a> Lowerer<'a> {
             self.cur().mentions_retry = true;
         }
         let binding = &self.out.bindings[b as usize];
-        let sql = binding.sql.clone();
+        // Read in a callback, a binding changed anywhere before may hold either value (the callback
+        // may run before or after the change); a change later in the file is settled at the end.
+        let captured_var = binding.func != self.cur_id() && self.reassigned.contains(&b);
+        let sql = binding.sql.clone().map(|t| SqlTemplate {
+            varies: t.varies || captured_var,
+            ..t
+        });
         let origin = match &binding.origin {
             Origin::Unknown => None,
             o => Some(o.clone()),
@@ -483,23 +510,34 @@ impl<'a> Lowerer<'a> {
         match &a.left {
             AssignTarget::Simple(SimpleAssignTarget::Ident(i)) => {
                 if let Some(b) = self.resolve(&i.id.sym) {
+                    self.reassigned.insert(b);
                     if a.op == AssignOp::Assign {
                         self.bind_value(b, &v);
                     } else {
                         let ctx = self.cur();
                         let entry = ctx.taint.entry(b).or_default();
                         taint_union(entry, &v.taint);
-                        // `sql += ' WHERE ...'`: append when both parts are known, else unknown.
+                        // `sql += ' WHERE ...'`: append when both parts are known, else unknown; an
+                        // append in a branch, a loop or a callback makes the text vary by path.
+                        let straight = self.straight_line.get(&b) == Some(&self.block_key());
                         let binding = &mut self.out.bindings[b as usize];
                         binding.sql = match (a.op, binding.sql.take(), &v.sql) {
-                            (AssignOp::AddAssign, Some(l), Some(r)) => Some(concat_templates(&l, r)),
+                            (AssignOp::AddAssign, Some(l), Some(r)) => {
+                                let mut t = concat_templates(&l, r);
+                                t.varies |= !straight;
+                                Some(t)
+                            }
                             _ => None,
                         };
+                        binding.array = None;
                     }
                 }
             }
             AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
-                self.lower_expr(&m.obj, Use::Other);
+                // `values[2] = x`: the array's length is no longer the literal's.
+                if let Some(b) = self.lower_expr(&m.obj, Use::Other).binding {
+                    self.forget_literal(b);
+                }
                 if let MemberProp::Computed(c) = &m.prop {
                     self.lower_expr(&c.expr, Use::Other);
                 }
@@ -526,6 +564,11 @@ impl<'a> Lowerer<'a> {
 
     fn lower_member(&mut self, m: &MemberExpr) -> Val {
         let ov = self.lower_expr(&m.obj, Use::Other);
+        // `values.length = 0`, `values.splice`: the length of a values array held in a binding is
+        // no longer the literal's.
+        if let Some(b) = ov.binding {
+            self.forget_literal(b);
+        }
         let prop = match &m.prop {
             MemberProp::Computed(c) => {
                 self.lower_expr(&c.expr, Use::Other);
@@ -671,7 +714,11 @@ impl<'a> Lowerer<'a> {
         }
         let v = self.lower_expr(e, Use::Arg);
         let arg = match v.binding {
-            Some(b) => Arg::Binding(b),
+            Some(b) => {
+                // A values array handed to a function may be filled there.
+                self.forget_literal(b);
+                Arg::Binding(b)
+            }
             None => Arg::Other,
         };
         (arg, v.taint)
@@ -741,6 +788,12 @@ impl<'a> Lowerer<'a> {
             self.cur().mentions_retry = true;
         }
         let binding = self.resolve(&i.sym);
+        if let Some(kind) = binding
+            .and_then(|b| self.out.bindings[b as usize].import.as_ref())
+            .and_then(Formatter::of)
+        {
+            return self.lower_format_call(kind, cargs);
+        }
         let mut args = Vec::new();
         let mut arg_taints = Vec::new();
         // A value computed from query results stays derived from them (`Number(rows[0].n)`).
@@ -830,10 +883,12 @@ impl<'a> Lowerer<'a> {
                     }
                 }
                 self.escape_to_unknown_callee(&name, &args);
-                // A helper of this file that returns a value derived from a query result.
+                // A helper of this file that returns a value derived from a query result, or SQL.
+                let mut sql = None;
                 if let Origin::Function(fid) = self.out.bindings[b as usize].origin {
                     let returned = self.out.functions[fid as usize].return_taint.clone();
                     taint_union(&mut taint, &returned);
+                    sql = self.call_sql(fid);
                 }
                 if use_ == Use::Discard {
                     let func = self.cur_id();
@@ -852,6 +907,7 @@ impl<'a> Lowerer<'a> {
                 });
                 Val {
                     taint,
+                    sql,
                     ..Default::default()
                 }
             }

@@ -23,7 +23,7 @@ mod scopes;
 mod sql_text;
 mod stmt;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use swc_common::Span;
 use swc_ecma_ast::*;
@@ -84,8 +84,17 @@ pub fn lower_in_project(parsed: &Parsed, text: &str, local: Option<&BTreeSet<Str
         contents: HashMap::new(),
         submittables: BTreeSet::new(),
         test_depth: 0,
+        blocks_open: Vec::new(),
+        blocks_made: 0,
+        straight_line: HashMap::new(),
+        returned_sql: HashMap::new(),
+        query_configs: HashMap::new(),
+        reassigned: HashSet::new(),
+        mutated: HashSet::new(),
+        read_in_callbacks: Vec::new(),
     };
     l.lower_program(&parsed.program);
+    l.settle_reads_in_callbacks();
     l.out
 }
 
@@ -125,6 +134,18 @@ struct Val {
     ext_call: Option<ExtCallId>,
     /// A class expression.
     class: Option<ClassId>,
+    /// An object literal with `text` or `values`: a query config (`{ text, values }`).
+    query_config: Option<Box<QueryConfig>>,
+}
+
+/// The SQL text and values of a query config object held in a `const`.
+#[derive(Debug, Clone)]
+struct QueryConfig {
+    text: Option<SqlTemplate>,
+    values: Values,
+    /// The binding `values` is read from (`{ text, values }`): what it holds when the query is
+    /// sent counts, it may be pushed to after the object is made.
+    values_from: Option<BindingId>,
 }
 
 /// How a call's promise is consumed, from how its parent uses it.
@@ -175,7 +196,35 @@ struct Lowerer<'a> {
     submittables: BTreeSet<BindingId>,
     /// Inside the arguments of a test runner's call (`it('...', fn)`): functions are test code.
     test_depth: u32,
+    /// The blocks being lowered, innermost last, each with a number of its own.
+    blocks_open: Vec<u32>,
+    blocks_made: u32,
+    /// Where each `let`/`var` is declared (function, block): only assignments made there run on
+    /// every path to the code that follows, so only they keep its SQL text and values array known.
+    straight_line: HashMap<BindingId, BlockKey>,
+    /// The SQL text each plain function returns (`None`: some `return` gives an unknown value).
+    returned_sql: HashMap<FuncId, Option<SqlTemplate>>,
+    /// `const cfg = { text: '...', values: [...] }`, until it is changed or handed elsewhere.
+    query_configs: HashMap<BindingId, QueryConfig>,
+    /// Bindings assigned after their declaration (`=`, `+=`, `++`).
+    reassigned: HashSet<BindingId>,
+    /// Bindings whose array may have been changed in place (`push`, index assignment, handed to a
+    /// function); a string held is not changed by any of these.
+    mutated: HashSet<BindingId>,
+    /// Queries inside a callback that send the SQL text or values of a binding of an enclosing
+    /// function: the callback may run after a change lowered later in the file.
+    read_in_callbacks: Vec<ReadInCallback>,
 }
+
+struct ReadInCallback {
+    query: QueryId,
+    text: Option<BindingId>,
+    values: Option<BindingId>,
+}
+
+/// A block of code as it is lowered: its function and the number of its innermost block (`None`:
+/// the function's own body).
+type BlockKey = (FuncId, Option<u32>);
 
 impl Lowerer<'_> {
     /// Whether values imported from `specifier` come from a file of the project.
@@ -217,6 +266,11 @@ fn prop_key_name(k: &PropName) -> Option<String> {
         PropName::Ident(i) => Some(i.sym.to_string()),
         PropName::Str(s) => Some(s.value.to_string_lossy().into_owned()),
         PropName::Num(n) => Some(n.value.to_string()),
+        // `{ ['text']: sql }` names the same property as `{ text: sql }`.
+        PropName::Computed(c) => match unparen(&c.expr) {
+            Expr::Lit(Lit::Str(s)) => Some(s.value.to_string_lossy().into_owned()),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -321,9 +375,20 @@ impl<'a> Lowerer<'a> {
     }
 
     fn block<F: FnOnce(&mut Self)>(&mut self, f: F) -> Block {
+        self.blocks_made += 1;
+        self.blocks_open.push(self.blocks_made);
         self.cur().blocks.push(Vec::new());
         f(self);
+        self.blocks_open.pop();
         Block(self.cur().blocks.pop().unwrap_or_default())
+    }
+
+    /// The block being lowered. A function's body counts as its own block even though the block
+    /// around the function literal is still open.
+    fn block_key(&self) -> BlockKey {
+        let func = self.cur_id();
+        let depth = self.fns.last().map_or(0, |f| f.blocks.len());
+        (func, (depth > 1).then(|| self.blocks_open.last().copied()).flatten())
     }
 }
 

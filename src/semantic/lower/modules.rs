@@ -215,6 +215,7 @@ impl<'a> Lowerer<'a> {
                 text: None,
                 holes: Vec::new(),
                 tagged: false,
+                varies: false,
                 range,
                 info: None,
                 inline: false,

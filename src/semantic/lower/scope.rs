@@ -347,6 +347,7 @@ impl<'a> Lowerer<'a> {
                 text,
                 holes: Vec::new(),
                 tagged: false,
+                varies: false,
             });
         } else if let Expr::Object(o) = unparen(init) {
             for p in &o.props {
@@ -360,6 +361,7 @@ impl<'a> Lowerer<'a> {
                             text: v,
                             holes: Vec::new(),
                             tagged: false,
+                            varies: false,
                         },
                     );
                 }
@@ -510,9 +512,19 @@ impl<'a> Lowerer<'a> {
             if let Some(array) = &val.array {
                 binding.array = Some(array.clone());
             }
+            if let Some(config) = &val.query_config {
+                self.query_configs.insert(b, (**config).clone());
+            }
         } else if matches!(binding.kind, BindingKind::Let | BindingKind::Var) {
-            binding.sql = val.sql.clone();
-            binding.array = val.array.clone();
+            // Assigned in a branch, a loop or a callback: what it holds afterwards depends on the
+            // path taken (the text is kept, marked, for the kind of statement it is).
+            let straight = self.straight_line.get(&b) == Some(&self.block_key());
+            let binding = &mut self.out.bindings[b as usize];
+            binding.sql = val.sql.clone().map(|t| SqlTemplate {
+                varies: t.varies || !straight,
+                ..t
+            });
+            binding.array = val.array.clone().filter(|_| straight);
         }
     }
 }

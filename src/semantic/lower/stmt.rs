@@ -40,6 +40,7 @@ impl<'a> Lowerer<'a> {
             returns_connect: None,
             unawaited_callback: false,
             test_code,
+            returns_sql: None,
         });
         id
     }
@@ -74,6 +75,7 @@ impl<'a> Lowerer<'a> {
         f.mentions_retry |= ctx.mentions_retry;
         f.has_db_ops |= ctx.has_db_ops;
         f.return_taint = std::mem::take(&mut ctx.return_taint);
+        f.returns_sql = self.returned_sql.get(&ctx.id).cloned().flatten();
     }
 
     /// Lowers a function (declaration, expression, arrow or method) and returns its id.
@@ -116,6 +118,7 @@ impl<'a> Lowerer<'a> {
                     self.cur().stmt_range = r;
                     let v = self.lower_expr(e, Use::Return);
                     self.note_returned_client(&v);
+                    self.note_returned_sql(&v);
                     let ctx = self.cur();
                     taint_union(&mut ctx.return_taint, &v.taint);
                     let escapes = v.binding.into_iter().collect();
@@ -333,6 +336,7 @@ impl<'a> Lowerer<'a> {
                     let v = self.lower_expr(arg, Use::Return);
                     escapes.extend(v.binding);
                     self.note_returned_client(&v);
+                    self.note_returned_sql(&v);
                     let ctx = self.cur();
                     taint_union(&mut ctx.return_taint, &v.taint);
                     self.escaping(arg, &mut escapes);
@@ -621,6 +625,13 @@ impl<'a> Lowerer<'a> {
 
     fn lower_var_decl(&mut self, v: &VarDecl) {
         for d in &v.decls {
+            if v.kind != VarDeclKind::Const
+                && let Pat::Ident(bi) = &d.name
+                && let Some(b) = self.scopes.lookup(&bi.id.sym)
+            {
+                let here = self.block_key();
+                self.straight_line.insert(b, here);
+            }
             let Some(init) = &d.init else { continue };
             // `const handler = async (req, res) => {...}`: a named function value.
             if let Pat::Ident(bi) = &d.name
