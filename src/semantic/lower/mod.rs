@@ -15,6 +15,7 @@
 //! from templates and concatenation). This file holds the shared state and small AST helpers.
 
 mod asserts;
+mod calls;
 mod db_calls;
 mod expr;
 mod modules;
