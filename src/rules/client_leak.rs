@@ -30,8 +30,23 @@ impl Rule for ClientLeak {
     }
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
+        // A client that LISTENs is kept on purpose: releasing it would stop its notifications.
+        let listeners: Vec<BindingId> = m
+            .db_queries()
+            .filter(|q| {
+                q.sql.text.as_deref().is_some_and(|t| {
+                    t.trim_start()
+                        .get(..6)
+                        .is_some_and(|w| w.eq_ignore_ascii_case("listen"))
+                })
+            })
+            .filter_map(|q| match q.handle {
+                crate::semantic::HandleKey::Binding(b) => Some(b),
+                _ => None,
+            })
+            .collect();
         let mut by_client: BTreeMap<BindingId, Vec<&LeakFact>> = BTreeMap::new();
-        for leak in &m.flow.leaks {
+        for leak in m.flow.leaks.iter().filter(|l| !listeners.contains(&l.client)) {
             // A test's pool ends with the run; tests hold, leak and kill clients on purpose.
             if m.is_test_code(leak.exit.root) {
                 continue;

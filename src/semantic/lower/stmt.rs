@@ -840,6 +840,16 @@ impl<'a> Lowerer<'a> {
                 ),
                 BinaryOp::NotEq | BinaryOp::NotEqEq | BinaryOp::EqEq | BinaryOp::EqEqEq => {
                     let (l, r) = (unparen(&b.left), unparen(&b.right));
+                    // `typeof client.release === 'function'`: the client is there (for a client,
+                    // its methods always are).
+                    if let Some(obj) = typeof_method_of(l, r).or_else(|| typeof_method_of(r, l)) {
+                        let c = self.build_cond_within(obj, depth);
+                        return if matches!(b.op, BinaryOp::NotEq | BinaryOp::NotEqEq) {
+                            Cond::Not(Box::new(c))
+                        } else {
+                            c
+                        };
+                    }
                     let other = if is_nullish_literal(r) {
                         Some(l)
                     } else if is_nullish_literal(l) {
@@ -971,4 +981,21 @@ fn has_top_level_await(program: &Program) -> bool {
     let mut f = Finder(false);
     program.visit_with(&mut f);
     f.0
+}
+
+/// `typeof x.method` compared with `'function'`: the `x` (an identifier) whose method is tested.
+fn typeof_method_of<'e>(side: &'e Expr, other: &Expr) -> Option<&'e Expr> {
+    let Expr::Lit(Lit::Str(s)) = other else {
+        return None;
+    };
+    if s.value.to_string_lossy() != "function" {
+        return None;
+    }
+    match side {
+        Expr::Unary(u) if u.op == UnaryOp::TypeOf => match unparen(&u.arg) {
+            Expr::Member(m) if matches!(unparen(&m.obj), Expr::Ident(_)) => Some(unparen(&m.obj)),
+            _ => None,
+        },
+        _ => None,
+    }
 }
