@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::semantic::lower::Lowered;
 use crate::semantic::model::*;
+use crate::semantic::sql::StmtKind;
 
 /// `pool`, `pgPool`, `dbPool`, `readPool`... and, as a property, `fastify.pg` (fastify-postgres).
 pub fn is_pool_name(name: &str) -> bool {
@@ -110,6 +111,30 @@ pub fn classify(l: &Lowered) -> BTreeMap<HandleKey, HandleKind> {
             if binding.kind == BindingKind::Param && matches!(binding.origin, Origin::Unknown) {
                 kinds.insert(key.clone(), HandleKind::ParamClient);
             }
+        }
+    }
+    // Known by what it does: a name of unknown origin (`const client = req.client`, set by a
+    // middleware; a value from a DI container) that is sent BEGIN/COMMIT/ROLLBACK, or `$n` SQL with
+    // a values array, is a client whose transaction state at entry is unknown.
+    for q in &l.queries {
+        let HandleKey::Binding(b) = q.handle else { continue };
+        if kinds.contains_key(&q.handle) {
+            continue;
+        }
+        let binding = &l.bindings[b as usize];
+        if binding.origin != Origin::Unknown || binding.import.is_some() {
+            continue;
+        }
+        let info = q.sql.info.as_ref();
+        let tx_control = info.is_some_and(|i| {
+            i.statements
+                .iter()
+                .any(|k| matches!(k, StmtKind::Begin { .. } | StmtKind::Commit | StmtKind::Rollback))
+        });
+        let placeholders = info.and_then(|i| i.placeholders.as_ref()).is_some_and(|p| p.max() > 0)
+            && matches!(q.values, Values::Array { .. });
+        if tx_control || placeholders {
+            kinds.insert(q.handle.clone(), HandleKind::ParamClient);
         }
     }
     // Known by what it does: a receiver we know only by a path (`this.DB`, `req.db`, a DI

@@ -577,9 +577,11 @@ pub enum Op {
     Closure {
         func: FuncId,
     },
-    /// An HTTP response is sent (`res.json(...)`, `res.status(400).send()`, `next(err)`).
+    /// An HTTP response is sent (`res.json(...)`, `res.status(400).send()`, `next(err)`), or the
+    /// response object is handed to a helper that may send one (`handed`: `sendError(res, err)`).
     Respond {
         range: TextRange,
+        handed: bool,
     },
     /// The path ends here and leaves nothing behind: `process.exit()` (the connections close with
     /// the process), or a test assertion that fails on this path (the test fails).

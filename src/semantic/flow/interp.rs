@@ -463,9 +463,11 @@ impl<'a> Interp<'a> {
                 ) || (call.await_kind == AwaitKind::Returned && call.in_async_fn);
                 return self.exec_call(None, &call.args, call.range, awaited, states);
             }
-            Op::Respond { range } => {
+            Op::Respond { range, handed } => {
                 let site = self.site(*range);
-                for s in states.iter().filter(|s| !s.error_path) {
+                // A helper handed the response object may answer at once or later: only a response
+                // sent here is known to go out before a COMMIT.
+                for s in states.iter().filter(|s| !s.error_path && !handed) {
                     // A transaction of this path still to commit: ours (open), or the one a
                     // wrapper commits after this callback returns.
                     let pending = s.clients.iter().find_map(|(_, c)| match c.tx {

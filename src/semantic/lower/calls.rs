@@ -142,9 +142,10 @@ impl<'a> Lowerer<'a> {
         // function (the caller's await sees it), not in a plain callback.
         let in_async = self.fns.last().is_some_and(|f| f.is_async);
         let awaited = matches!(use_, Use::Await | Use::Then | Use::PromiseAll) || (use_ == Use::Return && in_async);
+        self.note_response_handed(cargs, range);
         let Some(b) = binding else {
             if name == "next" {
-                self.emit(Op::Respond { range });
+                self.emit(Op::Respond { range, handed: false });
             }
             self.escape_to_unknown_callee(&name, &args);
             return Val {
@@ -177,7 +178,7 @@ impl<'a> Lowerer<'a> {
             }
             _ => {
                 if name == "next" && self.out.bindings[b as usize].kind == BindingKind::Param {
-                    self.emit(Op::Respond { range });
+                    self.emit(Op::Respond { range, handed: false });
                 }
                 // `resolve(client)`, `cb(null, client, done)`: handed to whoever waits for it.
                 if self.out.bindings[b as usize].kind == BindingKind::Param
@@ -324,5 +325,16 @@ impl<'a> Lowerer<'a> {
                 .extend(ops.0);
         }
         Val::default()
+    }
+
+    /// `sendError(res, err)`, `utils.fail(res, 500)`: the response object handed to a helper, which
+    /// may answer the request.
+    pub(super) fn note_response_handed(&mut self, cargs: &[ExprOrSpread], range: crate::source::TextRange) {
+        if cargs
+            .iter()
+            .any(|a| matches!(unparen(&a.expr), Expr::Ident(i) if matches!(&*i.sym, "res" | "response" | "reply")))
+        {
+            self.emit(Op::Respond { range, handed: true });
+        }
     }
 }

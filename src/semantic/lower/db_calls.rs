@@ -410,10 +410,11 @@ impl<'a> Lowerer<'a> {
         }
         self.escape_to_unknown_callee(method, &args);
         self.store_in_container(&m.obj, method, cargs);
+        self.note_response_handed(cargs, range);
         if RESPONSE_METHODS.contains(&method)
             && chain_root(&m.obj).is_some_and(|r| matches!(&*r.sym, "res" | "response" | "reply" | "ctx"))
         {
-            self.emit(Op::Respond { range });
+            self.emit(Op::Respond { range, handed: false });
         }
         // `userDal.insert(client, u)`, `repo.save(x)`: a function of another module.
         if let Some(r) = ov.import.as_ref().filter(|r| self.is_local(&r.specifier)) {
