@@ -8,7 +8,7 @@
 //! pool, and a pool needs one of: the word `pool` (`new Pool()`, `pgPool`, `this.pool`), fastify's
 //! `.pg.`, or a module imported from a relative path (`require('./db')`, `from '../db'`, also
 //! `@/` and `~/` aliases) outside a comment line. A file with `.end` but no query can only end a
-//! pool, which needs the word `pool` (or `.pg.`). Skipped files are counted (`--stats`); syntax
+//! pool, and must say so: `.end` right after a name ending in `pool` (`pool.end()`, `pgPool.end()`). Skipped files are counted (`--stats`); syntax
 //! errors in them are not reported, since txlint is not a syntax checker. `tests/cli.rs` proves
 //! the prefilter hides no finding on the fixtures.
 
@@ -19,7 +19,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 /// Member names must end there (`.query(`, not `.querySelector`).
 const QUERY_MEMBER: &str = ".query";
 const CONNECT_MEMBERS: &[&str] = &[".connect", ".getClient"];
-/// `pool.end()`: a candidate only with a word like `pool` in the file.
+/// `pool.end()`: a candidate only on a receiver named like a pool (`pool`, `pgPool`, `this.pool`).
 const END_MEMBER: &str = ".end";
 /// `txlint-` also as commonly mistyped (`TXLINT-`, `Txlint-`): directives, and comments meant as
 /// ones, are reported.
@@ -60,11 +60,21 @@ pub fn may_have_findings(bytes: &[u8]) -> bool {
         match m.pattern().as_usize() {
             0 if whole_word => return true,
             i if i <= CONNECT_MEMBERS.len() => connect |= whole_word,
-            i if i == CONNECT_MEMBERS.len() + 1 => end |= whole_word,
+            i if i == CONNECT_MEMBERS.len() + 1 => end |= whole_word && after_pool_name(bytes, m.start()),
             _ => return true,
         }
     }
-    ((connect || end) && poolish.is_match(bytes)) || (connect && has_relative_import(bytes, imports))
+    end || (connect && (poolish.is_match(bytes) || has_relative_import(bytes, imports)))
+}
+
+/// The identifier right before `.end` at `dot` ends in `pool`, any case (`pool`, `pgPool`, `this.pool`).
+fn after_pool_name(bytes: &[u8], dot: usize) -> bool {
+    let mut start = dot;
+    while start > 0 && is_ident_byte(bytes[start - 1]) {
+        start -= 1;
+    }
+    let name = &bytes[start..dot];
+    name.len() >= 4 && name[name.len() - 4..].eq_ignore_ascii_case(b"pool")
 }
 
 /// `require('./x')`, `import('../x')`, `from '@/x'` on a line that is not a comment line.

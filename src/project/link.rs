@@ -487,9 +487,22 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
         {
             return false;
         }
-        self.pool_of(key).is_some()
-            || self.kinds().get(key) == Some(&HandleKind::Pool)
-            || is_pool_name(receiver)
+        // A pool by what linking knows, or, in a module that uses pg, by kind or name: a
+        // library's own `this.pool.end()` (a worker pool, another driver's) is none of ours.
+        let known = matches!(key, HandleKey::Binding(b) if matches!(self.binding_fact(*b, MAX_DEPTH), Fact::Pool(_)));
+        let uses_pg = self.l().bindings.iter().any(|b| {
+            matches!(
+                b.origin,
+                Origin::PgModule
+                    | Origin::PoolClass
+                    | Origin::ClientClass
+                    | Origin::NewPool
+                    | Origin::NewClient
+                    | Origin::TypedPool
+            )
+        });
+        known
+            || (uses_pg && (self.kinds().get(key) == Some(&HandleKind::Pool) || is_pool_name(receiver)))
             || self.is_shared_client(key)
     }
 
