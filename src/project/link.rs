@@ -585,6 +585,9 @@ struct Summariser<'s, 'l, 'a> {
     wrapper: Option<Wrapper>,
     ends_pool: Option<Arc<Via>>,
     shared_client_tx: Option<Arc<Via>>,
+    /// Bindings that receive the process-wide client from a getter of another module
+    /// (`const client = await getConnection()`).
+    shared_bindings: Vec<BindingId>,
 }
 
 impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
@@ -600,6 +603,7 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
             wrapper: None,
             ends_pool: None,
             shared_client_tx: None,
+            shared_bindings: Vec::new(),
         }
     }
 
@@ -729,6 +733,9 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
                 Op::ExtCall(id) => {
                     let call = &self.l().ext_calls[*id as usize];
                     if let Fact::Function(s) = self.ml.linked.import_fact(self.ml.m, &call.callee) {
+                        if let (Returns::SharedClient, Some(t)) = (&s.returns, call.target) {
+                            self.shared_bindings.push(t);
+                        }
                         let placed = self.inline_summary(&s, &call.args, conditional, repeated);
                         // What the callee returns is what this call's value is tainted by.
                         if let Returns::Result(k) = s.returns
@@ -769,7 +776,9 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
         let begins = info
             .as_ref()
             .is_some_and(|i| i.statements.iter().any(|s| matches!(s, StmtKind::Begin { .. })));
-        if begins && self.shared_client_tx.is_none() && self.ml.is_shared_client(&ev.handle) {
+        let shared = self.ml.is_shared_client(&ev.handle)
+            || matches!(ev.handle, HandleKey::Binding(b) if self.shared_bindings.contains(&b));
+        if begins && self.shared_client_tx.is_none() && shared {
             self.shared_client_tx = Some(self.ml.site(ev.func, ev.head));
         }
         let channel = match &ev.handle {
