@@ -133,8 +133,8 @@ impl<'s> FileModel<'s> {
     }
 
     /// Whether `f` is test code: inside a test runner's callback (`it('...', fn)`, hooks,
-    /// `suite.test`), or in a file named as a test (`*.test.js`, `*.spec.ts`, or under
-    /// `__tests__`). A test's failures end the test, and tests hold clients
+    /// `suite.test`), or in a file named as a test (`*.test.js`, `*.spec.ts`, `test-authz.ts`,
+    /// `db_test.js`, or under `__tests__`; not a `test/` directory, which may be any path's parent). A test's failures end the test, and tests hold clients
     /// and send statements on purpose in ways production code must not.
     pub fn is_test_code(&self, f: FuncId) -> bool {
         if self.functions.get(f as usize).is_some_and(|func| func.test_code) {
@@ -147,7 +147,12 @@ impl<'s> FileModel<'s> {
             .and_then(|s| s.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
-        in_tests_dir || stem.ends_with(".test") || stem.ends_with(".spec")
+        in_tests_dir
+            || [".test", ".spec", "-test", "_test", "-tests", "_tests"]
+                .iter()
+                .any(|s| stem.ends_with(s))
+            || stem.starts_with("test-")
+            || stem.starts_with("test_")
     }
 
     /// The function that runs on its own and contains `f` (callbacks belong to their parent).
