@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use crate::diagnostic::{Applicability, Edit, Fix};
-use crate::rules::util::{describe, line};
+use crate::rules::util::{describe, js_sql_literal, line, values_text};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::sql::{Columns, StmtKind};
 use crate::semantic::{FileModel, QueryId};
@@ -122,15 +122,20 @@ impl Rule for CheckThenInsert {
             if let Some(s) = severity {
                 d.severity = s;
             }
-            if let Some(text) = &ins.sql.text {
-                let example_sql = show_holes(&add_on_conflict(text.trim(), &key_text));
+            if let Some(text) = &ins.sql.text
+                && let Some(literal) = js_sql_literal(m, ins.id, &add_on_conflict(text.trim(), &key_text))
+            {
                 // Suggest creating the index only when the schema does not already have it.
                 let create = if schema_key.is_some() {
                     String::new()
                 } else {
-                    format!("-- once: CREATE UNIQUE INDEX ON {table} ({key_text});\n")
+                    format!("// once, in a migration: CREATE UNIQUE INDEX ON {table} ({key_text});\n")
                 };
-                d = d.example(format!("{create}await {}.query(`{}`, ...);", ins.receiver, example_sql));
+                let args = match values_text(m, ins.id) {
+                    Some(v) => format!("{literal}, {v}"),
+                    None => literal,
+                };
+                d = d.example(format!("{create}await {}.query({args});", ins.receiver));
             }
             if let Some(fix) = key.as_deref().and_then(|k| on_conflict_edit(m, ins.id, k)) {
                 d = d.fix(fix);
@@ -138,22 +143,6 @@ impl Rule for CheckThenInsert {
             cx.report(d.context(m.function_name(ins.func)));
         }
     }
-}
-
-/// The text with each part unknown here (a `${...}` of a template, a `%L` of pg-format) shown as
-/// `${...}`, as it would be written in the template of the example.
-fn show_holes(text: &str) -> String {
-    let stand_in = format!("${}", crate::semantic::sql::HOLE_PREFIX);
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find(&stand_in) {
-        out.push_str(&rest[..pos]);
-        out.push_str("${...}");
-        let after = &rest[pos + stand_in.len()..];
-        rest = after.trim_start_matches(|c: char| c.is_ascii_digit());
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The columns the SELECT looks the row up by (its WHERE columns), for matching unique keys.
@@ -220,21 +209,4 @@ fn on_conflict_edit(m: &FileModel<'_>, q: QueryId, key: &str) -> Option<Fix> {
         applicability: Applicability::Suggestion,
         edits: vec![Edit::insert(at, clause)],
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::show_holes;
-
-    #[test]
-    fn holes_are_shown_as_template_holes() {
-        assert_eq!(
-            show_holes("INSERT INTO t (a, b) VALUES ($__txl_hole_0, $__txl_hole_12) ON CONFLICT (a) DO NOTHING"),
-            "INSERT INTO t (a, b) VALUES (${...}, ${...}) ON CONFLICT (a) DO NOTHING"
-        );
-        assert_eq!(
-            show_holes("INSERT INTO t (a) VALUES ($1)"),
-            "INSERT INTO t (a) VALUES ($1)"
-        );
-    }
 }

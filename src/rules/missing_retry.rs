@@ -90,8 +90,8 @@ fn retry_example(client: &str) -> String {
     break;
   }} catch (err) {{
     await {client}.query('ROLLBACK');
-    if (err.code !== '40001' || attempt === 5) throw err;
-    await new Promise((resolve) => setTimeout(resolve, 2 ** attempt * 10));
+    if (err.code !== '40001' || attempt === 10) throw err;
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** attempt * 10));
   }}
 }}"
     )

@@ -121,7 +121,14 @@ fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (Strin
     } else {
         None
     };
-    let callbacks = writes.iter().any(|q| m.query(*q).callback.is_some());
+    // Callback style, or `.then` chains: the statements are written the async way, one per line
+    // (a quoted chain would `return` before the COMMIT).
+    let callbacks = writes.iter().any(|q| {
+        let q = m.query(*q);
+        q.callback.is_some()
+            || m.functions[q.func as usize].role == crate::semantic::FnRole::ChainStep
+            || q.await_kind == crate::semantic::AwaitKind::Chained
+    });
     let region = if callbacks { None } else { write_region(m, writes) }
         .filter(|r| r.end.saturating_sub(r.start) <= MAX_QUOTED_REGION);
     let body: Vec<String> = match region {
@@ -137,7 +144,7 @@ fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (Strin
         None if callbacks => listed(writes, |q| call_text(m, q, &client)),
         None => listed(writes, |q| statement_text(m, q, rename)),
     };
-    let example = tx_skeleton(if is_pool { Some(&receiver) } else { None }, &client, &body);
+    let example = tx_skeleton(if is_pool { Some(&receiver) } else { None }, &client, &body, m.database);
     // Writes sent by helpers of other modules: the helpers must take the client.
     let mut helpers: Vec<String> = writes
         .iter()
@@ -237,7 +244,7 @@ fn edit(
         text.to_string()
     };
     let body = vec![source_block_text(&body_text, ind.len())];
-    let skeleton = tx_skeleton(if is_pool { Some(receiver) } else { None }, client, &body);
+    let skeleton = tx_skeleton(if is_pool { Some(receiver) } else { None }, client, &body, m.database);
     let replaced = indent(&skeleton, &ind);
     Some(Fix {
         title: "Wrap the writes in a transaction".to_string(),

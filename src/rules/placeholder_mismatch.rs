@@ -48,7 +48,10 @@ impl Rule for PlaceholderMismatch {
             if let Some(gap) = ph.first_gap() {
                 let d = cx
                     .diagnostic(q.sql.range, format!("`${gap}` is never used while `${max}` is: PostgreSQL cannot infer the type of `${gap}` and rejects the query"))
-                    .help(format!("Number the placeholders without gaps ({}) and pass the values in that order", list(max)));
+                    .help(format!(
+                        "Number the placeholders without gaps ({}) and pass the values in that order",
+                        list(ph.numbers.len() as u32)
+                    ));
                 cx.report(d.context(m.function_name(q.func)));
                 continue;
             }

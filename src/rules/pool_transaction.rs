@@ -70,7 +70,7 @@ impl Rule for PoolTransaction {
                 .help(format!(
                     "Check out one client and send the statements one by one: `const client = await {pool}.connect()`, `BEGIN`, each statement (with `$n` values: a string of several statements cannot take parameters), `COMMIT`, `ROLLBACK` in `catch`, `client.release()` in `finally`"
                 ))
-                .example(tx_skeleton(Some(pool), "client", &body));
+                .example(tx_skeleton(Some(pool), "client", &body, m.database));
             cx.report(d.context(m.function_name(q.func)));
         }
         let pooled: Vec<(&QueryEvent, &'static str)> = m
@@ -132,14 +132,20 @@ fn suggestion(m: &FileModel<'_>, controls: &[&QueryEvent], pool: &str) -> (Strin
     let has_rollback = controls.iter().any(|q| control(q) == Some("ROLLBACK"));
     let (Some(begin), Some(commit)) = (begin, commit) else {
         let body = vec!["// ... the transaction's statements, on `client`".to_string()];
-        return (tx_skeleton(Some(pool), "client", &body), None);
+        return (tx_skeleton(Some(pool), "client", &body, m.database), None);
     };
     // The statements strictly between BEGIN and COMMIT, renamed.
     let inner = TextRange::new(begin.stmt_range.end, commit.stmt_range.start);
     let base = m.source.indent_at(commit.stmt_range.start).len();
     let text = renamed_text(m, inner, &begin.handle, "client");
+    // Statements that cross a block (BEGIN before a `try`, COMMIT inside it) cannot be moved as
+    // they are: the example says where they go instead.
+    if !is_balanced(&text) {
+        let body = vec!["// ... the transaction's statements, on `client`".to_string()];
+        return (tx_skeleton(Some(pool), "client", &body, m.database), None);
+    }
     let body = vec![source_block_text(text.trim(), base)];
-    let example = tx_skeleton(Some(pool), "client", &body);
+    let example = tx_skeleton(Some(pool), "client", &body, m.database);
     // An edit only for the plain shape: BEGIN ... COMMIT as one statement sequence, no ROLLBACK.
     let region = TextRange::new(begin.stmt_range.start, commit.stmt_range.end);
     let region_text = m.source.slice(region);

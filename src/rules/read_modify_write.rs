@@ -15,7 +15,7 @@
 use std::collections::BTreeSet;
 
 use crate::diagnostic::{Applicability, Edit, Fix, Severity};
-use crate::rules::util::line;
+use crate::rules::util::{js_sql_literal, line, tx_skeleton, values_text};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::flow::Tx;
 use crate::semantic::sql::{Columns, Lock, ParamRef, StmtKind};
@@ -163,11 +163,18 @@ impl Rule for ReadModifyWrite {
                 "Lock the row while you decide: `SELECT ... FOR UPDATE` inside the transaction; or make it one conditional statement, e.g. `UPDATE {table} SET {column} = {column} - $1 WHERE id = $2 AND {column} >= $1`, and check `rowCount`"
             );
             d = d.help(help);
-            if let Some(text) = &s.sql.text {
-                d = d.example(format!(
-                    "await client.query('BEGIN');\nconst {{ rows }} = await client.query(`{} FOR UPDATE`, ...);\n// ... decide, then UPDATE {table} ...\nawait client.query('COMMIT');",
-                    text.trim().trim_end_matches(';')
-                ));
+            if let Some(text) = &s.sql.text
+                && let Some(literal) =
+                    js_sql_literal(m, s.id, &format!("{} FOR UPDATE", text.trim().trim_end_matches(';')))
+            {
+                let args = match values_text(m, s.id) {
+                    Some(v) => format!("{literal}, {v}"),
+                    None => literal,
+                };
+                let body = [format!(
+                    "const {{ rows }} = await client.query({args});\n// ... decide from rows[0], then UPDATE {table} on `client`"
+                )];
+                d = d.example(tx_skeleton(None, "client", &body, m.database));
             }
             if context == Context::SameTransaction
                 && let Some(fix) = for_update_edit(m, sq)

@@ -74,7 +74,9 @@ impl Rule for RollbackWithoutFinally {
                 format!("Put the statements in `try`, `ROLLBACK` in `catch`, and `{name}.release()` in `finally`")
             };
             let body = vec!["// ... the transaction's statements".to_string()];
-            d = d.help(help).example(tx_skeleton(pool.as_deref(), &name, &body));
+            d = d
+                .help(help)
+                .example(tx_skeleton(pool.as_deref(), &name, &body, m.database));
             cx.report(d.context(m.function_name(q.func)));
         }
         pooled_transactions(m, cx);
@@ -109,7 +111,7 @@ fn pooled_transactions(m: &FileModel<'_>, cx: &mut RuleContext) {
             .help(format!(
                 "Check out one client from `{pool}` for the transaction: statements in `try`, `ROLLBACK` in `catch`, `client.release()` in `finally`"
             ))
-            .example(tx_skeleton(Some(&pool), "client", &body));
+            .example(tx_skeleton(Some(&pool), "client", &body, m.database));
         cx.report(d.context(m.function_name(q.func)));
     }
 }

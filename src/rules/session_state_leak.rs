@@ -54,8 +54,22 @@ impl Rule for SessionStateLeak {
                 .label(leak.release.outer, "back to the pool with the setting".to_string())
                 .help(format!(
                     "Use `SET LOCAL {name} ...` inside the transaction (it ends with it), or send `RESET {name}` (or `DISCARD ALL`) before `release()`; `release(true)` destroys the connection instead"
-                ));
+                ))
+                .example(reset_example(&q.receiver, name));
             cx.report(d.context(m.function_name(q.func)));
         }
     }
+}
+
+/// What goes where the client is released: the setting reset first; if the RESET itself fails,
+/// the connection is destroyed (`release(err)`) rather than returned to the pool still set.
+fn reset_example(client: &str, name: &str) -> String {
+    let reset = if name == "the setting" {
+        "DISCARD ALL".to_string()
+    } else {
+        format!("RESET {name}")
+    };
+    format!(
+        "try {{\n  await {client}.query('{reset}');\n  {client}.release();\n}} catch (err) {{\n  {client}.release(err);\n}}"
+    )
 }

@@ -9,10 +9,10 @@
 //! client (no request handler reaches it) and a shared client that only sends single statements
 //! or LISTENs are silent.
 
-use crate::rules::util::{handler_name, line, related_at, via_text};
+use crate::rules::util::{handler_name, line, related_at, tx_skeleton, via_text};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::sql::StmtKind;
-use crate::semantic::{FileModel, HandleKey, HandleKind, Origin, QueryEvent};
+use crate::semantic::{Database, FileModel, HandleKey, HandleKind, Origin, QueryEvent};
 
 pub struct SharedClient;
 
@@ -66,7 +66,7 @@ impl Rule for SharedClient {
                 .help(format!(
                     "Use a `Pool` and check out a client per request (`const client = await pool.connect()`), release it in `finally`; keep `{name}` for statements that need no transaction"
                 ))
-                .example(per_request_example());
+                .example(per_request_example(m.database));
             if let Some(span) = span {
                 d = d.label(span, "one client, shared by every request");
             }
@@ -92,7 +92,7 @@ impl Rule for SharedClient {
                 .help(format!(
                     "Make `{callee}` check out a client per call from a `Pool` (`const client = await pool.connect()`) and release it in `finally`"
                 ))
-                .example(per_request_example());
+                .example(per_request_example(m.database));
             d.related.push(related_at(
                 via,
                 format!("BEGIN on the shared client, in `{}`", via.function),
@@ -109,6 +109,10 @@ fn begins(q: &QueryEvent) -> bool {
         .is_some_and(|i| i.statements.iter().any(|s| matches!(s, StmtKind::Begin { .. })))
 }
 
-fn per_request_example() -> String {
-    "const pool = new Pool();\n\nconst client = await pool.connect();\ntry {\n  await client.query('BEGIN');\n  // ...\n  await client.query('COMMIT');\n} catch (err) {\n  await client.query('ROLLBACK');\n  throw err;\n} finally {\n  client.release();\n}".to_string()
+fn per_request_example(database: Database) -> String {
+    let body = ["// ... the transaction's statements, on `client`".to_string()];
+    format!(
+        "const {{ Pool }} = require('pg');\nconst pool = new Pool();\n\n{}",
+        tx_skeleton(Some("pool"), "client", &body, database)
+    )
 }

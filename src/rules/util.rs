@@ -2,7 +2,7 @@
 //! the safe transaction skeleton written with the user's own names.
 
 use crate::semantic::sql::StmtKind;
-use crate::semantic::{BindingId, FileModel, HandleKey, Origin, QueryId};
+use crate::semantic::{BindingId, Database, FileModel, HandleKey, Origin, QueryId};
 use crate::source::TextRange;
 
 /// `INSERT INTO orders`, `UPDATE accounts`, `SELECT FROM tags`, `BEGIN`...
@@ -148,27 +148,47 @@ pub fn client_name(m: &FileModel<'_>, key: &HandleKey) -> String {
 }
 
 /// The safe transaction pattern around `body` (already indented by nothing), with the user's names.
-/// With `pool`, the client is acquired and released too.
-pub fn tx_skeleton(pool: Option<&str>, client: &str, body: &[String]) -> String {
-    let mut out = String::new();
-    if let Some(pool) = pool {
-        out.push_str(&format!("const {client} = await {pool}.connect();\n"));
-    }
-    out.push_str("try {\n");
-    out.push_str(&format!("  await {client}.query('BEGIN');\n"));
+/// With `pool`, the client is acquired and released too. On CockroachDB (or for a transaction the
+/// database may abort with 40001 anyway) the transaction is retried on SQLSTATE 40001 in a bounded
+/// loop: pasted in, the pattern is what `missing-retry` asks for too.
+pub fn tx_skeleton(pool: Option<&str>, client: &str, body: &[String], database: Database) -> String {
+    let retry = database == Database::Cockroachdb;
+    let mut tx = String::new();
+    tx.push_str("try {\n");
+    tx.push_str(&format!("  await {client}.query('BEGIN');\n"));
     for stmt in body {
-        out.push_str(&indent(stmt, "  "));
-        out.push('\n');
+        tx.push_str(&indent(stmt, "  "));
+        tx.push('\n');
     }
-    out.push_str(&format!("  await {client}.query('COMMIT');\n"));
-    out.push_str("} catch (err) {\n");
-    out.push_str(&format!("  await {client}.query('ROLLBACK');\n"));
-    out.push_str("  throw err;\n");
-    out.push('}');
-    if pool.is_some() {
-        out.push_str(&format!(" finally {{\n  {client}.release();\n}}"));
+    tx.push_str(&format!("  await {client}.query('COMMIT');\n"));
+    if retry {
+        tx.push_str("  break;\n");
     }
-    out
+    tx.push_str("} catch (err) {\n");
+    tx.push_str(&format!("  await {client}.query('ROLLBACK');\n"));
+    if retry {
+        tx.push_str("  if (err.code !== '40001' || attempt === 10) throw err;\n");
+        tx.push_str("  await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** attempt * 10));\n");
+    } else {
+        tx.push_str("  throw err;\n");
+    }
+    tx.push('}');
+    let tx = if retry {
+        format!("for (let attempt = 1; ; attempt++) {{\n{}\n}}", indent(&tx, "  "))
+    } else {
+        tx
+    };
+    match pool {
+        // One `try` with `catch` and `finally`.
+        Some(pool) if !retry => {
+            format!("const {client} = await {pool}.connect();\n{tx} finally {{\n  {client}.release();\n}}")
+        }
+        Some(pool) => format!(
+            "const {client} = await {pool}.connect();\ntry {{\n{}\n}} finally {{\n  {client}.release();\n}}",
+            indent(&tx, "  ")
+        ),
+        None => tx,
+    }
 }
 
 /// Extends `[start, end)` forward until the brackets opened inside it are closed, so that it
@@ -289,5 +309,100 @@ pub fn handler_name(m: &FileModel<'_>, root: crate::semantic::FuncId) -> String 
             "the request handler on line {}",
             line(m, m.functions[root as usize].span)
         ),
+    }
+}
+
+/// `sql` (a query's text, possibly changed by the suggestion) as a JavaScript template literal for
+/// an example: each `${...}` hole gets the expression the user wrote there when the text was written
+/// inline as a template; `None` when a hole's expression is not known (an example must be code
+/// that parses, not `${...}`).
+pub fn js_sql_literal(m: &FileModel<'_>, q: QueryId, sql: &str) -> Option<String> {
+    let stand_in = format!("${}", crate::semantic::sql::HOLE_PREFIX);
+    let escaped = sql.replace('\\', "\\\\").replace('`', "\\`");
+    if !escaped.contains(&stand_in) {
+        return Some(format!("`{}`", escaped.replace("${", "\\${")));
+    }
+    let ev = m.query(q);
+    let source = m.source.slice(ev.sql.range);
+    if !ev.sql.inline || !source.starts_with('`') {
+        return None;
+    }
+    let holes = template_holes(source);
+    let mut out = String::with_capacity(escaped.len());
+    let mut rest = escaped.as_str();
+    while let Some(pos) = rest.find(&stand_in) {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + stand_in.len()..];
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        let n: usize = after[..digits].parse().ok()?;
+        out.push_str(&format!("${{{}}}", holes.get(n)?));
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    Some(format!("`{out}`"))
+}
+
+/// The expressions of a template literal's `${...}` parts, in order (braces balanced, strings
+/// inside them skipped over).
+fn template_holes(template: &str) -> Vec<&str> {
+    let bytes = template.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'$' if bytes[i + 1] == b'{' => {
+                let start = i + 2;
+                let mut depth = 1;
+                let mut j = start;
+                while j < bytes.len() && depth > 0 {
+                    match bytes[j] {
+                        b'{' => depth += 1,
+                        b'}' => depth -= 1,
+                        b'\'' | b'"' | b'`' => {
+                            let quote = bytes[j];
+                            j += 1;
+                            while j < bytes.len() && bytes[j] != quote {
+                                j += if bytes[j] == b'\\' { 2 } else { 1 };
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                if depth != 0 {
+                    return out;
+                }
+                out.push(template[start..j - 1].trim());
+                i = j;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// The values argument of a query as written (`[email, name]`), for an example; `values` when it
+/// is not a literal array, `None` when there is none.
+pub fn values_text(m: &FileModel<'_>, q: QueryId) -> Option<String> {
+    match &m.query(q).values {
+        crate::semantic::Values::Array { range, .. } => Some(m.source.slice(*range).to_string()),
+        crate::semantic::Values::Unknown => Some("values".to_string()),
+        crate::semantic::Values::Missing => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::template_holes;
+
+    #[test]
+    fn a_templates_holes_are_its_expressions_in_order() {
+        assert_eq!(
+            template_holes("`INSERT INTO ${table} (a) VALUES (${fmt({ a: 1 })}, '${x.y}')`"),
+            vec!["table", "fmt({ a: 1 })", "x.y"]
+        );
+        assert_eq!(template_holes("`SELECT 1 -- \\${not a hole}`"), Vec::<&str>::new());
+        assert_eq!(template_holes("`${ '}' + b }`"), vec!["'}' + b"]);
     }
 }
