@@ -39,6 +39,17 @@ fn each_case_is_named_after_a_rule() {
 }
 
 #[test]
+fn every_rule_has_a_demonstration() {
+    let cases: Vec<String> = cases().into_iter().map(|(id, _)| id).collect();
+    for id in rules::ids() {
+        assert!(
+            cases.iter().any(|c| c == id),
+            "{id}: no tests/evidence/cases/{id}/demo.mjs (every rule's damage is demonstrated)"
+        );
+    }
+}
+
+#[test]
 fn the_invalid_pattern_is_what_the_rule_reports() {
     for (id, dir) in cases() {
         let file = load(&dir.join("invalid.js"));
