@@ -11,10 +11,12 @@
 //! another module counts as retrying when its summary does (see `project::link`).
 //! Known false positives: a retry done around a wrapper by a caller in another file is not seen.
 
-use crate::rules::util::line;
+use crate::rules::util::{is_balanced, line, source_block_text, tx_skeleton};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
+use crate::semantic::flow::TxFacts;
 use crate::semantic::sql::Isolation;
-use crate::semantic::{Database, FileModel};
+use crate::semantic::{Database, FileModel, QueryId};
+use crate::source::TextRange;
 
 pub struct MissingRetry;
 
@@ -74,10 +76,32 @@ impl Rule for MissingRetry {
                 .help(
                     "Retry the whole transaction on `err.code === '40001'` in a bounded loop with backoff (run `ROLLBACK` first), or map 40001 to HTTP 409 so the caller retries",
                 )
-                .example(retry_example(&client_name));
+                .example(users_transaction_retried(m, begin, tx, &client_name).unwrap_or_else(|| retry_example(&client_name)));
             cx.report(d.context(m.function_name(q.func)));
         }
     }
+}
+
+/// The user's own statements between BEGIN and COMMIT, inside the retry loop: when BEGIN and its
+/// first COMMIT are in one function and what lies between them is whole statements.
+fn users_transaction_retried(m: &FileModel<'_>, begin: QueryId, tx: &TxFacts, client: &str) -> Option<String> {
+    let b = m.query(begin);
+    let c = tx
+        .commits
+        .iter()
+        .map(|c| m.query(*c))
+        .find(|c| c.func == b.func && c.stmt_range.start > b.stmt_range.end)?;
+    if b.via.is_some() || c.via.is_some() {
+        return None;
+    }
+    let inner = TextRange::new(b.stmt_range.end, c.stmt_range.start);
+    let text = m.source.slice(inner);
+    if !is_balanced(text) || text.trim().is_empty() {
+        return None;
+    }
+    let base = m.source.indent_at(c.stmt_range.start).len();
+    let body = [source_block_text(text.trim(), base)];
+    Some(tx_skeleton(None, client, &body, Database::Cockroachdb))
 }
 
 fn retry_example(client: &str) -> String {
