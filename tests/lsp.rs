@@ -408,3 +408,56 @@ fn exit_without_shutdown_is_an_error() {
     };
     assert_eq!(status.code(), Some(1));
 }
+
+/// A project of 100 files (a `db.js`, 99 route files that use it, a third of them buggy): each
+/// edit is answered with the whole project linted again. Prints how long a `didChange` takes to
+/// be answered (run with `--nocapture`; not a timed assertion: the machine may be busy).
+#[test]
+fn a_change_in_a_hundred_file_project() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("db.js"), DB).expect("write db.js");
+    for i in 0..99 {
+        let text = if i % 3 == 0 {
+            TRANSFER.replace("transfer", &format!("transfer{i}"))
+        } else {
+            format!(
+                "const {{ pool }} = require('./db');\n\nasync function get{i}(req, res) {{\n  const r = await pool.query('SELECT * FROM t{i} WHERE id = $1', [req.params.id]);\n  res.json(r.rows);\n}}\nmodule.exports = {{ get{i} }};\n"
+            )
+        };
+        std::fs::write(dir.path().join(format!("route{i}.js")), text).expect("write route");
+    }
+    let mut server = Server::start(dir.path());
+    let route = uri(&dir.path().join("route0.js"));
+    let text = std::fs::read_to_string(dir.path().join("route0.js")).expect("read route0.js");
+    let opened = Instant::now();
+    server.open(&route, &text);
+    assert_eq!(server.diagnostics(&route).len(), 1);
+    let first = opened.elapsed();
+    let mut times = Vec::new();
+    for version in 2..12 {
+        // Alternately fixed (the second write removed) and buggy again.
+        let (next, expected) = if version % 2 == 0 {
+            (
+                text.replace("/* 😀 */ await credit(req.body.to, req.body.amount);", ""),
+                0,
+            )
+        } else {
+            (text.clone(), 1)
+        };
+        let started = Instant::now();
+        server.change(&route, version, &next);
+        assert_eq!(server.diagnostics(&route).len(), expected, "version {version}");
+        times.push(started.elapsed());
+    }
+    times.sort();
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!(
+            "100 files: didOpen answered in {first:?}; didChange in {:?} (median of {}), {:?} (max)",
+            times[times.len() / 2],
+            times.len(),
+            times[times.len() - 1]
+        );
+    }
+    assert_eq!(server.shut_down(), 0);
+}
