@@ -131,6 +131,7 @@ impl Server {
         assert_eq!(caps["textDocumentSync"]["change"], 1, "full sync: {init}");
         assert_eq!(caps["codeActionProvider"], true, "{init}");
         assert_eq!(caps["hoverProvider"], true, "{init}");
+        assert_eq!(init["result"]["serverInfo"]["name"], "txlint", "{init}");
         s.notify("initialized", json!({}));
         s
     }

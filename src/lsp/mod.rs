@@ -56,8 +56,12 @@ fn capabilities() -> ServerCapabilities {
 /// without it it is not (as the protocol asks).
 pub fn run() -> Result<ExitStatus, Error> {
     let (connection, io_threads) = Connection::stdio();
-    let caps = serde_json::to_value(capabilities()).map_err(protocol_error)?;
-    let params = connection.initialize(caps).map_err(protocol_error)?;
+    let (id, params) = connection.initialize_start().map_err(protocol_error)?;
+    let result = serde_json::json!({
+        "capabilities": capabilities(),
+        "serverInfo": { "name": "txlint", "version": env!("CARGO_PKG_VERSION") },
+    });
+    connection.initialize_finish(id, result).map_err(protocol_error)?;
     let params: InitializeParams = serde_json::from_value(params).map_err(protocol_error)?;
     let status = serve(&connection, &params)?;
     drop(connection);

@@ -137,9 +137,15 @@ impl State {
             .iter()
             .map(|(p, d)| (p.clone(), d.file.text.clone()))
             .collect();
-        let outcomes = self
-            .pool
-            .install(|| lint_project_overlaid(&inputs, &schema_files, EngineOptions::default(), &overlay));
+        // A bug that panics on some file must not take the editor's server down with it.
+        let outcomes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.pool
+                .install(|| lint_project_overlaid(&inputs, &schema_files, EngineOptions::default(), &overlay))
+        }))
+        .map_err(|_| crate::error::Error::Usage {
+            message: "the analysis failed (a panic); the diagnostics shown are from before this change".to_string(),
+            help: "please report it with the file that was being edited".to_string(),
+        })?;
         let mut by_path: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
         for ((path, _), outcome) in inputs.iter().zip(outcomes) {
             if self.docs.contains_key(path) {
