@@ -98,6 +98,10 @@ fn uri(path: &Path) -> String {
 
 impl Server {
     fn start(root: &Path) -> Server {
+        Server::start_with(root, json!({}))
+    }
+
+    fn start_with(root: &Path, capabilities: Value) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_txlint"))
             .arg("lsp")
             .current_dir(root)
@@ -125,7 +129,7 @@ impl Server {
         };
         let init = s.request(
             "initialize",
-            json!({ "processId": null, "rootUri": uri(root), "capabilities": {} }),
+            json!({ "processId": null, "rootUri": uri(root), "capabilities": capabilities }),
         );
         let caps = &init["result"]["capabilities"];
         assert_eq!(caps["textDocumentSync"]["change"], 1, "full sync: {init}");
@@ -363,16 +367,46 @@ fn a_change_in_an_imported_module_updates_its_importers() {
     assert_eq!(server.diagnostics(&transfer), Vec::<Value>::new());
     server.change(&db, 3, DB);
     assert_eq!(server.diagnostics(&transfer).len(), 1);
-    // Closing db.js: the file on disk counts again (it has both writes): nothing changes.
+    // A client that sends ranged changes (though full sync is asked for) is followed too: the
+    // credit's UPDATE, line 7, becomes the SELECT.
+    let old = DB.split('\n').nth(6).expect("line 7");
+    let new = DB_READ_ONLY_CREDIT.split('\n').nth(6).expect("line 7");
+    server.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": db, "version": 4 },
+            "contentChanges": [{
+                "range": { "start": { "line": 6, "character": 0 }, "end": { "line": 6, "character": utf16_len(old) } },
+                "text": new,
+            }],
+        }),
+    );
+    assert_eq!(server.diagnostics(&transfer), Vec::<Value>::new());
+    // Closing db.js: the file on disk counts again (it has both writes).
     server.notify("textDocument/didClose", json!({ "textDocument": { "uri": db } }));
     assert_eq!(server.diagnostics(&db), Vec::<Value>::new());
+    assert_eq!(server.diagnostics(&transfer).len(), 1);
     assert_eq!(server.shut_down(), 0);
 }
 
 #[test]
 fn configuration_is_reloaded_when_it_changes() {
     let dir = project();
-    let mut server = Server::start(dir.path());
+    let watching = json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } });
+    let mut server = Server::start_with(dir.path(), watching);
+    // The server asks to be told when the configuration changes on disk.
+    let register = server.wait_for("client/registerCapability", |m| {
+        m["method"] == "client/registerCapability"
+    });
+    let registration = &register["params"]["registrations"][0];
+    assert_eq!(registration["method"], "workspace/didChangeWatchedFiles", "{register}");
+    assert!(
+        registration["registerOptions"]["watchers"]
+            .as_array()
+            .is_some_and(|w| w.iter().any(|w| w["globPattern"] == "**/.txlintrc.json")),
+        "{register}"
+    );
+    server.send(json!({ "jsonrpc": "2.0", "id": register["id"], "result": null }));
     let transfer = uri(&dir.path().join("transfer.js"));
     server.open(&transfer, TRANSFER);
     assert_eq!(server.diagnostics(&transfer).len(), 1);
