@@ -39,6 +39,8 @@ pub enum Command {
     },
     /// Print the JSON Schema of `.txlintrc.json`.
     ConfigSchema,
+    /// Run the language server on standard input and output (for editors).
+    Lsp,
     /// Developer tools.
     #[command(hide = true)]
     Debug {
@@ -183,6 +185,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
                 .map_err(output_error)?;
             Ok(ExitStatus::Clean)
         }
+        Some(Command::Lsp) => crate::lsp::run(),
         Some(Command::Debug {
             what: DebugCommand::Model { file },
         }) => debug_model(&file, stdout),

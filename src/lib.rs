@@ -14,6 +14,7 @@ pub mod discover;
 pub mod engine;
 pub mod error;
 pub mod fix;
+pub mod lsp;
 pub mod parse;
 pub mod paths;
 pub mod prefilter;

@@ -21,7 +21,8 @@ fn main() -> ExitCode {
         }
     }));
     let cli = Cli::parse();
-    let mut stdout = std::io::stdout().lock();
+    // Not locked for the whole run: `txlint lsp` writes from its own output thread.
+    let mut stdout = std::io::stdout();
     match run(cli, &mut stdout) {
         Ok(ExitStatus::Clean) => ExitCode::SUCCESS,
         Ok(ExitStatus::Findings) => ExitCode::from(1),

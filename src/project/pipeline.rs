@@ -34,6 +34,18 @@ const MAX_RELEVANCE_ROUNDS: usize = 8;
 /// Import steps followed from the files a load starts with.
 const MAX_LOAD_WAVES: usize = 5;
 
+/// Text that stands in for files on disk, by absolute path (`lexical_absolute`): an editor's
+/// unsaved buffers (`txlint lsp`). Every read of a project file goes through [`read_project_file`].
+pub type Overlay = HashMap<PathBuf, String>;
+
+/// A project file's bytes: the overlay's text when it has the file, else the file on disk.
+fn read_project_file(path: &Path, limit: u64, overlay: &Overlay) -> Result<Vec<u8>, Box<Diagnostic>> {
+    match overlay.get(&lexical_absolute(path)) {
+        Some(text) => Ok(text.as_bytes().to_vec()),
+        None => crate::engine::read_bytes(path, limit),
+    }
+}
+
 /// An input file after reading and prefiltering.
 enum Scanned {
     /// Done: unreadable, not UTF-8, binary.
@@ -85,9 +97,15 @@ fn schema_text(bytes: &[u8]) -> Option<String> {
     (knex || sequelize).then(|| String::from_utf8_lossy(bytes).into_owned())
 }
 
-fn scan_input(path: &Path, engine: EngineOptions, stats: &mut Stats, schema: &mut Option<String>) -> Scanned {
+fn scan_input(
+    path: &Path,
+    engine: EngineOptions,
+    overlay: &Overlay,
+    stats: &mut Stats,
+    schema: &mut Option<String>,
+) -> Scanned {
     let started = Instant::now();
-    let bytes = match crate::engine::read_bytes(path, engine.max_file_size) {
+    let bytes = match read_project_file(path, engine.max_file_size, overlay) {
         Ok(b) => b,
         Err(d) => return Scanned::Done(vec![*d]),
     };
@@ -128,7 +146,7 @@ fn load_module(
     let source = match text {
         Some(s) => s,
         None => {
-            let bytes = crate::engine::read_bytes(path, project.max_file_size).ok()?;
+            let bytes = read_project_file(path, project.max_file_size, project.overlay).ok()?;
             decode(path, bytes).ok()?
         }
     };
@@ -288,6 +306,7 @@ struct Project<'f> {
     roots: std::sync::Mutex<PackageRoots>,
     /// Files over this size are not read.
     max_file_size: u64,
+    overlay: &'f Overlay,
 }
 
 /// The nearest ancestor directory holding a `package.json` (a package of a monorepo), cached.
@@ -438,7 +457,7 @@ impl Project<'_> {
                 aside
                     .into_par_iter()
                     .map(|i| {
-                        let specs = crate::engine::read_bytes(&files[i].0, self.max_file_size)
+                        let specs = read_project_file(&files[i].0, self.max_file_size, self.overlay)
                             .map(|b| super::scan::imported_specifiers(&b))
                             .unwrap_or_default();
                         (i, specs)
@@ -480,13 +499,23 @@ pub fn lint_project(
     schema_files: &[PathBuf],
     engine: EngineOptions,
 ) -> Vec<FileOutcome> {
+    lint_project_overlaid(files, schema_files, engine, &Overlay::new())
+}
+
+/// [`lint_project`] with the text of some files taken from `overlay` instead of the disk.
+pub fn lint_project_overlaid(
+    files: &[(PathBuf, FileSettings)],
+    schema_files: &[PathBuf],
+    engine: EngineOptions,
+    overlay: &Overlay,
+) -> Vec<FileOutcome> {
     let mut stats: Vec<Stats> = vec![Stats::default(); files.len()];
     let mut schema_texts: Vec<Option<String>> = vec![None; files.len()];
     let scanned: Vec<Scanned> = files
         .par_iter()
         .zip(stats.par_iter_mut())
         .zip(schema_texts.par_iter_mut())
-        .map(|(((p, _), st), sch)| scan_input(p, engine, st, sch))
+        .map(|(((p, _), st), sch)| scan_input(p, engine, overlay, st, sch))
         .collect();
     // The schema of each package (the nearest directory with a package.json): SQL and Prisma
     // sources, and knex migrations / Sequelize models among the inputs.
@@ -494,7 +523,13 @@ pub fn lint_project(
     let mut schemas: BTreeMap<PathBuf, Schema> = BTreeMap::new();
     let sources: Vec<(PathBuf, String)> = schema_files
         .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok().map(|t| (p.clone(), t)))
+        .filter_map(|p| {
+            let text = match overlay.get(&lexical_absolute(p)) {
+                Some(t) => t.clone(),
+                None => std::fs::read_to_string(p).ok()?,
+            };
+            Some((p.clone(), text))
+        })
         .chain(
             schema_texts
                 .into_iter()
@@ -531,6 +566,7 @@ pub fn lint_project(
         database_modules: BTreeSet::new(),
         aside_imports: None,
         max_file_size: engine.max_file_size,
+        overlay,
     };
     let mut pending = Vec::new();
     let mut done: Vec<Option<Vec<Diagnostic>>> = vec![None; files.len()];

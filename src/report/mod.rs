@@ -16,6 +16,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{LineCol, SourceFile};
 
 pub use pretty::PrettyOptions;
+pub use sarif::rule_doc_url;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -13,6 +13,11 @@ use crate::rules;
 
 const INFORMATION_URI: &str = "https://github.com/txlint/txlint";
 
+/// Where a rule's documentation is published (SARIF `helpUri`, the editor's link on a code).
+pub fn rule_doc_url(id: &str) -> String {
+    format!("{INFORMATION_URI}/blob/main/rules/{id}.md")
+}
+
 #[derive(Serialize)]
 struct Log<'a> {
     #[serde(rename = "$schema")]
@@ -216,7 +221,7 @@ fn descriptor(id: &str) -> Option<RuleDescriptor> {
             text: doc.to_string(),
             markdown: doc.to_string(),
         },
-        help_uri: format!("{INFORMATION_URI}/blob/main/rules/{id}.md"),
+        help_uri: rule_doc_url(id),
         default_configuration: DefaultConfiguration { level: level(severity) },
         properties: RuleProperties {
             tags,
