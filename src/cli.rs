@@ -30,9 +30,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List the rules: id, default severity, fix availability, summary.
-    Rules,
-    /// Print a rule's documentation.
+    /// List the rules: id, default severity, fix availability, summary (and docs URL in JSON).
+    Rules {
+        /// `text`: one aligned line per rule; `json`: an array of objects, for scripts and editors.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print a rule's documentation (or that of `parse-error`, `io-error`, `unused-suppression`).
     Explain {
         /// Rule id, e.g. `missing-transaction`.
         rule: String,
@@ -45,6 +49,13 @@ pub enum Command {
         #[command(subcommand)]
         what: DebugCommand,
     },
+}
+
+/// `txlint rules --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,13 +179,21 @@ pub enum ExitStatus {
 /// Runs the command line.
 pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     match cli.command {
-        Some(Command::Rules) => {
-            write_rules(stdout).map_err(output_error)?;
+        Some(Command::Rules { format }) => {
+            match format {
+                RulesFormat::Text => write_rules(stdout),
+                RulesFormat::Json => write_rules_json(stdout),
+            }
+            .map_err(output_error)?;
             Ok(ExitStatus::Clean)
         }
         Some(Command::Explain { rule }) => {
-            let r = rules::find(&rule).ok_or_else(|| unknown_rule(&rule))?;
-            stdout.write_all(r.meta().doc.as_bytes()).map_err(output_error)?;
+            let doc = match rules::find(&rule) {
+                Some(r) => r.meta().doc,
+                // The diagnostics the tool itself reports have documentation too (as in SARIF).
+                None => report::tool_diagnostic_doc(&rule).ok_or_else(|| unknown_rule(&rule))?.1,
+            };
+            stdout.write_all(doc.as_bytes()).map_err(output_error)?;
             Ok(ExitStatus::Clean)
         }
         Some(Command::ConfigSchema) => {
@@ -197,14 +216,18 @@ fn output_error(e: std::io::Error) -> Error {
     }
 }
 
+fn fix_name(fix: rules::FixAvailability) -> &'static str {
+    match fix {
+        rules::FixAvailability::None => "-",
+        rules::FixAvailability::Suggestion => "suggestion",
+        rules::FixAvailability::Safe => "fix",
+    }
+}
+
 fn write_rules(out: &mut dyn Write) -> std::io::Result<()> {
     for r in rules::ALL {
         let m = r.meta();
-        let fix = match m.fix {
-            rules::FixAvailability::None => "-",
-            rules::FixAvailability::Suggestion => "suggestion",
-            rules::FixAvailability::Safe => "fix",
-        };
+        let fix = fix_name(m.fix);
         writeln!(
             out,
             "{:<28} {:<8} {:<10} {}",
@@ -215,6 +238,28 @@ fn write_rules(out: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// `txlint rules --format json`: the same facts as the text list, plus each rule's docs URL.
+fn write_rules_json(out: &mut dyn Write) -> std::io::Result<()> {
+    let list: Vec<serde_json::Value> = rules::ALL
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            serde_json::json!({
+                "id": m.id,
+                "severity": m.severity.as_str(),
+                "fix": match m.fix {
+                    rules::FixAvailability::None => "none",
+                    other => fix_name(other),
+                },
+                "summary": m.summary(),
+                "docs_url": report::docs_url(m.id),
+            })
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &list).map_err(std::io::Error::other)?;
+    writeln!(out)
 }
 
 fn debug_model(file: &std::path::Path, out: &mut dyn Write) -> Result<ExitStatus, Error> {
