@@ -81,8 +81,14 @@ impl From<DatabaseArg> for Database {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files and directories to lint (default: the current directory).
+    /// Files and directories to lint (default: the current directory); `-` reads standard input
+    /// (as `--stdin`).
     pub paths: Vec<PathBuf>,
+
+    /// Do not lint files matching this pattern (gitignore syntax, relative to the current
+    /// directory, as `ignorePatterns` in the configuration; repeatable).
+    #[arg(long, visible_alias = "ignore-pattern", value_name = "GLOB")]
+    pub exclude: Vec<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Pretty)]
@@ -118,7 +124,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub fix: bool,
 
-    /// Use this configuration file for every file (instead of the nearest `.txlintrc.json`).
+    /// Use this configuration file for every file (instead of the nearest `.txlintrc.json`);
+    /// `/dev/null` or an empty file: no configuration.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -307,7 +314,16 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         database: args.database.map(Into::into),
         rules: parse_rule_args(&args.rules)?,
         select: args.select.clone(),
+        exclude: args.exclude.clone(),
     };
+    let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if dash && (args.paths.len() > 1 || args.fix) {
+        return Err(Error::Usage {
+            message: "`-` (standard input) cannot be linted with other paths or with --fix".to_string(),
+            help: "run `txlint - --stdin-filename PATH < file` on its own".to_string(),
+        });
+    }
+    let stdin = args.stdin || dash;
     if let Some(c) = &args.config {
         crate::config::check_explicit(c)?;
     }
@@ -328,11 +344,16 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     // The files linted and their rules: which baseline entries this run can show stale.
     let mut linted: Vec<(PathBuf, crate::rules::RuleSet)> = Vec::new();
 
-    let (outcomes, problems, scanned) = if args.stdin {
+    let (outcomes, problems, scanned) = if stdin {
         let path = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("stdin.js"));
         resolver.preload(std::slice::from_ref(&path))?;
         let settings = resolver.settings(&path);
-        let outcome = match crate::engine::read_stdin(engine.max_file_size)? {
+        let read = crate::engine::read_stdin(engine.max_file_size)?;
+        if settings.ignored {
+            // An editor linting an excluded file as you type: nothing to say about it.
+            return Ok(ExitStatus::Clean);
+        }
+        let outcome = match read {
             Ok(bytes) => {
                 let pool = crate::engine::pool(1)?;
                 pool.install(|| lint_bytes(&path, bytes, &settings, engine))
@@ -389,14 +410,16 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         (outcomes, problems, n)
     };
     let mut run = collect(outcomes, problems, scanned, started);
+    // The baseline's project root is the `--config` file's directory: not `/dev` for /dev/null.
+    let root_config = args.config.as_deref().filter(|c| !crate::config::is_null_device(c));
 
     if let Some(path) = &args.write_baseline {
-        let n = crate::baseline::write(path, &run, args.config.as_deref())?;
+        let n = crate::baseline::write(path, &run, root_config)?;
         writeln!(stdout, "Wrote {n} findings to {}.", path.display()).map_err(output_error)?;
         return Ok(ExitStatus::Clean);
     }
     if let Some(path) = &args.baseline {
-        let b = crate::baseline::load(path, args.config.as_deref())?;
+        let b = crate::baseline::load(path, root_config)?;
         if let Some(note) = crate::baseline::apply(&mut run, &b, &linted, args.prune_baseline)? {
             #[allow(clippy::print_stderr)]
             {

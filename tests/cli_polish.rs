@@ -19,6 +19,11 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// How many non-empty lines `s` holds.
+fn lines(s: &str) -> usize {
+    s.split('\n').filter(|l| !l.is_empty()).count()
+}
+
 const BAD: &str = "const { Pool } = require('pg');\nconst pool = new Pool();\nasync function f(a) {\n  await pool.query('INSERT INTO a (x) VALUES ($1)', [a]);\n  await pool.query('INSERT INTO b (x) VALUES ($1)', [a]);\n}\nmodule.exports = { f };\n";
 
 const DOCS: &str = "https://github.com/txlint/txlint/blob/main/rules/";
@@ -73,4 +78,146 @@ fn json_findings_carry_the_docs_url() {
         assert_eq!(f["docs_url"], format!("{DOCS}{rule}.md"), "{f}");
     }
     assert!(findings.iter().any(|f| f["rule"] == "parse-error"));
+}
+
+/// Runs the binary in `cwd` with `input` on standard input (colours off).
+fn txlint_stdin(args: &[&str], cwd: &std::path::Path, input: &str) -> Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_txlint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run txlint");
+    let mut pipe = child.stdin.take().expect("stdin");
+    // The process may exit before reading everything: a broken pipe is no failure here.
+    let _ = pipe.write_all(input.as_bytes());
+    drop(pipe);
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+fn exclude_patterns_skip_files_like_ignore_patterns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write(dir.path(), "src/a.js", BAD);
+    common::write(dir.path(), "gen/b.js", BAD);
+    common::write(dir.path(), "src/gen/c.js", BAD);
+    let all = txlint(&["--format", "compact", "."], dir.path());
+    assert_eq!(lines(&stdout(&all)), 3, "{}", stdout(&all));
+
+    // Gitignore syntax, as `ignorePatterns`: `gen/` is a directory named gen at any depth.
+    let o = txlint(&["--format", "compact", "--exclude", "gen/", "."], dir.path());
+    assert_eq!(code(&o), 1);
+    assert_eq!(lines(&stdout(&o)), 1, "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("src/a.js:"), "{}", stdout(&o));
+
+    // Anchored, repeatable, and the alias.
+    let o = txlint(
+        &[
+            "--format",
+            "compact",
+            "--exclude",
+            "/gen",
+            "--ignore-pattern",
+            "a.js",
+            ".",
+        ],
+        dir.path(),
+    );
+    assert!(stdout(&o).starts_with("src/gen/c.js:"), "{}", stdout(&o));
+    assert_eq!(lines(&stdout(&o)), 1, "{}", stdout(&o));
+
+    // Files named on the command line are excluded too (as by `ignorePatterns`).
+    let o = txlint(&["--exclude", "*.js", "src/a.js"], dir.path());
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(!stdout(&o).contains("missing-transaction"), "{}", stdout(&o));
+
+    // Relative to the current directory: files outside it are not matched, even reached through
+    // `..` (whose path `gen/../src/gen/c.js` is not under `gen/`).
+    let o = txlint(
+        &["--format", "compact", "--exclude", "gen", "../src"],
+        &dir.path().join("gen"),
+    );
+    assert_eq!(lines(&stdout(&o)), 2, "{}", stdout(&o));
+    let o = txlint(
+        &["--format", "compact", "--exclude", "c.js", "../src"],
+        &dir.path().join("gen"),
+    );
+    assert_eq!(lines(&stdout(&o)), 2, "{}", stdout(&o));
+    let o = txlint(&["--format", "compact", "--exclude", "c.js", "src"], dir.path());
+    assert_eq!(lines(&stdout(&o)), 1, "{}", stdout(&o));
+    // The same holds for a configuration's `ignorePatterns` and its nearest-file lookup.
+    common::write(dir.path(), "gen/.txlintrc.json", r#"{ "ignorePatterns": ["*.js"] }"#);
+    let o = txlint(&["--format", "compact", "../src"], &dir.path().join("gen"));
+    assert_eq!(lines(&stdout(&o)), 2, "{}", stdout(&o));
+}
+
+#[test]
+fn dash_reads_standard_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = txlint_stdin(&["--format", "compact", "-"], dir.path(), BAD);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("stdin.js:5:"), "{}", stdout(&o));
+
+    let o = txlint_stdin(
+        &["--format", "compact", "--stdin-filename", "src/orders.ts", "-"],
+        dir.path(),
+        BAD,
+    );
+    assert!(stdout(&o).starts_with("src/orders.ts:5:"), "{}", stdout(&o));
+
+    let o = txlint_stdin(&["-", "other.js"], dir.path(), BAD);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("`-`"), "{}", stderr(&o));
+}
+
+#[test]
+fn excluded_stdin_filename_prints_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write(dir.path(), ".txlintrc.json", r#"{ "ignorePatterns": ["generated/"] }"#);
+    for args in [
+        &["--stdin", "--stdin-filename", "generated/x.js"][..],
+        &["--stdin-filename", "generated/x.js", "-"][..],
+        &["--exclude", "*.ts", "--stdin", "--stdin-filename", "src/x.ts"][..],
+        &[
+            "--format",
+            "json",
+            "--exclude",
+            "src/",
+            "--stdin-filename",
+            "src/x.js",
+            "-",
+        ][..],
+    ] {
+        let o = txlint_stdin(args, dir.path(), BAD);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "", "{args:?}");
+        assert_eq!(stderr(&o), "", "{args:?}");
+    }
+    // Not excluded: linted.
+    let o = txlint_stdin(&["--stdin", "--stdin-filename", "src/x.js"], dir.path(), BAD);
+    assert_eq!(code(&o), 1);
+}
+
+#[test]
+fn config_dev_null_or_empty_means_no_configuration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write(
+        dir.path(),
+        ".txlintrc.json",
+        r#"{ "rules": { "missing-transaction": "off" } }"#,
+    );
+    common::write(dir.path(), "a.js", BAD);
+    common::write(dir.path(), "empty.json", "");
+    assert_eq!(code(&txlint(&["a.js"], dir.path())), 0);
+    for config in ["/dev/null", "empty.json"] {
+        let o = txlint(&["--format", "compact", "--config", config, "a.js"], dir.path());
+        assert_eq!(code(&o), 1, "{config}: {}", stderr(&o));
+        assert!(stdout(&o).contains("[missing-transaction]"), "{config}: {}", stdout(&o));
+    }
+    // A missing file is still an error.
+    assert_eq!(code(&txlint(&["--config", "nope.json", "a.js"], dir.path())), 2);
 }
