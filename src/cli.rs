@@ -51,6 +51,31 @@ pub enum Command {
     },
 }
 
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour, given the environment (`FORCE_COLOR`, `NO_COLOR`) and whether the report
+    /// goes to a terminal.
+    pub fn resolve(self, force_color: Option<&str>, no_color: Option<&str>, terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => match (force_color, no_color) {
+                (Some(f), _) if f != "0" => true,
+                // no-color.org: set and not empty.
+                (_, Some(n)) if !n.is_empty() => false,
+                _ => terminal,
+            },
+        }
+    }
+}
+
 /// `txlint rules --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum RulesFormat {
@@ -93,6 +118,11 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Pretty)]
     pub format: Format,
+
+    /// Colours in the pretty report: `auto` colours a terminal, unless `NO_COLOR` is set (and
+    /// `FORCE_COLOR`, set and not `0`, colours anything); `always` and `never` override both.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -433,8 +463,11 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
 
     let reporting = Instant::now();
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let env = |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
     let pretty = PrettyOptions {
-        color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        color: args
+            .color
+            .resolve(env("FORCE_COLOR").as_deref(), env("NO_COLOR").as_deref(), to_terminal),
         width: 100,
         summary: true,
     };
@@ -458,8 +491,16 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
 
     let errors = run.count(Severity::Error);
     let warnings = run.count(Severity::Warning);
-    let too_many = args.max_warnings.is_some_and(|max| warnings > max);
-    Ok(if errors > 0 || too_many {
+    let too_many = args.max_warnings.filter(|max| warnings > *max);
+    if let Some(max) = too_many {
+        // The report may not show the count (written to a file, JSON, SARIF): say why the run failed.
+        let noun = if warnings == 1 { "warning" } else { "warnings" };
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("txlint: {warnings} {noun}, more than --max-warnings {max}");
+        }
+    }
+    Ok(if errors > 0 || too_many.is_some() {
         ExitStatus::Findings
     } else {
         ExitStatus::Clean

@@ -221,3 +221,61 @@ fn config_dev_null_or_empty_means_no_configuration() {
     // A missing file is still an error.
     assert_eq!(code(&txlint(&["--config", "nope.json", "a.js"], dir.path())), 2);
 }
+
+/// Only a warning: `missing-retry` on a transaction without a retry loop.
+const WARN_ONLY: &str = "const { Pool } = require('pg');\nconst pool = new Pool();\nasync function f(a) {\n  const c = await pool.connect();\n  try {\n    await c.query('BEGIN');\n    await c.query('UPDATE a SET x = $1', [a]);\n    await c.query('COMMIT');\n  } catch (e) {\n    await c.query('ROLLBACK');\n    throw e;\n  } finally {\n    c.release();\n  }\n}\nmodule.exports = { f };\n";
+
+#[test]
+fn max_warnings_says_why_the_run_failed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write(dir.path(), "w.js", WARN_ONLY);
+    common::write(dir.path(), "v.js", WARN_ONLY);
+    let o = txlint(&["--format", "json", "--max-warnings", "1", "."], dir.path());
+    assert_eq!(code(&o), 1);
+    assert_eq!(stderr(&o), "txlint: 2 warnings, more than --max-warnings 1\n");
+    let o = txlint(&["--max-warnings", "0", "w.js"], dir.path());
+    assert_eq!(code(&o), 1);
+    assert_eq!(stderr(&o), "txlint: 1 warning, more than --max-warnings 0\n");
+    // Within the limit: exit 0, nothing on stderr.
+    let o = txlint(&["--max-warnings", "2", "."], dir.path());
+    assert_eq!(code(&o), 0);
+    assert_eq!(stderr(&o), "");
+}
+
+/// Runs the binary with the given colour environment (nothing else set).
+fn txlint_env(args: &[&str], cwd: &std::path::Path, env: &[(&str, &str)]) -> Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_txlint"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run txlint")
+}
+
+#[test]
+fn color_flag_and_environment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write(dir.path(), "bad.js", BAD);
+    let colored = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = args.to_vec();
+        all.push("bad.js");
+        let o = txlint_env(&all, dir.path(), env);
+        assert_eq!(code(&o), 1, "{args:?} {env:?}: {}", stderr(&o));
+        assert!(stdout(&o).contains("missing-transaction"), "{}", stdout(&o));
+        stdout(&o).contains("\x1b[")
+    };
+    // Not a terminal: no colour unless asked.
+    assert!(!colored(&[], &[]));
+    assert!(colored(&["--color", "always"], &[]));
+    assert!(colored(&["--color", "always"], &[("NO_COLOR", "1")]));
+    assert!(!colored(&["--color", "never"], &[("FORCE_COLOR", "1")]));
+    assert!(colored(&["--color", "auto"], &[("FORCE_COLOR", "1")]));
+    assert!(colored(&[], &[("FORCE_COLOR", "3"), ("NO_COLOR", "1")]));
+    assert!(!colored(&[], &[("FORCE_COLOR", "0")]));
+    assert!(!colored(&[], &[("NO_COLOR", "1")]));
+    let o = txlint_env(&["--color", "sometimes", "bad.js"], dir.path(), &[]);
+    assert_eq!(code(&o), 2);
+}
