@@ -43,6 +43,11 @@ pub enum Command {
     },
     /// Print the JSON Schema of `.txlintrc.json`.
     ConfigSchema,
+    /// Print a shell completion script: `txlint completions bash > ~/.local/share/bash-completion/completions/txlint`.
+    Completions {
+        /// bash, zsh, fish (elvish and powershell too).
+        shell: clap_complete::Shell,
+    },
     /// Developer tools.
     #[command(hide = true)]
     Debug {
@@ -237,6 +242,18 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             stdout
                 .write_all(crate::config::schema().as_bytes())
                 .map_err(output_error)?;
+            Ok(ExitStatus::Clean)
+        }
+        Some(Command::Completions { shell }) => {
+            // Generated into memory: clap_complete panics on a failed write (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "txlint",
+                &mut script,
+            );
+            stdout.write_all(&script).map_err(output_error)?;
             Ok(ExitStatus::Clean)
         }
         Some(Command::Debug {

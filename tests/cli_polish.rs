@@ -279,3 +279,37 @@ fn color_flag_and_environment() {
     let o = txlint_env(&["--color", "sometimes", "bad.js"], dir.path(), &[]);
     assert_eq!(code(&o), 2);
 }
+
+#[test]
+fn shell_completions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = |shell: &str| {
+        let o = txlint(&["completions", shell], dir.path());
+        assert_eq!(code(&o), 0, "{shell}: {}", stderr(&o));
+        stdout(&o)
+    };
+    let bash = script("bash");
+    assert!(bash.contains("complete -F _txlint"), "{bash}");
+    let zsh = script("zsh");
+    assert!(zsh.starts_with("#compdef txlint"), "{zsh}");
+    let fish = script("fish");
+    assert!(fish.contains("complete -c txlint"), "{fish}");
+    // Generated from the real definition: flags (fish writes `-l exclude`) and subcommands.
+    for s in [&bash, &zsh, &fish] {
+        for word in [
+            "exclude",
+            "ignore-pattern",
+            "max-warnings",
+            "color",
+            "explain",
+            "completions",
+        ] {
+            assert!(s.contains(word), "{word} missing");
+        }
+    }
+    // The bash script parses (where bash is installed).
+    if let Ok(o) = std::process::Command::new("bash").args(["-n", "-c", &bash]).output() {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(code(&txlint(&["completions", "tcsh"], dir.path())), 2);
+}
