@@ -159,6 +159,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub fix: bool,
 
+    /// Print what --fix would change, as a unified diff, instead of the report; write nothing.
+    #[arg(long, conflicts_with_all = ["fix", "write_baseline"])]
+    pub diff: bool,
+
     /// Use this configuration file for every file (instead of the nearest `.txlintrc.json`);
     /// `/dev/null` or an empty file: no configuration.
     #[arg(long, value_name = "FILE")]
@@ -391,6 +395,8 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     // The files linted and their rules: which baseline entries this run can show stale.
     let mut linted: Vec<(PathBuf, crate::rules::RuleSet)> = Vec::new();
 
+    // `--fix`: what was written, said on standard error after the report.
+    let mut fix_note = None;
     let (outcomes, problems, scanned) = if stdin {
         let path = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("stdin.js"));
         resolver.preload(std::slice::from_ref(&path))?;
@@ -448,19 +454,31 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             let (fixed, mut refused) = apply_fixes(&outcomes);
             problems.append(&mut refused);
             // The fixed files are linted again with the whole project, as they are now.
-            if fixed > 0 {
+            if fixed.files > 0 {
                 outcomes = lint_files_with_schema(&files, &found.schema_files, engine)?;
+                let (f, n) = (fixed.files, fixed.findings);
+                let findings = if n == 1 { "finding" } else { "findings" };
+                let files = if f == 1 { "file" } else { "files" };
+                fix_note = Some(format!("Fixed {n} {findings} in {f} {files}."));
             }
         }
         let n = files.len();
         linted = files.iter().map(|(p, s)| (p.clone(), s.rules.clone())).collect();
         (outcomes, problems, n)
     };
+    // `--diff`: what `--fix` would write, from the same fixes; the findings still set the exit code.
+    let diff = args.diff.then(|| fix_diff(&outcomes));
     let mut run = collect(outcomes, problems, scanned, started);
     // The baseline's project root is the `--config` file's directory: not `/dev` for /dev/null.
     let root_config = args.config.as_deref().filter(|c| !crate::config::is_null_device(c));
 
     if let Some(path) = &args.write_baseline {
+        if let Some(note) = fix_note.take() {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("{note}");
+            }
+        }
         let n = crate::baseline::write(path, &run, root_config)?;
         writeln!(stdout, "Wrote {n} findings to {}.", path.display()).map_err(output_error)?;
         return Ok(ExitStatus::Clean);
@@ -489,7 +507,10 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         summary: true,
     };
     let mut buf = Vec::new();
-    report::write(args.format, &run, &pretty, &mut buf).map_err(output_error)?;
+    match diff {
+        Some(d) => buf = d.into_bytes(),
+        None => report::write(args.format, &run, &pretty, &mut buf).map_err(output_error)?,
+    }
     match &args.output {
         Some(path) => crate::paths::write_atomic(path, &buf).map_err(|e| Error::Output {
             path: path.clone(),
@@ -502,6 +523,12 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         },
     }
 
+    if let Some(note) = fix_note {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("{note}");
+        }
+    }
     if args.stats {
         print_stats(&run.stats, threads, discovery, reporting.elapsed(), started.elapsed());
     }
@@ -565,25 +592,55 @@ fn refuse_overwriting_an_input(out: &std::path::Path, inputs: &[PathBuf]) -> Res
     Ok(())
 }
 
-/// `--fix`: writes each file's safe fixes (see `fix`). Returns how many files were rewritten, and a
-/// warning for each file whose fixes were not written (the result would not parse, the file is
-/// read-only, the disk is full): that file is left as it was and the run goes on.
-fn apply_fixes(outcomes: &[crate::engine::FileOutcome]) -> (usize, Vec<Diagnostic>) {
-    let mut written = 0;
+/// What `--fix` wrote: files rewritten, and the findings fixed in them.
+#[derive(Debug, Default)]
+struct FixCount {
+    files: usize,
+    findings: usize,
+}
+
+/// `--fix`: writes each file's safe fixes (see `fix`). Returns how many files were rewritten (and
+/// findings fixed), and a warning for each file whose fixes were not written (the result would not
+/// parse, the file is read-only, the disk is full): that file is left as it was and the run goes on.
+fn apply_fixes(outcomes: &[crate::engine::FileOutcome]) -> (FixCount, Vec<Diagnostic>) {
+    let mut written = FixCount::default();
     let mut problems = Vec::new();
     for outcome in outcomes {
         let Some(src) = &outcome.source else { continue };
         let result = match crate::fix::fix_file(src, &outcome.diagnostics) {
             crate::fix::Fixed::Nothing => continue,
             crate::fix::Fixed::Refused(why) => Err(why),
-            crate::fix::Fixed::Text(text, _) => crate::fix::write_fixed(&src.path, &text),
+            crate::fix::Fixed::Text(text, n) => crate::fix::write_fixed(&src.path, &text).map(|()| n),
         };
         match result {
-            Ok(()) => written += 1,
+            Ok(n) => {
+                written.files += 1;
+                written.findings += n;
+            }
             Err(why) => problems.push(crate::engine::io_problem(&src.path, format!("--fix: {why}"))),
         }
     }
     (written, problems)
+}
+
+/// `--diff`: the unified diff of every file `--fix` would rewrite, in the order linted. A file whose
+/// fixes `--fix` would refuse is left out, with the reason on standard error.
+fn fix_diff(outcomes: &[crate::engine::FileOutcome]) -> String {
+    let mut out = String::new();
+    for outcome in outcomes {
+        let Some(src) = &outcome.source else { continue };
+        match crate::fix::fix_file(src, &outcome.diagnostics) {
+            crate::fix::Fixed::Nothing => {}
+            crate::fix::Fixed::Refused(why) => {
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!("txlint: {}: not fixable: {why}", report::display_path(&src.path));
+                }
+            }
+            crate::fix::Fixed::Text(text, _) => out.push_str(&crate::fix::unified(src, &text)),
+        }
+    }
+    out
 }
 
 /// `--stats`: where the time went, on standard error (the report stays clean on stdout).

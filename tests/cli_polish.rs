@@ -313,3 +313,64 @@ fn shell_completions() {
     }
     assert_eq!(code(&txlint(&["completions", "tcsh"], dir.path())), 2);
 }
+
+/// A file whose `unawaited-query` finding has a safe fix (adding `await`).
+fn fixable() -> String {
+    std::fs::read_to_string(common::root().join("fixtures/unawaited-query/invalid/loop_without_await.js"))
+        .expect("fixture")
+}
+
+#[test]
+fn diff_prints_what_fix_would_write_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = fixable();
+    common::write(dir.path(), "src/f.js", &src);
+    common::write(dir.path(), "src/bad.js", BAD);
+    let o = txlint(&["--diff", "src"], dir.path());
+    // The error-level finding in bad.js (no safe fix) sets the exit code, as without --diff.
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let diff = stdout(&o);
+    let line = "      client.query('INSERT INTO post_tags (post_id, tag) VALUES ($1, $2)', [postId, tag]);";
+    assert!(diff.starts_with("--- a/src/f.js\n+++ b/src/f.js\n@@ "), "{diff}");
+    assert!(diff.contains(&format!("\n-{line}\n")), "{diff}");
+    assert!(
+        diff.contains(&format!("\n+{}\n", line.replacen("client", "await client", 1))),
+        "{diff}"
+    );
+    assert!(!diff.contains("bad.js"), "{diff}");
+    assert!(!diff.contains("missing-transaction"), "a diff, not a report: {diff}");
+    let on_disk = std::fs::read_to_string(dir.path().join("src/f.js")).expect("read");
+    assert_eq!(on_disk, src, "--diff wrote the file");
+
+    // Standard input too.
+    let o = txlint_stdin(&["--diff", "--stdin-filename", "g.js", "-"], dir.path(), &src);
+    assert!(stdout(&o).starts_with("--- a/g.js\n+++ b/g.js\n"), "{}", stdout(&o));
+
+    // Once fixed, there is nothing left to show.
+    txlint(&["--fix", "src/f.js"], dir.path());
+    let o = txlint(&["--diff", "src/f.js"], dir.path());
+    assert_eq!(stdout(&o), "");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+
+    assert_eq!(code(&txlint(&["--diff", "--fix", "src"], dir.path())), 2);
+}
+
+#[test]
+fn fix_says_what_it_fixed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write(dir.path(), "a.js", &fixable());
+    common::write(dir.path(), "b.js", &fixable());
+    common::write(dir.path(), "bad.js", BAD);
+    let o = txlint(&["--fix", "--format", "compact", "."], dir.path());
+    assert_eq!(stderr(&o), "Fixed 2 findings in 2 files.\n");
+    // The report still shows what is left.
+    assert!(stdout(&o).contains("[missing-transaction]"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("[unawaited-query]"), "{}", stdout(&o));
+
+    common::write(dir.path(), "c.js", &fixable());
+    let o = txlint(&["--fix", "c.js"], dir.path());
+    assert_eq!(stderr(&o), "Fixed 1 finding in 1 file.\n");
+    // Nothing to fix: nothing said.
+    let o = txlint(&["--fix", "c.js"], dir.path());
+    assert_eq!(stderr(&o), "");
+}
