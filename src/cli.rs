@@ -365,7 +365,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         database: args.database.map(Into::into),
         rules: parse_rule_args(&args.rules)?,
         select: args.select.clone(),
-        exclude: args.exclude.clone(),
+        exclude: crate::config::exclude_matcher(&args.exclude)?,
     };
     let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
     if dash && (args.paths.len() > 1 || args.fix) {

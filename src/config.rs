@@ -443,8 +443,32 @@ pub struct CliSettings {
     pub rules: Vec<(String, Level)>,
     /// `--select a,b`: only these rules.
     pub select: Option<Vec<String>>,
-    /// `--exclude GLOB`: gitignore lines relative to the current directory, as `ignorePatterns`.
-    pub exclude: Vec<String>,
+    /// `--exclude GLOB`: see `exclude_matcher`.
+    pub exclude: Option<Exclude>,
+}
+
+/// `--exclude` patterns, matched as `ignorePatterns`, relative to `dir` (the current directory).
+#[derive(Debug, Clone)]
+pub struct Exclude {
+    pub matcher: Gitignore,
+    pub dir: PathBuf,
+}
+
+/// Builds the `--exclude` matcher (none without patterns); a bad pattern is a usage error.
+pub fn exclude_matcher(patterns: &[String]) -> Result<Option<Exclude>, crate::error::Error> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let dir = normalized(Path::new("."));
+    let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
+    let matcher = ignore_matcher(&dir, &patterns).map_err(|(bad, e)| crate::error::Error::Usage {
+        message: match bad {
+            Some(p) => format!("bad --exclude pattern `{p}`: {e}"),
+            None => format!("bad --exclude patterns: {e}"),
+        },
+        help: "--exclude takes gitignore patterns, as `ignorePatterns` in the configuration".to_string(),
+    })?;
+    Ok(Some(Exclude { matcher, dir }))
 }
 
 /// The effective settings for one file.
@@ -459,8 +483,6 @@ pub struct FileSettings {
 /// Finds and caches the configuration of each directory.
 pub struct Resolver {
     explicit: Option<Arc<ConfigFile>>,
-    /// `--exclude`, with the directory its patterns are relative to.
-    exclude: Option<(Gitignore, PathBuf)>,
     by_dir: HashMap<PathBuf, Option<Arc<ConfigFile>>>,
     cli: CliSettings,
 }
@@ -471,28 +493,8 @@ impl Resolver {
             Some(p) => Some(Arc::new(load(p)?)),
             None => None,
         };
-        let exclude = if cli.exclude.is_empty() {
-            None
-        } else {
-            let dir = normalized(Path::new("."));
-            let patterns: Vec<&str> = cli.exclude.iter().map(String::as_str).collect();
-            let ig = ignore_matcher(&dir, &patterns).map_err(|(bad, e)| {
-                Box::new(ConfigError {
-                    message: match bad {
-                        Some(p) => format!("bad --exclude pattern `{p}`: {e}"),
-                        None => format!("bad --exclude patterns: {e}"),
-                    },
-                    src: NamedSource::new("--exclude", String::new()),
-                    span: SourceSpan::new(0.into(), 0),
-                    label: "here".to_string(),
-                    help: Some("--exclude takes gitignore patterns, as `ignorePatterns`".to_string()),
-                })
-            })?;
-            Some((ig, dir))
-        };
         Ok(Self {
             explicit,
-            exclude,
             by_dir: HashMap::new(),
             cli,
         })
@@ -557,8 +559,8 @@ impl Resolver {
                 s.ignored = is_ignored(ig, &c.dir, &abs);
             }
         }
-        if let Some((ig, dir)) = &self.exclude {
-            s.ignored |= is_ignored(ig, dir, &abs);
+        if let Some(x) = &self.cli.exclude {
+            s.ignored |= is_ignored(&x.matcher, &x.dir, &abs);
         }
         if let Some(db) = self.cli.database {
             s.lint.database = db;

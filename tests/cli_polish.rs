@@ -149,6 +149,10 @@ fn exclude_patterns_skip_files_like_ignore_patterns() {
     assert_eq!(lines(&stdout(&o)), 2, "{}", stdout(&o));
     let o = txlint(&["--format", "compact", "--exclude", "c.js", "src"], dir.path());
     assert_eq!(lines(&stdout(&o)), 1, "{}", stdout(&o));
+    // A bad pattern is a usage error, named.
+    let o = txlint(&["--exclude", "{a", "."], dir.path());
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("bad --exclude pattern `{a`"), "{}", stderr(&o));
     // The same holds for a configuration's `ignorePatterns` and its nearest-file lookup.
     common::write(dir.path(), "gen/.txlintrc.json", r#"{ "ignorePatterns": ["*.js"] }"#);
     let o = txlint(&["--format", "compact", "../src"], &dir.path().join("gen"));
