@@ -30,9 +30,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List the rules: id, default severity, fix availability, summary.
-    Rules,
-    /// Print a rule's documentation.
+    /// List the rules: id, default severity, fix availability, summary (and docs URL in JSON).
+    Rules {
+        /// `text`: one aligned line per rule; `json`: an array of objects, for scripts and editors.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print a rule's documentation (or that of `parse-error`, `io-error`, `unused-suppression`).
     Explain {
         /// Rule id, e.g. `missing-transaction`.
         rule: String,
@@ -41,12 +45,49 @@ pub enum Command {
     ConfigSchema,
     /// Run the language server on standard input and output (for editors).
     Lsp,
+    /// Print a shell completion script: `txlint completions bash > ~/.local/share/bash-completion/completions/txlint`.
+    Completions {
+        /// bash, zsh, fish (elvish and powershell too).
+        shell: clap_complete::Shell,
+    },
     /// Developer tools.
     #[command(hide = true)]
     Debug {
         #[command(subcommand)]
         what: DebugCommand,
     },
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour, given the environment (`FORCE_COLOR`, `NO_COLOR`) and whether the report
+    /// goes to a terminal.
+    pub fn resolve(self, force_color: Option<&str>, no_color: Option<&str>, terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => match (force_color, no_color) {
+                (Some(f), _) if f != "0" => true,
+                // no-color.org: set and not empty.
+                (_, Some(n)) if !n.is_empty() => false,
+                _ => terminal,
+            },
+        }
+    }
+}
+
+/// `txlint rules --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,12 +113,23 @@ impl From<DatabaseArg> for Database {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files and directories to lint (default: the current directory).
+    /// Files and directories to lint (default: the current directory); `-` reads standard input
+    /// (as `--stdin`).
     pub paths: Vec<PathBuf>,
+
+    /// Do not lint files matching this pattern (gitignore syntax, relative to the current
+    /// directory, as `ignorePatterns` in the configuration; repeatable).
+    #[arg(long, visible_alias = "ignore-pattern", value_name = "GLOB")]
+    pub exclude: Vec<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Pretty)]
     pub format: Format,
+
+    /// Colours in the pretty report: `auto` colours a terminal, unless `NO_COLOR` is set (and
+    /// `FORCE_COLOR`, set and not `0`, colours anything); `always` and `never` override both.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -109,7 +161,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub fix: bool,
 
-    /// Use this configuration file for every file (instead of the nearest `.txlintrc.json`).
+    /// Print what --fix would change, as a unified diff, instead of the report; write nothing.
+    #[arg(long, conflicts_with_all = ["fix", "write_baseline"])]
+    pub diff: bool,
+
+    /// Use this configuration file for every file (instead of the nearest `.txlintrc.json`);
+    /// `/dev/null` or an empty file: no configuration.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -170,13 +227,21 @@ pub enum ExitStatus {
 /// Runs the command line.
 pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     match cli.command {
-        Some(Command::Rules) => {
-            write_rules(stdout).map_err(output_error)?;
+        Some(Command::Rules { format }) => {
+            match format {
+                RulesFormat::Text => write_rules(stdout),
+                RulesFormat::Json => write_rules_json(stdout),
+            }
+            .map_err(output_error)?;
             Ok(ExitStatus::Clean)
         }
         Some(Command::Explain { rule }) => {
-            let r = rules::find(&rule).ok_or_else(|| unknown_rule(&rule))?;
-            stdout.write_all(r.meta().doc.as_bytes()).map_err(output_error)?;
+            let doc = match rules::find(&rule) {
+                Some(r) => r.meta().doc,
+                // The diagnostics the tool itself reports have documentation too (as in SARIF).
+                None => report::tool_diagnostic_doc(&rule).ok_or_else(|| unknown_rule(&rule))?.1,
+            };
+            stdout.write_all(doc.as_bytes()).map_err(output_error)?;
             Ok(ExitStatus::Clean)
         }
         Some(Command::ConfigSchema) => {
@@ -186,6 +251,18 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             Ok(ExitStatus::Clean)
         }
         Some(Command::Lsp) => crate::lsp::run(),
+        Some(Command::Completions { shell }) => {
+            // Generated into memory: clap_complete panics on a failed write (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "txlint",
+                &mut script,
+            );
+            stdout.write_all(&script).map_err(output_error)?;
+            Ok(ExitStatus::Clean)
+        }
         Some(Command::Debug {
             what: DebugCommand::Model { file },
         }) => debug_model(&file, stdout),
@@ -200,14 +277,18 @@ fn output_error(e: std::io::Error) -> Error {
     }
 }
 
+fn fix_name(fix: rules::FixAvailability) -> &'static str {
+    match fix {
+        rules::FixAvailability::None => "-",
+        rules::FixAvailability::Suggestion => "suggestion",
+        rules::FixAvailability::Safe => "fix",
+    }
+}
+
 fn write_rules(out: &mut dyn Write) -> std::io::Result<()> {
     for r in rules::ALL {
         let m = r.meta();
-        let fix = match m.fix {
-            rules::FixAvailability::None => "-",
-            rules::FixAvailability::Suggestion => "suggestion",
-            rules::FixAvailability::Safe => "fix",
-        };
+        let fix = fix_name(m.fix);
         writeln!(
             out,
             "{:<28} {:<8} {:<10} {}",
@@ -218,6 +299,28 @@ fn write_rules(out: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// `txlint rules --format json`: the same facts as the text list, plus each rule's docs URL.
+fn write_rules_json(out: &mut dyn Write) -> std::io::Result<()> {
+    let list: Vec<serde_json::Value> = rules::ALL
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            serde_json::json!({
+                "id": m.id,
+                "severity": m.severity.as_str(),
+                "fix": match m.fix {
+                    rules::FixAvailability::None => "none",
+                    other => fix_name(other),
+                },
+                "summary": m.summary(),
+                "docs_url": report::docs_url(m.id),
+            })
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &list).map_err(std::io::Error::other)?;
+    writeln!(out)
 }
 
 fn debug_model(file: &std::path::Path, out: &mut dyn Write) -> Result<ExitStatus, Error> {
@@ -265,7 +368,16 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         database: args.database.map(Into::into),
         rules: parse_rule_args(&args.rules)?,
         select: args.select.clone(),
+        exclude: crate::config::exclude_matcher(&args.exclude)?,
     };
+    let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if dash && (args.paths.len() > 1 || args.fix) {
+        return Err(Error::Usage {
+            message: "`-` (standard input) cannot be linted with other paths or with --fix".to_string(),
+            help: "run `txlint - --stdin-filename PATH < file` on its own".to_string(),
+        });
+    }
+    let stdin = args.stdin || dash;
     if let Some(c) = &args.config {
         crate::config::check_explicit(c)?;
     }
@@ -286,11 +398,18 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
     // The files linted and their rules: which baseline entries this run can show stale.
     let mut linted: Vec<(PathBuf, crate::rules::RuleSet)> = Vec::new();
 
-    let (outcomes, problems, scanned) = if args.stdin {
+    // `--fix`: what was written, said on standard error after the report.
+    let mut fix_note = None;
+    let (outcomes, problems, scanned) = if stdin {
         let path = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("stdin.js"));
         resolver.preload(std::slice::from_ref(&path))?;
         let settings = resolver.settings(&path);
-        let outcome = match crate::engine::read_stdin(engine.max_file_size)? {
+        let read = crate::engine::read_stdin(engine.max_file_size)?;
+        if settings.ignored {
+            // An editor linting an excluded file as you type: nothing to say about it.
+            return Ok(ExitStatus::Clean);
+        }
+        let outcome = match read {
             Ok(bytes) => {
                 let pool = crate::engine::pool(1)?;
                 pool.install(|| lint_bytes(&path, bytes, &settings, engine))
@@ -338,23 +457,37 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             let (fixed, mut refused) = apply_fixes(&outcomes);
             problems.append(&mut refused);
             // The fixed files are linted again with the whole project, as they are now.
-            if fixed > 0 {
+            if fixed.files > 0 {
                 outcomes = lint_files_with_schema(&files, &found.schema_files, engine)?;
+                let (f, n) = (fixed.files, fixed.findings);
+                let findings = if n == 1 { "finding" } else { "findings" };
+                let files = if f == 1 { "file" } else { "files" };
+                fix_note = Some(format!("Fixed {n} {findings} in {f} {files}."));
             }
         }
         let n = files.len();
         linted = files.iter().map(|(p, s)| (p.clone(), s.rules.clone())).collect();
         (outcomes, problems, n)
     };
+    // `--diff`: what `--fix` would write, from the same fixes; the findings still set the exit code.
+    let diff = args.diff.then(|| fix_diff(&outcomes));
     let mut run = collect(outcomes, problems, scanned, started);
+    // The baseline's project root is the `--config` file's directory: not `/dev` for /dev/null.
+    let root_config = args.config.as_deref().filter(|c| !crate::config::is_null_device(c));
 
     if let Some(path) = &args.write_baseline {
-        let n = crate::baseline::write(path, &run, args.config.as_deref())?;
+        if let Some(note) = fix_note.take() {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("{note}");
+            }
+        }
+        let n = crate::baseline::write(path, &run, root_config)?;
         writeln!(stdout, "Wrote {n} findings to {}.", path.display()).map_err(output_error)?;
         return Ok(ExitStatus::Clean);
     }
     if let Some(path) = &args.baseline {
-        let b = crate::baseline::load(path, args.config.as_deref())?;
+        let b = crate::baseline::load(path, root_config)?;
         if let Some(note) = crate::baseline::apply(&mut run, &b, &linted, args.prune_baseline)? {
             #[allow(clippy::print_stderr)]
             {
@@ -368,13 +501,19 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
 
     let reporting = Instant::now();
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let env = |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
     let pretty = PrettyOptions {
-        color: to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        color: args
+            .color
+            .resolve(env("FORCE_COLOR").as_deref(), env("NO_COLOR").as_deref(), to_terminal),
         width: 100,
         summary: true,
     };
     let mut buf = Vec::new();
-    report::write(args.format, &run, &pretty, &mut buf).map_err(output_error)?;
+    match diff {
+        Some(d) => buf = d.into_bytes(),
+        None => report::write(args.format, &run, &pretty, &mut buf).map_err(output_error)?,
+    }
     match &args.output {
         Some(path) => crate::paths::write_atomic(path, &buf).map_err(|e| Error::Output {
             path: path.clone(),
@@ -387,14 +526,28 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         },
     }
 
+    if let Some(note) = fix_note {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("{note}");
+        }
+    }
     if args.stats {
         print_stats(&run.stats, threads, discovery, reporting.elapsed(), started.elapsed());
     }
 
     let errors = run.count(Severity::Error);
     let warnings = run.count(Severity::Warning);
-    let too_many = args.max_warnings.is_some_and(|max| warnings > max);
-    Ok(if errors > 0 || too_many {
+    let too_many = args.max_warnings.filter(|max| warnings > *max);
+    if let Some(max) = too_many {
+        // The report may not show the count (written to a file, JSON, SARIF): say why the run failed.
+        let noun = if warnings == 1 { "warning" } else { "warnings" };
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("txlint: {warnings} {noun}, more than --max-warnings {max}");
+        }
+    }
+    Ok(if errors > 0 || too_many.is_some() {
         ExitStatus::Findings
     } else {
         ExitStatus::Clean
@@ -442,25 +595,55 @@ fn refuse_overwriting_an_input(out: &std::path::Path, inputs: &[PathBuf]) -> Res
     Ok(())
 }
 
-/// `--fix`: writes each file's safe fixes (see `fix`). Returns how many files were rewritten, and a
-/// warning for each file whose fixes were not written (the result would not parse, the file is
-/// read-only, the disk is full): that file is left as it was and the run goes on.
-fn apply_fixes(outcomes: &[crate::engine::FileOutcome]) -> (usize, Vec<Diagnostic>) {
-    let mut written = 0;
+/// What `--fix` wrote: files rewritten, and the findings fixed in them.
+#[derive(Debug, Default)]
+struct FixCount {
+    files: usize,
+    findings: usize,
+}
+
+/// `--fix`: writes each file's safe fixes (see `fix`). Returns how many files were rewritten (and
+/// findings fixed), and a warning for each file whose fixes were not written (the result would not
+/// parse, the file is read-only, the disk is full): that file is left as it was and the run goes on.
+fn apply_fixes(outcomes: &[crate::engine::FileOutcome]) -> (FixCount, Vec<Diagnostic>) {
+    let mut written = FixCount::default();
     let mut problems = Vec::new();
     for outcome in outcomes {
         let Some(src) = &outcome.source else { continue };
         let result = match crate::fix::fix_file(src, &outcome.diagnostics) {
             crate::fix::Fixed::Nothing => continue,
             crate::fix::Fixed::Refused(why) => Err(why),
-            crate::fix::Fixed::Text(text, _) => crate::fix::write_fixed(&src.path, &text),
+            crate::fix::Fixed::Text(text, n) => crate::fix::write_fixed(&src.path, &text).map(|()| n),
         };
         match result {
-            Ok(()) => written += 1,
+            Ok(n) => {
+                written.files += 1;
+                written.findings += n;
+            }
             Err(why) => problems.push(crate::engine::io_problem(&src.path, format!("--fix: {why}"))),
         }
     }
     (written, problems)
+}
+
+/// `--diff`: the unified diff of every file `--fix` would rewrite, in the order linted. A file whose
+/// fixes `--fix` would refuse is left out, with the reason on standard error.
+fn fix_diff(outcomes: &[crate::engine::FileOutcome]) -> String {
+    let mut out = String::new();
+    for outcome in outcomes {
+        let Some(src) = &outcome.source else { continue };
+        match crate::fix::fix_file(src, &outcome.diagnostics) {
+            crate::fix::Fixed::Nothing => {}
+            crate::fix::Fixed::Refused(why) => {
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!("txlint: {}: not fixable: {why}", report::display_path(&src.path));
+                }
+            }
+            crate::fix::Fixed::Text(text, _) => out.push_str(&crate::fix::unified(src, &text)),
+        }
+    }
+    out
 }
 
 /// `--stats`: where the time went, on standard error (the report stays clean on stdout).

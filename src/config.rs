@@ -188,7 +188,7 @@ impl Loader<'_> {
         let dir = self.path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut cfg = ConfigFile {
             path: self.path.to_path_buf(),
-            dir: absolute(&dir),
+            dir: normalized(&dir),
             database: None,
             rules: Vec::new(),
             ignore: None,
@@ -215,24 +215,19 @@ impl Loader<'_> {
                 "rules" => cfg.rules = self.levels(v, "rules", 0)?,
                 "ignorePatterns" => {
                     let patterns = self.strings(v, "ignorePatterns", 0)?;
-                    let mut b = GitignoreBuilder::new(&cfg.dir);
-                    for p in patterns {
-                        b.add_line(None, p).map_err(|e| {
-                            self.error(
-                                self.find_string(p, 0),
-                                format!("bad ignore pattern `{p}`: {e}"),
-                                "invalid pattern",
-                                None,
-                            )
-                        })?;
-                    }
-                    cfg.ignore = Some(b.build().map_err(|e| {
-                        self.error(
+                    cfg.ignore = Some(ignore_matcher(&cfg.dir, &patterns).map_err(|(bad, e)| match bad {
+                        Some(p) => self.error(
+                            self.find_string(p, 0),
+                            format!("bad ignore pattern `{p}`: {e}"),
+                            "invalid pattern",
+                            None,
+                        ),
+                        None => self.error(
                             self.find_value_of("ignorePatterns", 0),
                             format!("bad ignore patterns: {e}"),
                             "here",
                             None,
-                        )
+                        ),
                     })?);
                 }
                 "overrides" => {
@@ -339,8 +334,42 @@ fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
     text.len().saturating_sub(1)
 }
 
+/// The matcher of `ignorePatterns` and `--exclude`: gitignore lines, relative to `dir`. On error,
+/// the pattern at fault (if one is) and why.
+pub fn ignore_matcher<'p>(dir: &Path, patterns: &[&'p str]) -> Result<Gitignore, (Option<&'p str>, String)> {
+    let mut b = GitignoreBuilder::new(dir);
+    for p in patterns {
+        b.add_line(None, p).map_err(|e| (Some(*p), e.to_string()))?;
+    }
+    b.build().map_err(|e| (None, e.to_string()))
+}
+
+/// Whether the matcher of patterns relative to `dir` excludes `abs` (or a directory above it).
+fn is_ignored(ig: &Gitignore, dir: &Path, abs: &Path) -> bool {
+    abs.strip_prefix(dir)
+        .is_ok_and(|rel| ig.matched_path_or_any_parents(rel, false).is_ignore())
+}
+
 fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// `absolute`, with `.` and `..` folded away: `../src/a.js` linted from `gen/` is `src/a.js` under
+/// the project, not a path under `gen/` whose parents include a `gen` (patterns and override globs
+/// would match it).
+fn normalized(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in absolute(p).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Loads and validates one configuration file.
@@ -359,14 +388,34 @@ pub fn load(path: &Path) -> Result<ConfigFile, Box<ConfigError>> {
     };
     // Editors on Windows may write a UTF-8 byte order mark: it is not JSON, skip it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    if text.trim().is_empty() {
+        // `--config /dev/null`, or an empty file: no configuration (defaults for every file).
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        return Ok(ConfigFile {
+            path: path.to_path_buf(),
+            dir: normalized(&dir),
+            database: None,
+            rules: Vec::new(),
+            ignore: None,
+            overrides: Vec::new(),
+        });
+    }
     Loader { path, text }.load()
+}
+
+/// `--config /dev/null`: the null device, which stands for "no configuration" (as an empty file).
+pub fn is_null_device(path: &Path) -> bool {
+    path == Path::new("/dev/null")
 }
 
 /// Checks a `--config FILE` argument before loading it: missing, a directory, not a regular file,
 /// or refused by the OS, each said as such.
 pub fn check_explicit(path: &Path) -> Result<(), crate::error::Error> {
     use crate::error::Error;
-    let help = "pass an existing .txlintrc.json to --config".to_string();
+    let help = "pass an existing .txlintrc.json to --config (or /dev/null for none)".to_string();
+    if is_null_device(path) {
+        return Ok(());
+    }
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => Err(Error::Usage {
             message: format!("configuration file {} is a directory", path.display()),
@@ -394,6 +443,32 @@ pub struct CliSettings {
     pub rules: Vec<(String, Level)>,
     /// `--select a,b`: only these rules.
     pub select: Option<Vec<String>>,
+    /// `--exclude GLOB`: see `exclude_matcher`.
+    pub exclude: Option<Exclude>,
+}
+
+/// `--exclude` patterns, matched as `ignorePatterns`, relative to `dir` (the current directory).
+#[derive(Debug, Clone)]
+pub struct Exclude {
+    pub matcher: Gitignore,
+    pub dir: PathBuf,
+}
+
+/// Builds the `--exclude` matcher (none without patterns); a bad pattern is a usage error.
+pub fn exclude_matcher(patterns: &[String]) -> Result<Option<Exclude>, crate::error::Error> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let dir = normalized(Path::new("."));
+    let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
+    let matcher = ignore_matcher(&dir, &patterns).map_err(|(bad, e)| crate::error::Error::Usage {
+        message: match bad {
+            Some(p) => format!("bad --exclude pattern `{p}`: {e}"),
+            None => format!("bad --exclude patterns: {e}"),
+        },
+        help: "--exclude takes gitignore patterns, as `ignorePatterns` in the configuration".to_string(),
+    })?;
+    Ok(Some(Exclude { matcher, dir }))
 }
 
 /// The effective settings for one file.
@@ -430,7 +505,7 @@ impl Resolver {
         if let Some(c) = &self.explicit {
             return Ok(Some(c.clone()));
         }
-        let dir = absolute(dir);
+        let dir = normalized(dir);
         if let Some(hit) = self.by_dir.get(&dir) {
             return Ok(hit.clone());
         }
@@ -463,11 +538,11 @@ impl Resolver {
     pub fn settings(&self, file: &Path) -> FileSettings {
         let config = match &self.explicit {
             Some(c) => Some(c.clone()),
-            None => self.by_dir.get(&absolute(&parent_dir(file))).cloned().flatten(),
+            None => self.by_dir.get(&normalized(&parent_dir(file))).cloned().flatten(),
         };
         let mut s = FileSettings::default();
+        let abs = normalized(file);
         if let Some(c) = &config {
-            let abs = absolute(file);
             let rel = abs.strip_prefix(&c.dir).ok();
             if let Some(db) = c.database {
                 s.lint.database = db;
@@ -479,10 +554,13 @@ impl Resolver {
                         apply(&mut s.rules, &o.rules);
                     }
                 }
-                if let Some(ig) = &c.ignore {
-                    s.ignored = ig.matched_path_or_any_parents(rel, false).is_ignore();
-                }
             }
+            if let Some(ig) = &c.ignore {
+                s.ignored = is_ignored(ig, &c.dir, &abs);
+            }
+        }
+        if let Some(x) = &self.cli.exclude {
+            s.ignored |= is_ignored(&x.matcher, &x.dir, &abs);
         }
         if let Some(db) = self.cli.database {
             s.lint.database = db;

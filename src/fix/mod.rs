@@ -2,8 +2,10 @@
 //! Overlapping edits are skipped (the next run picks them up); the result must still parse, or the
 //! file is left as it is and the run says why. Writing the result is `write`'s job.
 
+mod diff;
 mod write;
 
+pub use diff::unified;
 pub use write::write_fixed;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit};

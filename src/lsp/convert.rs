@@ -99,7 +99,7 @@ pub fn diagnostic(
         message.push_str(help);
     }
     let code_description = crate::rules::find(d.rule)
-        .and_then(|_| crate::report::rule_doc_url(d.rule).parse().ok())
+        .and_then(|_| crate::report::docs_url(d.rule).parse().ok())
         .map(|href| CodeDescription { href });
     let mut related: Vec<DiagnosticRelatedInformation> = d
         .labels

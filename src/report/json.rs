@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{RunResult, display_path, fingerprints};
+use super::{RunResult, display_path, docs_url, fingerprints};
 use crate::diagnostic::{Applicability, Severity};
 
 #[derive(Serialize)]
@@ -50,6 +50,8 @@ struct Finding<'a> {
     suggestion: Option<Suggestion<'a>>,
     function: Option<&'a str>,
     fingerprint: String,
+    /// The rule's documentation (as SARIF's `helpUri`).
+    docs_url: String,
 }
 
 #[derive(Serialize)]
@@ -174,6 +176,7 @@ pub fn write(run: &RunResult, out: &mut dyn Write) -> io::Result<()> {
                 suggestion,
                 function: d.context.as_deref(),
                 fingerprint,
+                docs_url: docs_url(d.rule),
             }
         })
         .collect();

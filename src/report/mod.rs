@@ -16,7 +16,34 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{LineCol, SourceFile};
 
 pub use pretty::PrettyOptions;
-pub use sarif::rule_doc_url;
+
+/// The project's home: SARIF's `informationUri`, and the root of every docs URL.
+pub const INFORMATION_URI: &str = "https://github.com/txlint/txlint";
+
+/// Where a rule's (or a tool diagnostic's) documentation lives: the one URL SARIF's `helpUri`, the
+/// JSON output's `docs_url` and `txlint rules --format json` give.
+pub fn docs_url(id: &str) -> String {
+    format!("{INFORMATION_URI}/blob/main/rules/{id}.md")
+}
+
+/// Diagnostics that are not rules: reported by the tool itself.
+pub fn tool_diagnostic_doc(id: &str) -> Option<(&'static str, &'static str)> {
+    match id {
+        crate::PARSE_ERROR => Some((
+            "The file could not be parsed as JavaScript or TypeScript.",
+            "# parse-error\n\nThe file could not be parsed as JavaScript or TypeScript (or is not valid UTF-8, or is nested too deeply to analyse). txlint reports it and goes on with the other files; nothing in the file was checked.\n",
+        )),
+        crate::IO_ERROR => Some((
+            "The file could not be read.",
+            "# io-error\n\nThe file could not be read (permissions, a broken link, a binary file with a JavaScript extension, a FIFO, socket or device with a source file's name). txlint reports it and goes on with the other files.\n",
+        )),
+        crate::UNUSED_SUPPRESSION => Some((
+            "A txlint-disable comment suppresses nothing.",
+            "# unused-suppression\n\nA `txlint-disable` comment suppresses nothing: the problem it was written for is gone, or the rule id is wrong. Remove it so it does not hide a future finding. A comment meant as a directive that txlint does not apply (written in another case, not at the start of its comment, a line directive in a block comment over several lines, a misspelt keyword) is reported too, with what to write instead.\n",
+        )),
+        _ => None,
+    }
+}
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -7,16 +7,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{RunResult, display_path, fingerprints};
+use super::{INFORMATION_URI, RunResult, display_path, docs_url, fingerprints, tool_diagnostic_doc};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules;
-
-const INFORMATION_URI: &str = "https://github.com/txlint/txlint";
-
-/// Where a rule's documentation is published (SARIF `helpUri`, the editor's link on a code).
-pub fn rule_doc_url(id: &str) -> String {
-    format!("{INFORMATION_URI}/blob/main/rules/{id}.md")
-}
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -158,25 +151,6 @@ struct Replacement {
     inserted_content: Text,
 }
 
-/// Diagnostics that are not rules: reported by the tool itself.
-fn tool_diagnostic_doc(id: &str) -> Option<(&'static str, &'static str)> {
-    match id {
-        crate::PARSE_ERROR => Some((
-            "The file could not be parsed as JavaScript or TypeScript.",
-            "# parse-error\n\nThe file could not be parsed as JavaScript or TypeScript (or is not valid UTF-8, or is nested too deeply to analyse). txlint reports it and goes on with the other files; nothing in the file was checked.\n",
-        )),
-        crate::IO_ERROR => Some((
-            "The file could not be read.",
-            "# io-error\n\nThe file could not be read (permissions, a broken link, a binary file with a JavaScript extension, a FIFO, socket or device with a source file's name). txlint reports it and goes on with the other files.\n",
-        )),
-        crate::UNUSED_SUPPRESSION => Some((
-            "A txlint-disable comment suppresses nothing.",
-            "# unused-suppression\n\nA `txlint-disable` comment suppresses nothing: the problem it was written for is gone, or the rule id is wrong. Remove it so it does not hide a future finding. A comment meant as a directive that txlint does not apply (written in another case, not at the start of its comment, a line directive in a block comment over several lines, a misspelt keyword) is reported too, with what to write instead.\n",
-        )),
-        _ => None,
-    }
-}
-
 fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
@@ -221,7 +195,7 @@ fn descriptor(id: &str) -> Option<RuleDescriptor> {
             text: doc.to_string(),
             markdown: doc.to_string(),
         },
-        help_uri: rule_doc_url(id),
+        help_uri: docs_url(id),
         default_configuration: DefaultConfiguration { level: level(severity) },
         properties: RuleProperties {
             tags,
