@@ -161,6 +161,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub fix: bool,
 
+    /// With --fix or --diff, also apply the fixes that change behaviour on purpose: `ON CONFLICT`
+    /// for check-then-insert, `FOR UPDATE` for read-modify-write, a transaction (with its 40001 retry
+    /// on CockroachDB) around writes. Review them.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
     /// Print what --fix would change, as a unified diff, instead of the report; write nothing.
     #[arg(long, conflicts_with_all = ["fix", "write_baseline"])]
     pub diff: bool,
@@ -454,7 +460,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         let mut outcomes = lint_files_with_schema(&files, &found.schema_files, engine)?;
         let mut problems = found.problems;
         if args.fix {
-            let (fixed, mut refused) = apply_fixes(&outcomes);
+            let (fixed, mut refused) = apply_fixes(&outcomes, args.unsafe_fixes);
             problems.append(&mut refused);
             // The fixed files are linted again with the whole project, as they are now.
             if fixed.files > 0 {
@@ -470,7 +476,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         (outcomes, problems, n)
     };
     // `--diff`: what `--fix` would write, from the same fixes; the findings still set the exit code.
-    let diff = args.diff.then(|| fix_diff(&outcomes));
+    let diff = args.diff.then(|| fix_diff(&outcomes, args.unsafe_fixes));
     let mut run = collect(outcomes, problems, scanned, started);
     // The baseline's project root is the `--config` file's directory: not `/dev` for /dev/null.
     let root_config = args.config.as_deref().filter(|c| !crate::config::is_null_device(c));
@@ -605,12 +611,12 @@ struct FixCount {
 /// `--fix`: writes each file's safe fixes (see `fix`). Returns how many files were rewritten (and
 /// findings fixed), and a warning for each file whose fixes were not written (the result would not
 /// parse, the file is read-only, the disk is full): that file is left as it was and the run goes on.
-fn apply_fixes(outcomes: &[crate::engine::FileOutcome]) -> (FixCount, Vec<Diagnostic>) {
+fn apply_fixes(outcomes: &[crate::engine::FileOutcome], unsafe_fixes: bool) -> (FixCount, Vec<Diagnostic>) {
     let mut written = FixCount::default();
     let mut problems = Vec::new();
     for outcome in outcomes {
         let Some(src) = &outcome.source else { continue };
-        let result = match crate::fix::fix_file(src, &outcome.diagnostics) {
+        let result = match crate::fix::fix_file(src, &outcome.diagnostics, unsafe_fixes) {
             crate::fix::Fixed::Nothing => continue,
             crate::fix::Fixed::Refused(why) => Err(why),
             crate::fix::Fixed::Text(text, n) => crate::fix::write_fixed(&src.path, &text).map(|()| n),
@@ -628,11 +634,11 @@ fn apply_fixes(outcomes: &[crate::engine::FileOutcome]) -> (FixCount, Vec<Diagno
 
 /// `--diff`: the unified diff of every file `--fix` would rewrite, in the order linted. A file whose
 /// fixes `--fix` would refuse is left out, with the reason on standard error.
-fn fix_diff(outcomes: &[crate::engine::FileOutcome]) -> String {
+fn fix_diff(outcomes: &[crate::engine::FileOutcome], unsafe_fixes: bool) -> String {
     let mut out = String::new();
     for outcome in outcomes {
         let Some(src) = &outcome.source else { continue };
-        match crate::fix::fix_file(src, &outcome.diagnostics) {
+        match crate::fix::fix_file(src, &outcome.diagnostics, unsafe_fixes) {
             crate::fix::Fixed::Nothing => {}
             crate::fix::Fixed::Refused(why) => {
                 #[allow(clippy::print_stderr)]

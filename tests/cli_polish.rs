@@ -378,3 +378,42 @@ fn fix_says_what_it_fixed() {
     let o = txlint(&["--fix", "c.js"], dir.path());
     assert_eq!(stderr(&o), "");
 }
+
+/// A check-then-insert whose key is known: its `ON CONFLICT` edit changes behaviour on purpose.
+const CHECK_THEN_INSERT: &str = "const { Pool } = require('pg');
+const pool = new Pool();
+
+async function subscribe(email) {
+  const { rows } = await pool.query('SELECT id FROM subscribers WHERE email = $1', [email]);
+  if (rows.length > 0) return rows[0].id;
+  const created = await pool.query('INSERT INTO subscribers (email) VALUES ($1) RETURNING id', [email]);
+  return created.rows[0].id;
+}
+
+module.exports = { subscribe };
+";
+
+#[test]
+fn unsafe_fixes_are_applied_only_when_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write(dir.path(), "sub.js", CHECK_THEN_INSERT);
+    // --fix alone leaves behaviour-changing edits alone.
+    let o = txlint(&["--fix", "sub.js"], dir.path());
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let on_disk = std::fs::read_to_string(dir.path().join("sub.js")).expect("read");
+    assert_eq!(on_disk, CHECK_THEN_INSERT);
+    // --diff --unsafe-fixes shows the ON CONFLICT clause, and writes nothing.
+    let o = txlint(&["--diff", "--unsafe-fixes", "sub.js"], dir.path());
+    assert!(stdout(&o).contains("+  const created = await pool.query('INSERT INTO subscribers (email) VALUES ($1) ON CONFLICT (email) DO NOTHING RETURNING id', [email]);"), "{}", stdout(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("sub.js")).expect("read"),
+        CHECK_THEN_INSERT
+    );
+    // --fix --unsafe-fixes writes it, and check-then-insert is silent afterwards.
+    let o = txlint(&["--fix", "--unsafe-fixes", "sub.js"], dir.path());
+    assert!(stderr(&o).contains("Fixed 1 finding in 1 file"), "{}", stderr(&o));
+    let fixed = std::fs::read_to_string(dir.path().join("sub.js")).expect("read");
+    assert!(fixed.contains("ON CONFLICT (email) DO NOTHING RETURNING id"), "{fixed}");
+    let o = txlint(&["--format", "compact", "sub.js"], dir.path());
+    assert!(!stdout(&o).contains("check-then-insert"), "{}", stdout(&o));
+}

@@ -1,4 +1,6 @@
-//! Applying safe fixes (`--fix`): only edits marked `Applicability::Safe`, never suggestions.
+//! Applying fixes (`--fix`): edits marked `Applicability::Safe`, and with `--unsafe-fixes` also the
+//! suggested edits that change behaviour on purpose (`ON CONFLICT`, `FOR UPDATE`, a transaction
+//! around writes).
 //! Overlapping edits are skipped (the next run picks them up); the result must still parse, or the
 //! file is left as it is and the run says why. Writing the result is `write`'s job.
 
@@ -24,10 +26,14 @@ pub enum Fixed {
 }
 
 /// Applies the safe fixes of `diagnostics` to `file` and checks the result parses.
-pub fn fix_file(file: &SourceFile, diagnostics: &[Diagnostic]) -> Fixed {
+pub fn fix_file(file: &SourceFile, diagnostics: &[Diagnostic], unsafe_fixes: bool) -> Fixed {
     let mut edits: Vec<(&Edit, usize)> = Vec::new();
     for (i, d) in diagnostics.iter().enumerate() {
-        if let Some(fix) = d.fix.as_ref().filter(|f| f.applicability == Applicability::Safe) {
+        if let Some(fix) = d
+            .fix
+            .as_ref()
+            .filter(|f| f.applicability == Applicability::Safe || unsafe_fixes)
+        {
             edits.extend(fix.edits.iter().map(|e| (e, i)));
         }
     }
@@ -109,7 +115,7 @@ mod tests {
     #[test]
     fn a_fix_whose_result_does_not_parse_is_refused() {
         let f = SourceFile::new("a.js", "f(1);\n".to_string());
-        let Fixed::Refused(why) = fix_file(&f, &[with_edit(1, 2, "((")]) else {
+        let Fixed::Refused(why) = fix_file(&f, &[with_edit(1, 2, "((")], false) else {
             panic!("applied a fix that breaks the file");
         };
         assert!(why.contains("would not parse"), "{why}");
@@ -118,15 +124,21 @@ mod tests {
     #[test]
     fn an_edit_outside_the_text_or_inside_a_character_is_refused() {
         let f = SourceFile::new("a.js", "'€';\n".to_string());
-        assert!(matches!(fix_file(&f, &[with_edit(90, 91, "x")]), Fixed::Refused(_)));
-        assert!(matches!(fix_file(&f, &[with_edit(2, 3, "x")]), Fixed::Refused(_)));
+        assert!(matches!(
+            fix_file(&f, &[with_edit(90, 91, "x")], false),
+            Fixed::Refused(_)
+        ));
+        assert!(matches!(
+            fix_file(&f, &[with_edit(2, 3, "x")], false),
+            Fixed::Refused(_)
+        ));
     }
 
     #[test]
     fn a_good_fix_applies_and_keeps_the_byte_order_mark() {
         let f = SourceFile::new("a.mjs", "\u{feff}f(1);\n".to_string());
         assert_eq!(
-            fix_file(&f, &[with_edit(3, 3, "await ")]),
+            fix_file(&f, &[with_edit(3, 3, "await ")], false),
             Fixed::Text("\u{feff}await f(1);\n".to_string(), 1)
         );
     }
