@@ -10,10 +10,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::rules::util::{connect_site, describe, line, pool_of_client};
+use crate::rules::util::{connect_site, describe, indent, is_balanced, line, pool_of_client, source_block_text};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::flow::{ExitKind, LeakFact};
-use crate::semantic::{BindingId, FileModel};
+use crate::semantic::{BindingId, FileModel, Origin};
 
 pub struct ClientLeak;
 
@@ -64,7 +64,8 @@ impl Rule for ClientLeak {
             let pool = pool_of_client(m, client);
             let acquired = connect_site(m, client);
             leaks.sort_by_key(|l| (l.exit.site.outer, l.exit.kind));
-            let example = tx_free_skeleton(pool.as_deref(), &name);
+            let example =
+                users_code_released(m, client, &name).unwrap_or_else(|| tx_free_skeleton(pool.as_deref(), &name));
             // Explicit exits: one finding each.
             let mut exceptions = Vec::new();
             for leak in &leaks {
@@ -134,6 +135,51 @@ impl Rule for ClientLeak {
             }
         }
     }
+}
+
+/// The user's own function from the `connect` on, with the client released in `finally` (and the
+/// releases it had removed): when the connect is a statement of its own line in a function body
+/// and what follows it up to the body's end is whole statements.
+fn users_code_released(m: &FileModel<'_>, client: BindingId, name: &str) -> Option<String> {
+    let Origin::Connected(c) = m.bindings[client as usize].origin else {
+        return None;
+    };
+    let connect = &m.connects[c as usize];
+    if connect.callback.is_some() {
+        return None;
+    }
+    let text = &m.source.text;
+    let line_end = |at: usize| text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line_begin = |at: usize| text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let start = line_begin(connect.range.start as usize);
+    let connect_end = line_end(connect.range.end as usize);
+    let connect_line = text[start..connect_end].trim();
+    // The awaited form only: with callbacks, a `finally` would release before they run.
+    let declared = [format!("const {name} = await "), format!("let {name} = await ")];
+    if !declared.iter().any(|d| connect_line.starts_with(d.as_str())) || !connect_line.ends_with(';') {
+        return None;
+    }
+    let body_end = m.functions[connect.func as usize].end.start as usize;
+    if body_end <= connect_end || body_end - connect_end > 4_000 {
+        return None;
+    }
+    let rest = &text[connect_end..body_end];
+    if !is_balanced(rest) || rest.contains("=>") || rest.contains("function") || rest.contains(".connect(") {
+        return None;
+    }
+    let release = [format!("{name}.release();"), format!("{name}.release()")];
+    let kept: Vec<&str> = crate::source::lines(rest)
+        .filter(|l| !release.iter().any(|r| l.trim() == r))
+        .collect();
+    let base = m.source.indent_at(connect.range.start).len();
+    let body = source_block_text(kept.join("\n").trim(), base);
+    if body.trim().is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{connect_line}\ntry {{\n{}\n}} finally {{\n  {name}.release();\n}}",
+        indent(&body, "  ")
+    ))
 }
 
 fn tx_free_skeleton(pool: Option<&str>, client: &str) -> String {
