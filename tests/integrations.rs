@@ -1,8 +1,9 @@
 //! Tests against the real outside tools: Microsoft's SARIF validator with GitHub's ingestion
-//! rules, `pre-commit try-repo` with both hooks, and the Python wheel. They need those tools and
-//! minutes of build time, so they are `#[ignore]`d in a plain `cargo test`; `.ci/run` installs
-//! the tools and runs them with `cargo test -- --ignored`. Tool locations come from environment
-//! variables (`TXLINT_SARIF_MULTITOOL`, `TXLINT_PRE_COMMIT`, `TXLINT_MATURIN`) or `PATH`.
+//! rules, `pre-commit try-repo` with the hooks, the Python wheel and the npm packages. They need
+//! those tools and minutes of build time, so they are `#[ignore]`d in a plain `cargo test`;
+//! `.ci/run` installs the tools and runs them with `cargo test -- --ignored`. Tool locations come
+//! from environment variables (`TXLINT_SARIF_MULTITOOL`, `TXLINT_PRE_COMMIT`, `TXLINT_MATURIN`,
+//! `TXLINT_NPM`) or `PATH`.
 
 mod common;
 
@@ -202,4 +203,128 @@ fn python_wheel_carries_a_working_binary() {
         .current_dir(root()));
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("[missing-transaction]"), "{}", text(&o));
+}
+
+/// Runs `npm` (or `npx`, found next to it) with its cache in `cache`, offline: everything installed
+/// comes from the tarballs the test packed.
+fn npm(name: &str, args: &[&str], cwd: &Path, cache: &Path) -> Output {
+    let npm = tool("TXLINT_NPM", "npm");
+    let exe = if name == "npm" { npm } else { npm.with_file_name(name) };
+    run(Command::new(exe)
+        .args(args)
+        .current_dir(cwd)
+        .env("npm_config_cache", cache)
+        .env("npm_config_offline", "true")
+        .env("npm_config_audit", "false")
+        .env("npm_config_fund", "false")
+        .env("npm_config_update_notifier", "false")
+        .env("NO_COLOR", "1"))
+}
+
+#[test]
+#[ignore = "needs node and npm; run by .ci/run"]
+fn npm_packages_install_offline_and_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = dir.path().join("npm-cache");
+    let out = dir.path().join("packages");
+    // The build script, as a release would run it, with the binary this test was built with.
+    let o = run(Command::new("node")
+        .arg(root().join("npm/build.mjs"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--binary")
+        .arg(env!("CARGO_BIN_EXE_txlint"))
+        .arg("--platform")
+        .arg("linux-x64-gnu"));
+    assert!(o.status.success(), "npm/build.mjs: {}", text(&o));
+    let version = env!("CARGO_PKG_VERSION");
+    let main: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("txlint/package.json")).expect("package.json")).expect("json");
+    assert_eq!(main["version"], version);
+    assert_eq!(main["bin"]["txlint"], "bin/txlint.js");
+    let optional = main["optionalDependencies"].as_object().expect("optionalDependencies");
+    assert_eq!(optional.len(), 5);
+    assert!(optional.values().all(|v| v == version), "{optional:?}");
+    // The templates of every platform are the ones the launcher names, at Cargo.toml's version.
+    let launcher = std::fs::read_to_string(root().join("npm/txlint/bin/txlint.js")).expect("launcher");
+    for name in optional.keys() {
+        let short = name.strip_prefix("@txlint/").expect("scoped");
+        let tpl: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(root().join("npm/platforms").join(short).join("package.json")).expect("template"),
+        )
+        .expect("json");
+        assert_eq!(&tpl["name"], name);
+        assert_eq!(tpl["version"], version, "{name}: the template's version");
+        assert!(
+            launcher.contains(&format!("'{name}'")),
+            "the launcher does not know {name}"
+        );
+    }
+
+    let packs = dir.path().join("packs");
+    std::fs::create_dir_all(&packs).expect("mkdir");
+    let mut tarballs = Vec::new();
+    for pkg in ["txlint", "cli-linux-x64-gnu"] {
+        let o = npm(
+            "npm",
+            &["pack", "--pack-destination", packs.to_str().expect("utf-8 path")],
+            &out.join(pkg),
+            &cache,
+        );
+        assert!(o.status.success(), "npm pack {pkg}: {}", text(&o));
+        let file = String::from_utf8_lossy(&o.stdout)
+            .trim()
+            .rsplit('\n')
+            .next()
+            .expect("tarball name")
+            .to_string();
+        tarballs.push(packs.join(file));
+    }
+
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(&project).expect("mkdir");
+    std::fs::write(
+        project.join("package.json"),
+        "{ \"name\": \"app\", \"version\": \"1.0.0\", \"private\": true }\n",
+    )
+    .expect("write");
+    let mut install = vec!["install".to_string()];
+    install.extend(tarballs.iter().map(|t| t.display().to_string()));
+    let install: Vec<&str> = install.iter().map(String::as_str).collect();
+    let o = npm("npm", &install, &project, &cache);
+    assert!(o.status.success(), "npm install: {}", text(&o));
+
+    let o = npm("npx", &["txlint", "--version"], &project, &cache);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), format!("txlint {version}"));
+
+    std::fs::copy(root().join("fixtures/_demo/naive_app.js"), project.join("app.js")).expect("copy fixture");
+    let o = npm("npx", &["txlint", "--format", "compact", "app.js"], &project, &cache);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("app.js:25:11: error [missing-transaction]"),
+        "{}",
+        text(&o)
+    );
+    // Standard input reaches the binary too (stdio is inherited, not piped through the launcher).
+    let o = run(Command::new(project.join("node_modules/.bin/txlint"))
+        .args(["--format", "compact", "--stdin", "--stdin-filename", "clean.js"])
+        .current_dir(&project)
+        .stdin(std::fs::File::open(root().join("fixtures/_demo/naive_app.js")).expect("open")));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("clean.js:25:11: error [missing-transaction]"),
+        "{}",
+        text(&o)
+    );
+
+    // Installed without its optional dependencies, the launcher names the package it lacks.
+    std::fs::remove_dir_all(project.join("node_modules/@txlint")).expect("remove the platform package");
+    let o = npm("npx", &["txlint", "--version"], &project, &cache);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("@txlint/cli-linux-x64-gnu is not installed"),
+        "{}",
+        text(&o)
+    );
 }
