@@ -122,6 +122,10 @@ const BAD: &str = "const { Pool } = require('pg');\nconst pool = new Pool();\nas
 const GOOD: &str = "const { Pool } = require('pg');\nconst pool = new Pool();\nasync function f(a) {\n  await pool.query('INSERT INTO a (x) VALUES ($1)', [a]);\n}\nmodule.exports = { f };\n";
 
 fn try_repo(hook: &str) {
+    try_repo_with_path(hook, None);
+}
+
+fn try_repo_with_path(hook: &str, path: Option<&std::ffi::OsStr>) {
     let pre_commit = tool("TXLINT_PRE_COMMIT", "pre-commit");
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = dir.path().join("project");
@@ -134,13 +138,17 @@ fn try_repo(hook: &str) {
         .map(PathBuf::from)
         .unwrap_or_else(|| dir.path().join("pre-commit-home"));
     let attempt = |file: &str| {
-        run(Command::new(&pre_commit)
-            .args(["try-repo"])
+        let mut cmd = Command::new(&pre_commit);
+        cmd.args(["try-repo"])
             .arg(root())
             .args([hook, "--files", file])
             .current_dir(&repo)
             .env("PRE_COMMIT_HOME", &home)
-            .env("NO_COLOR", "1"))
+            .env("NO_COLOR", "1");
+        if let Some(path) = path {
+            cmd.env("PATH", path);
+        }
+        run(&mut cmd)
     };
     let bad = attempt("bad.js");
     let out = text(&bad);
@@ -221,6 +229,42 @@ fn npm(name: &str, args: &[&str], cwd: &Path, cache: &Path) -> Output {
         .env("NO_COLOR", "1"))
 }
 
+/// Writes the npm packages (`npm/build.mjs`) with the binary under test into `out`.
+fn build_npm_packages(out: &Path) {
+    let o = run(Command::new("node")
+        .arg(root().join("npm/build.mjs"))
+        .arg("--out")
+        .arg(out)
+        .arg("--binary")
+        .arg(env!("CARGO_BIN_EXE_txlint"))
+        .arg("--platform")
+        .arg("linux-x64-gnu"));
+    assert!(o.status.success(), "npm/build.mjs: {}", text(&o));
+}
+
+/// Packs the launcher and the linux-x64-gnu package of `out` into `packs`: [launcher, platform].
+fn pack(out: &Path, packs: &Path, cache: &Path) -> Vec<PathBuf> {
+    std::fs::create_dir_all(packs).expect("mkdir");
+    let mut tarballs = Vec::new();
+    for pkg in ["txlint", "cli-linux-x64-gnu"] {
+        let o = npm(
+            "npm",
+            &["pack", "--pack-destination", packs.to_str().expect("utf-8 path")],
+            &out.join(pkg),
+            cache,
+        );
+        assert!(o.status.success(), "npm pack {pkg}: {}", text(&o));
+        let file = String::from_utf8_lossy(&o.stdout)
+            .trim()
+            .rsplit('\n')
+            .next()
+            .expect("tarball name")
+            .to_string();
+        tarballs.push(packs.join(file));
+    }
+    tarballs
+}
+
 #[test]
 #[ignore = "needs node and npm; run by .ci/run"]
 fn npm_packages_install_offline_and_run() {
@@ -228,15 +272,7 @@ fn npm_packages_install_offline_and_run() {
     let cache = dir.path().join("npm-cache");
     let out = dir.path().join("packages");
     // The build script, as a release would run it, with the binary this test was built with.
-    let o = run(Command::new("node")
-        .arg(root().join("npm/build.mjs"))
-        .arg("--out")
-        .arg(&out)
-        .arg("--binary")
-        .arg(env!("CARGO_BIN_EXE_txlint"))
-        .arg("--platform")
-        .arg("linux-x64-gnu"));
-    assert!(o.status.success(), "npm/build.mjs: {}", text(&o));
+    build_npm_packages(&out);
     let version = env!("CARGO_PKG_VERSION");
     let main: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("txlint/package.json")).expect("package.json")).expect("json");
@@ -261,25 +297,7 @@ fn npm_packages_install_offline_and_run() {
         );
     }
 
-    let packs = dir.path().join("packs");
-    std::fs::create_dir_all(&packs).expect("mkdir");
-    let mut tarballs = Vec::new();
-    for pkg in ["txlint", "cli-linux-x64-gnu"] {
-        let o = npm(
-            "npm",
-            &["pack", "--pack-destination", packs.to_str().expect("utf-8 path")],
-            &out.join(pkg),
-            &cache,
-        );
-        assert!(o.status.success(), "npm pack {pkg}: {}", text(&o));
-        let file = String::from_utf8_lossy(&o.stdout)
-            .trim()
-            .rsplit('\n')
-            .next()
-            .expect("tarball name")
-            .to_string();
-        tarballs.push(packs.join(file));
-    }
+    let tarballs = pack(&out, &dir.path().join("packs"), &cache);
 
     let project = dir.path().join("project");
     std::fs::create_dir_all(&project).expect("mkdir");
@@ -326,5 +344,95 @@ fn npm_packages_install_offline_and_run() {
         text(&o).contains("@txlint/cli-linux-x64-gnu is not installed"),
         "{}",
         text(&o)
+    );
+}
+
+#[test]
+#[ignore = "needs pre-commit; run by .ci/run"]
+fn pre_commit_system_hook_runs_the_installed_binary() {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_txlint")).parent().expect("bin dir");
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .expect("PATH");
+    try_repo_with_path("txlint-system", Some(&path));
+}
+
+#[test]
+#[ignore = "needs pre-commit, node and npm; run by .ci/run"]
+fn pre_commit_node_hook_from_the_npm_packages() {
+    let pre_commit = tool("TXLINT_PRE_COMMIT", "pre-commit");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = dir.path().join("npm-cache");
+    let out = dir.path().join("packages");
+    build_npm_packages(&out);
+    let tarballs = pack(&out, &dir.path().join("packs"), &cache);
+
+    // The manifest pins the npm package at Cargo.toml's version.
+    let manifest = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).expect("manifest");
+    let pin = format!("additional_dependencies: [\"txlint@{}\"]", env!("CARGO_PKG_VERSION"));
+    assert!(manifest.contains(&pin), "the txlint-npm hook must pin {pin}");
+
+    // A hook repository that is this one's manifest alone (no package.json, as here), so
+    // pre-commit installs only the additional dependencies; the test's config replaces the
+    // published package with the tarballs just packed, installed offline.
+    let hooks = dir.path().join("hooks");
+    std::fs::create_dir_all(&hooks).expect("mkdir");
+    git(&hooks, &["init", "-q"]);
+    std::fs::write(hooks.join(".pre-commit-hooks.yaml"), &manifest).expect("write");
+    git(&hooks, &["add", "."]);
+    git(
+        &hooks,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "hooks",
+        ],
+    );
+    let rev = run(Command::new("git").args(["rev-parse", "HEAD"]).current_dir(&hooks));
+    let rev = String::from_utf8_lossy(&rev.stdout).trim().to_string();
+
+    let repo = dir.path().join("project");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    git(&repo, &["init", "-q"]);
+    std::fs::write(repo.join("bad.js"), BAD).expect("write");
+    std::fs::write(repo.join("good.js"), GOOD).expect("write");
+    let deps: Vec<String> = tarballs.iter().map(|t| format!("\"{}\"", t.display())).collect();
+    std::fs::write(
+        repo.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: txlint-npm\n        additional_dependencies: [{}]\n",
+            hooks.display(),
+            deps.join(", ")
+        ),
+    )
+    .expect("write");
+    git(&repo, &["add", "."]);
+    let attempt = |file: &str| {
+        run(Command::new(&pre_commit)
+            .args(["run", "txlint-npm", "--files", file])
+            .current_dir(&repo)
+            .env("PRE_COMMIT_HOME", dir.path().join("pre-commit-home"))
+            .env("npm_config_cache", &cache)
+            .env("npm_config_offline", "true")
+            .env("npm_config_audit", "false")
+            .env("npm_config_fund", "false")
+            .env("NO_COLOR", "1"))
+    };
+    let bad = attempt("bad.js");
+    let out = text(&bad);
+    assert!(!bad.status.success(), "the hook must fail on a finding:\n{out}");
+    assert!(out.contains("missing-transaction"), "the finding must be shown:\n{out}");
+    let good = attempt("good.js");
+    assert!(
+        good.status.success(),
+        "the hook must pass on a clean file:\n{}",
+        text(&good)
     );
 }
