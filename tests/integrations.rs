@@ -336,6 +336,35 @@ fn npm_packages_install_offline_and_run() {
         text(&o)
     );
 
+    // On a platform with no package (here faked by a preloaded script), the launcher names the
+    // package that would be needed, and what is supported.
+    for (fake, wanted) in [
+        (
+            "Object.defineProperty(process, 'arch', { value: 'riscv64' });",
+            "@txlint/cli-linux-riscv64-gnu",
+        ),
+        (
+            "process.report.getReport = () => ({ header: {} });",
+            "@txlint/cli-linux-x64-musl",
+        ),
+        (
+            "Object.defineProperty(process, 'platform', { value: 'win32' }); \
+             Object.defineProperty(process, 'arch', { value: 'arm64' });",
+            "@txlint/cli-win32-arm64-msvc",
+        ),
+    ] {
+        std::fs::write(project.join("fake.js"), fake).expect("write");
+        let o = run(Command::new("node")
+            .args(["-r", "./fake.js", "node_modules/txlint/bin/txlint.js", "--version"])
+            .current_dir(&project));
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        let err = text(&o);
+        assert!(
+            err.contains(&format!("there is no package {wanted}")) && err.contains("@txlint/cli-linux-x64-gnu"),
+            "{err}"
+        );
+    }
+
     // Installed without its optional dependencies, the launcher names the package it lacks.
     std::fs::remove_dir_all(project.join("node_modules/@txlint")).expect("remove the platform package");
     let o = npm("npx", &["txlint", "--version"], &project, &cache);

@@ -40,10 +40,11 @@ const key = platformKey();
 const pkg = PACKAGES[key];
 if (!pkg) {
   const [os, cpu, c] = key.split(' ');
-  const wanted = `@txlint/cli-${os}-${cpu}${c === 'musl' ? '-musl' : c ? '-gnu' : ''}`;
+  const abi = { musl: '-musl', glibc: '-gnu' }[c] || (os === 'win32' ? '-msvc' : '');
+  const wanted = `@txlint/cli-${os}-${cpu}${abi}`;
   fail(
     `no prebuilt binary for ${key} (there is no package ${wanted}); ` +
-      `supported: ${Object.keys(PACKAGES).join(', ')}. ` +
+      `supported: ${Object.entries(PACKAGES).map(([k, v]) => `${k} (${v})`).join(', ')}. ` +
       'Install from source instead: cargo install --git https://github.com/txlint/txlint',
   );
 }
