@@ -465,3 +465,131 @@ fn pre_commit_node_hook_from_the_npm_packages() {
         text(&good)
     );
 }
+
+/// A local npm registry (`tests/npm/registry.mjs`) serving the packed launcher and linux-x64-gnu
+/// package, and the packuments of the other platform packages (with no tarball: npm must skip
+/// them by their os/cpu/libc). Requests it could not answer are listed in `dir/misses`. It stops
+/// when the returned child's standard input closes.
+fn registry(dir: &Path, out: &Path, tarballs: &[PathBuf]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut entries = vec![
+        serde_json::json!({ "package": out.join("txlint/package.json"), "tarball": tarballs[0] }),
+        serde_json::json!({ "package": out.join("cli-linux-x64-gnu/package.json"), "tarball": tarballs[1] }),
+    ];
+    for other in [
+        "cli-linux-arm64-gnu",
+        "cli-darwin-x64",
+        "cli-darwin-arm64",
+        "cli-win32-x64-msvc",
+    ] {
+        let package = root().join("npm/platforms").join(other).join("package.json");
+        entries.push(serde_json::json!({ "package": package, "tarball": null }));
+    }
+    let list = dir.join("registry.json");
+    std::fs::write(&list, serde_json::Value::Array(entries).to_string()).expect("write");
+    let mut child = Command::new("node")
+        .arg(root().join("tests/npm/registry.mjs"))
+        .arg(&list)
+        .arg(dir.join("misses"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the registry");
+    let mut url = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut url)
+        .expect("registry URL");
+    assert!(url.starts_with("http://127.0.0.1:"), "registry printed {url:?}");
+    (child, url.trim().to_string())
+}
+
+#[test]
+#[ignore = "needs node and npm; run by .ci/run"]
+fn npm_install_resolves_the_platform_package_and_the_action_installs_from_npm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = dir.path().join("npm-cache");
+    let out = dir.path().join("packages");
+    build_npm_packages(&out);
+    let tarballs = pack(&out, &dir.path().join("packs"), &cache);
+    let (mut server, url) = registry(dir.path(), &out, &tarballs);
+    let npm_env = |cmd: &mut Command| {
+        cmd.env("npm_config_registry", &url)
+            .env("npm_config_cache", &cache)
+            .env("npm_config_audit", "false")
+            .env("npm_config_fund", "false")
+            .env("npm_config_update_notifier", "false")
+            .env("NO_COLOR", "1");
+    };
+
+    // What the README tells users to run: npm picks @txlint/cli-linux-x64-gnu among the optional
+    // dependencies and skips the other platforms (their tarballs do not exist here).
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(&project).expect("mkdir");
+    std::fs::write(
+        project.join("package.json"),
+        "{ \"name\": \"app\", \"version\": \"1.0.0\", \"private\": true }\n",
+    )
+    .expect("write");
+    let mut cmd = Command::new(tool("TXLINT_NPM", "npm"));
+    cmd.args(["install", "--save-dev", "txlint"]).current_dir(&project);
+    npm_env(&mut cmd);
+    let o = run(&mut cmd);
+    assert!(o.status.success(), "npm install --save-dev txlint: {}", text(&o));
+    let installed: Vec<String> = std::fs::read_dir(project.join("node_modules/@txlint"))
+        .expect("node_modules/@txlint")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(installed, ["cli-linux-x64-gnu"]);
+    let manifest = std::fs::read_to_string(project.join("package.json")).expect("package.json");
+    assert!(manifest.contains("\"devDependencies\""), "{manifest}");
+    let o = run(Command::new(project.join("node_modules/.bin/txlint"))
+        .arg("--version")
+        .current_dir(&project));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        format!("txlint {}", env!("CARGO_PKG_VERSION"))
+    );
+
+    // The GitHub Action's script with no TXLINT_BIN: it installs from npm outside the workspace.
+    let workspace = dir.path().join("workspace");
+    std::fs::create_dir_all(&workspace).expect("mkdir");
+    std::fs::copy(root().join("fixtures/_demo/naive_app.js"), workspace.join("app.js")).expect("copy");
+    let runner_temp = dir.path().join("runner-temp");
+    std::fs::create_dir_all(&runner_temp).expect("mkdir");
+    let mut cmd = Command::new("bash");
+    cmd.arg(root().join("action/run.sh"))
+        .current_dir(&workspace)
+        .env_remove("TXLINT_BIN")
+        .env("RUNNER_TEMP", &runner_temp)
+        .env("INPUT_VERSION", env!("CARGO_PKG_VERSION"))
+        .env("INPUT_FAIL_ON", "error");
+    npm_env(&mut cmd);
+    let o = run(&mut cmd);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("app.js:25:11: error [missing-transaction]"),
+        "{}",
+        text(&o)
+    );
+    assert!(runner_temp.join("txlint-action/node_modules/.bin/txlint").exists());
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(workspace.join("txlint.sarif")).expect("txlint.sarif")).expect("json");
+    assert!(sarif["runs"][0]["results"].as_array().is_some_and(|r| !r.is_empty()));
+    let left: Vec<_> = std::fs::read_dir(&workspace)
+        .expect("workspace")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        left.len(),
+        2,
+        "the action must leave only app.js and txlint.sarif: {left:?}"
+    );
+
+    drop(server.stdin.take());
+    let _ = server.wait();
+    // Nothing was asked for that does not exist: no other platform's tarball was downloaded.
+    let misses = std::fs::read_to_string(dir.path().join("misses")).unwrap_or_default();
+    assert!(misses.is_empty(), "npm asked the registry for:\n{misses}");
+}
