@@ -156,3 +156,31 @@ fn txlint_that_cannot_run_fails_whatever_fail_on_says() {
         assert!(text(&o).contains("::error title=txlint::"), "{}", text(&o));
     }
 }
+
+/// `action.yml` hands every input to the script under the name the script reads, and the
+/// inputs are the documented ones.
+#[test]
+fn action_yml_passes_each_input_to_the_script() {
+    let yml = std::fs::read_to_string(root().join("action.yml")).expect("action.yml");
+    let script = std::fs::read_to_string(root().join("action/run.sh")).expect("run.sh");
+    assert!(yml.contains("using: composite"));
+    assert!(yml.contains("run: bash \"$GITHUB_ACTION_PATH/action/run.sh\""));
+    assert!(yml.contains("uses: github/codeql-action/upload-sarif@v3"));
+    let inputs = &yml[yml.find("\ninputs:\n").expect("inputs") + 9..yml.find("\noutputs:\n").expect("outputs")];
+    let declared: Vec<&str> = inputs
+        .split('\n')
+        .filter_map(|l| l.strip_prefix("  ")?.strip_suffix(':'))
+        .filter(|name| !name.starts_with(' '))
+        .collect();
+    assert_eq!(declared, ["paths", "database", "config", "fail-on", "version"]);
+    for name in declared {
+        let var = format!("INPUT_{}", name.replace('-', "_").to_uppercase());
+        assert!(
+            yml.contains(&format!("{var}: ${{{{ inputs.{name} }}}}")),
+            "action.yml does not pass {name} as {var}"
+        );
+        assert!(script.contains(&format!("${{{var}:-")), "run.sh does not read {var}");
+    }
+    // The SARIF file the script writes is the one uploaded.
+    assert!(yml.contains("INPUT_SARIF: txlint.sarif") && yml.contains("sarif_file: txlint.sarif"));
+}
