@@ -40,6 +40,10 @@ pub type Overlay = HashMap<PathBuf, String>;
 
 /// A project file's bytes: the overlay's text when it has the file, else the file on disk.
 fn read_project_file(path: &Path, limit: u64, overlay: &Overlay) -> Result<Vec<u8>, Box<Diagnostic>> {
+    // The CLI has no overlay: no path to make absolute for every file it reads.
+    if overlay.is_empty() {
+        return crate::engine::read_bytes(path, limit);
+    }
     match overlay.get(&lexical_absolute(path)) {
         Some(text) => Ok(text.as_bytes().to_vec()),
         None => crate::engine::read_bytes(path, limit),
@@ -524,7 +528,7 @@ pub fn lint_project_overlaid(
     let sources: Vec<(PathBuf, String)> = schema_files
         .iter()
         .filter_map(|p| {
-            let text = match overlay.get(&lexical_absolute(p)) {
+            let text = match overlay.get(&lexical_absolute(p)).filter(|_| !overlay.is_empty()) {
                 Some(t) => t.clone(),
                 None => std::fs::read_to_string(p).ok()?,
             };
