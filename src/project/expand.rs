@@ -145,11 +145,7 @@ fn runs_transaction(s: &FnSummary) -> Option<Arc<Via>> {
     if !s.is_async {
         return None;
     }
-    let begin = s.effects.iter().find(|e| {
-        e.info
-            .as_ref()
-            .is_some_and(|i| i.statements.iter().any(|k| matches!(k, sql::StmtKind::Begin { .. })))
-    });
+    let begin = s.effects.iter().find(|e| e.info.as_ref().is_some_and(|i| i.begins()));
     if let Some(e) = begin {
         return Some(e.site.clone());
     }

@@ -773,9 +773,7 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
             },
             _ => (None, None),
         };
-        let begins = info
-            .as_ref()
-            .is_some_and(|i| i.statements.iter().any(|s| matches!(s, StmtKind::Begin { .. })));
+        let begins = info.as_ref().is_some_and(|i| i.begins());
         let shared = self.ml.is_shared_client(&ev.handle)
             || matches!(ev.handle, HandleKey::Binding(b) if self.shared_bindings.contains(&b));
         if begins && self.shared_client_tx.is_none() && shared {

@@ -11,7 +11,6 @@
 
 use crate::rules::util::{handler_name, line, related_at, tx_skeleton, via_text};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
-use crate::semantic::sql::StmtKind;
 use crate::semantic::{Database, FileModel, HandleKey, HandleKind, Origin, QueryEvent};
 
 pub struct SharedClient;
@@ -103,10 +102,7 @@ impl Rule for SharedClient {
 }
 
 fn begins(q: &QueryEvent) -> bool {
-    q.sql
-        .info
-        .as_ref()
-        .is_some_and(|i| i.statements.iter().any(|s| matches!(s, StmtKind::Begin { .. })))
+    q.sql.info.as_ref().is_some_and(|i| i.begins())
 }
 
 fn per_request_example(database: Database) -> String {

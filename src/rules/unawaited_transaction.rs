@@ -12,7 +12,6 @@ use std::collections::BTreeSet;
 
 use crate::rules::util::line;
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
-use crate::semantic::sql::StmtKind;
 use crate::semantic::{AwaitKind, FileModel, FuncId, MODULE_FN, Origin, QueryId};
 
 pub struct UnawaitedTransaction;
@@ -90,12 +89,7 @@ fn report(
 fn begin_of(m: &FileModel<'_>, f: FuncId) -> Option<QueryId> {
     m.queries_within(f)
         .filter(|q| q.via.is_none())
-        .filter(|q| {
-            q.sql
-                .info
-                .as_ref()
-                .is_some_and(|i| i.statements.iter().any(|s| matches!(s, StmtKind::Begin { .. })))
-        })
+        .filter(|q| q.sql.info.as_ref().is_some_and(|i| i.begins()))
         .map(|q| q.id)
         .min()
 }

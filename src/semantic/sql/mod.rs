@@ -233,6 +233,11 @@ pub struct SqlInfo {
 }
 
 impl SqlInfo {
+    /// One of its statements is a BEGIN (or START TRANSACTION).
+    pub fn begins(&self) -> bool {
+        self.statements.iter().any(|s| matches!(s, StmtKind::Begin { .. }))
+    }
+
     pub fn is_write(&self) -> bool {
         self.statements.iter().any(StmtKind::is_write)
     }
