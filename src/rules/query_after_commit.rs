@@ -32,7 +32,14 @@ impl Rule for QueryAfterCommit {
         let mut seen = BTreeSet::new();
         // A COMMIT after which some write belongs with the transaction: every write after it on
         // the path is the rest of that unit of work.
-        let tx_of = |commit: QueryId| m.flow.txs.values().find(|t| t.commits.contains(&commit));
+        // Each COMMIT's transaction, looked up once (not a scan of every transaction per write).
+        let by_commit: std::collections::BTreeMap<QueryId, &TxFacts> = m
+            .flow
+            .txs
+            .values()
+            .flat_map(|t| t.commits.iter().map(move |c| (*c, t)))
+            .collect();
+        let tx_of = |commit: QueryId| by_commit.get(&commit).copied();
         let related: BTreeSet<QueryId> = m
             .flow
             .after_commit

@@ -29,6 +29,14 @@ impl Rule for UnawaitedQuery {
     }
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
+        // Statements of transactions sent through a pool: their BEGINs and what runs inside them.
+        let in_pool_tx: std::collections::BTreeSet<crate::semantic::QueryId> = m
+            .flow
+            .txs
+            .iter()
+            .filter(|(_, t)| t.through_pool)
+            .flat_map(|(b, t)| std::iter::once(*b).chain(t.inside.iter().copied()))
+            .collect();
         for q in m.db_queries() {
             // A helper of another module awaits (or not) its own statements: judged there. A
             // stream or cursor (`new QueryStream(...)`) is no promise to wait for.
@@ -48,10 +56,7 @@ impl Rule for UnawaitedQuery {
                 // Through a pool: a BEGIN that opens a transaction, or a statement sent while one
                 // is open (`pool-transaction` reports the pool; the missing `await` stays a bug
                 // once the code uses a client).
-                m.flow
-                    .txs
-                    .iter()
-                    .any(|(b, t)| t.through_pool && (*b == q.id || t.inside.contains(&q.id)))
+                in_pool_tx.contains(&q.id)
             };
             // An await on the callback form waits for nothing wherever it is: in a transaction
             // opened here, by the caller (a client parameter), or in none.
