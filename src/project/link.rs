@@ -333,6 +333,9 @@ struct ModuleLinker<'l, 'a> {
     active: std::cell::RefCell<Vec<FuncId>>,
     /// Handle kinds of the module by use (computed once, on demand).
     kinds: std::cell::OnceCell<BTreeMap<HandleKey, HandleKind>>,
+    /// The `.end()` calls of the module that close a pool or client the process shares
+    /// (computed once: each summary only asks which are inside its function).
+    pool_ends: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'l, 'a> ModuleLinker<'l, 'a> {
@@ -344,7 +347,28 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
             summaries: Default::default(),
             active: Default::default(),
             kinds: Default::default(),
+            pool_ends: Default::default(),
         }
+    }
+
+    fn pool_ends(&self) -> &[usize] {
+        self.pool_ends.get_or_init(|| {
+            let l = self.l();
+            let uses_pg = l.bindings.iter().any(|b| {
+                matches!(
+                    b.origin,
+                    Origin::PgModule
+                        | Origin::PoolClass
+                        | Origin::ClientClass
+                        | Origin::NewPool
+                        | Origin::NewClient
+                        | Origin::TypedPool
+                )
+            });
+            (0..l.end_calls.len())
+                .filter(|i| self.is_pool_handle(&l.end_calls[*i].handle, &l.end_calls[*i].receiver, uses_pg))
+                .collect()
+        })
     }
 
     fn kinds(&self) -> &BTreeMap<HandleKey, HandleKind> {
@@ -481,7 +505,7 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
     /// `pool.end()`'s receiver: a pool by what linking knows, or named like one.
     /// Only a pool the process shares counts: bound at module level or imported (a pool created
     /// inside the function is its own, ended by it).
-    fn is_pool_handle(&self, key: &HandleKey, receiver: &str) -> bool {
+    fn is_pool_handle(&self, key: &HandleKey, receiver: &str, uses_pg: bool) -> bool {
         if let HandleKey::Binding(b) = key
             && !self.l().bindings[*b as usize].is_process_wide()
         {
@@ -489,18 +513,19 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
         }
         // A pool by what linking knows, or, in a module that uses pg, by kind or name: a
         // library's own `this.pool.end()` (a worker pool, another driver's) is none of ours.
-        let known = matches!(key, HandleKey::Binding(b) if matches!(self.binding_fact(*b, MAX_DEPTH), Fact::Pool(_)));
-        let uses_pg = self.l().bindings.iter().any(|b| {
-            matches!(
-                b.origin,
-                Origin::PgModule
-                    | Origin::PoolClass
-                    | Origin::ClientClass
-                    | Origin::NewPool
-                    | Origin::NewClient
-                    | Origin::TypedPool
-            )
-        });
+        // Known without summarising anything (this runs while a summary is being built): a
+        // `new Pool()` here, or a pool another module exports.
+        let known = match key {
+            HandleKey::Binding(b) => {
+                let binding = &self.l().bindings[*b as usize];
+                matches!(binding.origin, Origin::NewPool | Origin::TypedPool)
+                    || binding
+                        .import
+                        .as_ref()
+                        .is_some_and(|r| matches!(self.linked.import_fact(self.m, r), Fact::Pool(_)))
+            }
+            _ => false,
+        };
         known
             || (uses_pg && (self.kinds().get(key) == Some(&HandleKind::Pool) || is_pool_name(receiver)))
             || self.is_shared_client(key)
@@ -513,8 +538,13 @@ impl<'l, 'a> ModuleLinker<'l, 'a> {
             return false;
         };
         let binding = &self.l().bindings[*b as usize];
+        // Without summarising anything: this also runs while a summary is being built.
         binding.func == MODULE_FN
-            && (binding.origin == Origin::NewClient || matches!(self.binding_fact(*b, MAX_DEPTH), Fact::Client))
+            && (binding.origin == Origin::NewClient
+                || binding
+                    .import
+                    .as_ref()
+                    .is_some_and(|r| matches!(self.linked.import_fact(self.m, r), Fact::Client)))
     }
 
     fn site(&self, func: FuncId, range: crate::source::TextRange) -> Arc<Via> {
@@ -621,10 +651,14 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
                 self.own_clients.insert(t, self.ml.pool_of(&c.handle));
             }
         }
-        for e in &l.end_calls {
-            if self.ends_pool.is_none() && self.is_within(e.func) && self.ml.is_pool_handle(&e.handle, &e.receiver) {
-                self.ends_pool = Some(self.ml.site(e.func, e.range));
-            }
+        if let Some(e) = self
+            .ml
+            .pool_ends()
+            .iter()
+            .map(|i| &l.end_calls[*i])
+            .find(|e| self.is_within(e.func))
+        {
+            self.ends_pool = Some(self.ml.site(e.func, e.range));
         }
         let mut seen = Vec::new();
         self.walk(&func.body, false, false, &mut seen);
