@@ -28,3 +28,16 @@ export function byCode(errors) {
   }
   return out;
 }
+
+/**
+ * Ends every other connection to the database of `config` (clients a demo leaked or left inside
+ * a transaction), so the next round starts clean.
+ */
+export async function terminateOthers(pg, config) {
+  const admin = new pg.Client(config);
+  await admin.connect();
+  await admin.query(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  );
+  await admin.end();
+}

@@ -2,7 +2,7 @@
 // connections; a request that gets no answer within 1 s counts as hung.
 import pg from 'pg';
 import { createRequire } from 'node:module';
-import { together, within } from '../../lib/load.mjs';
+import { together, within, terminateOthers } from '../../lib/load.mjs';
 
 const require = createRequire(import.meta.url);
 const invalid = require('./invalid.js');
@@ -31,12 +31,7 @@ async function round(config, impl) {
     return { ok, hung, failed: errors.length - hung, wrong };
   } finally {
     pool.end().catch(() => {}); // does not wait for the leaked clients
-    const admin = new pg.Client(config);
-    await admin.connect();
-    await admin.query(
-      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
-    );
-    await admin.end();
+    await terminateOthers(pg, config);
   }
 }
 

@@ -1,6 +1,7 @@
 // 10 orders one after another on a pool of 2; orders 3, 7 and 10 are empty and rejected.
 // A rejected order must leave nothing behind: no order row, no connection left mid-transaction.
 import pg from 'pg';
+import { terminateOthers } from '../../lib/load.mjs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -37,12 +38,7 @@ async function round(config, impl) {
     return { rejected, empty: empty.rows[0].n, idle: idle.rows[0].n };
   } finally {
     pool.end().catch(() => {});
-    const admin = new pg.Client(config);
-    await admin.connect();
-    await admin.query(
-      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
-    );
-    await admin.end();
+    await terminateOthers(pg, config);
   }
 }
 
