@@ -121,6 +121,20 @@ fn git(dir: &Path, args: &[&str]) {
 const BAD: &str = "const { Pool } = require('pg');\nconst pool = new Pool();\nasync function f(a) {\n  await pool.query('INSERT INTO a (x) VALUES ($1)', [a]);\n  await pool.query('INSERT INTO b (x) VALUES ($1)', [a]);\n}\nmodule.exports = { f };\n";
 const GOOD: &str = "const { Pool } = require('pg');\nconst pool = new Pool();\nasync function f(a) {\n  await pool.query('INSERT INTO a (x) VALUES ($1)', [a]);\n}\nmodule.exports = { f };\n";
 
+/// A pre-commit hook run on `bad.js` fails and shows the finding; on `good.js` it passes.
+fn hook_fails_on_the_finding_and_passes_clean_code(attempt: impl Fn(&str) -> Output) {
+    let bad = attempt("bad.js");
+    let out = text(&bad);
+    assert!(!bad.status.success(), "the hook must fail on a finding:\n{out}");
+    assert!(out.contains("missing-transaction"), "the finding must be shown:\n{out}");
+    let good = attempt("good.js");
+    assert!(
+        good.status.success(),
+        "the hook must pass on a clean file:\n{}",
+        text(&good)
+    );
+}
+
 fn try_repo(hook: &str) {
     try_repo_with_path(hook, None);
 }
@@ -150,16 +164,7 @@ fn try_repo_with_path(hook: &str, path: Option<&std::ffi::OsStr>) {
         }
         run(&mut cmd)
     };
-    let bad = attempt("bad.js");
-    let out = text(&bad);
-    assert!(!bad.status.success(), "the hook must fail on a finding:\n{out}");
-    assert!(out.contains("missing-transaction"), "the finding must be shown:\n{out}");
-    let good = attempt("good.js");
-    assert!(
-        good.status.success(),
-        "the hook must pass on a clean file:\n{}",
-        text(&good)
-    );
+    hook_fails_on_the_finding_and_passes_clean_code(attempt);
 }
 
 #[test]
@@ -454,16 +459,7 @@ fn pre_commit_node_hook_from_the_npm_packages() {
             .env("npm_config_fund", "false")
             .env("NO_COLOR", "1"))
     };
-    let bad = attempt("bad.js");
-    let out = text(&bad);
-    assert!(!bad.status.success(), "the hook must fail on a finding:\n{out}");
-    assert!(out.contains("missing-transaction"), "the finding must be shown:\n{out}");
-    let good = attempt("good.js");
-    assert!(
-        good.status.success(),
-        "the hook must pass on a clean file:\n{}",
-        text(&good)
-    );
+    hook_fails_on_the_finding_and_passes_clean_code(attempt);
 }
 
 /// A local npm registry (`tests/npm/registry.mjs`) serving the packed launcher and linux-x64-gnu
