@@ -1,12 +1,13 @@
 //! `txlint lsp`: a language server over standard input and output.
 //!
 //! Open documents are kept in memory; after each change (once the messages already queued are
-//! handled, so a burst of keystrokes is linted once) the whole project is linted as the CLI does,
-//! with the open documents' text in place of the files on disk, and the diagnostics of every open
+//! handled, so a burst of keystrokes is linted once) the project is linted as the CLI does, with
+//! the open documents' text in place of the files on disk, and the diagnostics of every open
 //! document whose findings changed are published (a change in `db.js` updates its importers).
-//! Configuration (`.txlintrc.json`) is read afresh on each lint; a save or a watched-file event
-//! triggers one. Code actions apply a finding's edits or add a suppression comment; hover shows
-//! the rule's documentation.
+//! The project's facts stay in memory between lints (`state`): only changed files are parsed
+//! again. A save or a watched-file event makes the server discover the project's files and read
+//! the configuration (`.txlintrc.json`) again. Code actions apply a finding's edits or add a
+//! suppression comment; hover shows the rule's documentation.
 
 mod actions;
 pub mod convert;
@@ -256,7 +257,7 @@ fn handle_notification(connection: &Connection, state: &mut State, n: Notificati
         }
         // The disk changed (a saved file, the configuration, files created or deleted): the
         // project is linted again, with the configuration read afresh.
-        DidSaveTextDocument::METHOD | DidChangeWatchedFiles::METHOD => state.dirty = true,
+        DidSaveTextDocument::METHOD | DidChangeWatchedFiles::METHOD => state.disk_changed(),
         _ => {}
     }
 }

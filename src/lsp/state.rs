@@ -1,8 +1,11 @@
-//! What the server knows: the workspace root, the open documents' text, and the findings last
-//! published for each. Linting runs the whole-project pipeline, as the CLI does, with the open
-//! documents' text standing in for the files on disk.
+//! What the server knows: the workspace root, the open documents' text, the findings last
+//! published for each, the project's files as last discovered, and every module's parse kept in
+//! memory. Linting runs the whole-project pipeline, as the CLI does, with the open documents' text
+//! standing in for the files on disk; only the files whose text changed are parsed again, the
+//! modules are linked afresh (so a change in `db.js` reaches its importers), and only the open
+//! documents are checked.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use lsp_types::Uri;
@@ -12,7 +15,8 @@ use crate::diagnostic::Diagnostic;
 use crate::discover::{DiscoverOptions, discover, is_lintable};
 use crate::engine::EngineOptions;
 use crate::paths::lexical_absolute;
-use crate::project::pipeline::{Overlay, lint_project_overlaid};
+use crate::project::cache::ModuleCache;
+use crate::project::pipeline::{Overlay, Session, lint_project_in};
 use crate::source::SourceFile;
 
 /// An open document.
@@ -44,6 +48,11 @@ pub struct State {
     pub docs: BTreeMap<PathBuf, Document>,
     /// The documents changed, or files on disk, since the last lint.
     pub dirty: bool,
+    /// The project's files with their settings, as last discovered; `None`: to discover again
+    /// (a file saved, created or deleted, the configuration changed, a new document opened).
+    inputs: Option<Inputs>,
+    /// Every module's parse and lowering, reused while its text is unchanged.
+    pub cache: ModuleCache,
     pool: rayon::ThreadPool,
 }
 
@@ -53,11 +62,20 @@ impl State {
             root: root.map(|r| lexical_absolute(&r)),
             docs: BTreeMap::new(),
             dirty: false,
+            inputs: None,
+            cache: ModuleCache::new(),
             pool: crate::engine::pool(0)?,
         })
     }
 
     pub fn open(&mut self, uri: Uri, path: PathBuf, version: i32, text: String) {
+        let known = self
+            .inputs
+            .as_ref()
+            .is_some_and(|(files, _)| files.iter().any(|(p, _)| *p == path));
+        if !known {
+            self.inputs = None;
+        }
         let file = SourceFile::new(path.clone(), text);
         self.docs.insert(
             path,
@@ -85,8 +103,15 @@ impl State {
     /// diagnostics the editor should clear.
     pub fn close(&mut self, path: &Path) -> Option<Uri> {
         let d = self.docs.remove(path)?;
-        self.dirty = true;
+        // It may exist only in the editor.
+        self.disk_changed();
         Some(d.uri)
+    }
+
+    /// Files on disk or the configuration may have changed: discover the project again.
+    pub fn disk_changed(&mut self) {
+        self.inputs = None;
+        self.dirty = true;
     }
 
     /// The text of a file: the open document's, else the file on disk.
@@ -131,22 +156,39 @@ impl State {
     /// diagnostics changed.
     pub fn lint(&mut self) -> Result<Vec<Publish>, crate::error::Error> {
         self.dirty = false;
-        let (inputs, schema_files) = self.inputs()?;
+        if self.inputs.is_none() {
+            self.inputs = Some(self.inputs()?);
+        }
+        let Some((inputs, schema_files)) = &self.inputs else {
+            return Ok(Vec::new());
+        };
         let overlay: Overlay = self
             .docs
             .iter()
             .map(|(p, d)| (p.clone(), d.file.text.clone()))
             .collect();
+        let check: HashSet<usize> = inputs
+            .iter()
+            .enumerate()
+            .filter(|(_, (p, _))| self.docs.contains_key(p))
+            .map(|(i, _)| i)
+            .collect();
+        let session = Session {
+            overlay: Some(&overlay),
+            cache: Some(&self.cache),
+            check: Some(&check),
+        };
         // A bug that panics on some file must not take the editor's server down with it.
         let outcomes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.pool
-                .install(|| lint_project_overlaid(&inputs, &schema_files, EngineOptions::default(), &overlay))
+                .install(|| lint_project_in(inputs, schema_files, EngineOptions::default(), session))
         }))
         .map_err(|_| crate::error::Error::Usage {
             message: "the analysis failed (a panic); the diagnostics shown are from before this change".to_string(),
             help: "please report it with the file that was being edited".to_string(),
         })?;
         let mut by_path: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
+        self.cache.finish_run();
         for ((path, _), outcome) in inputs.iter().zip(outcomes) {
             if self.docs.contains_key(path) {
                 by_path.entry(path.clone()).or_default().extend(outcome.diagnostics);

@@ -8,6 +8,7 @@
 //! each linted file's calls into other modules are expanded with those facts (`expand`) and the
 //! rules run on the result, as they do on a single file.
 
+pub mod cache;
 pub mod expand;
 pub mod graph;
 pub mod link;

@@ -11,12 +11,13 @@
 //! 4. Each input file that was parsed is expanded with the linked facts and checked by the rules,
 //!    in parallel. Syntax trees never outlive their file's lowering.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use super::cache::{CachedModule, ModuleCache};
 use super::link::{Fact, LinkInput, Linked, ModuleFacts, ModuleId, Target};
 use super::resolve::{ModuleResolver, Resolved};
 use super::schema::Schema;
@@ -38,13 +39,28 @@ const MAX_LOAD_WAVES: usize = 5;
 /// unsaved buffers (`txlint lsp`). Every read of a project file goes through [`read_project_file`].
 pub type Overlay = HashMap<PathBuf, String>;
 
-/// A project file's bytes: the overlay's text when it has the file, else the file on disk.
-fn read_project_file(path: &Path, limit: u64, overlay: &Overlay) -> Result<Vec<u8>, Box<Diagnostic>> {
-    // The CLI has no overlay: no path to make absolute for every file it reads.
-    if overlay.is_empty() {
-        return crate::engine::read_bytes(path, limit);
+/// What a long-lived caller (`txlint lsp`) brings to a run; the CLI brings nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Session<'a> {
+    /// Text standing in for files on disk.
+    pub overlay: Option<&'a Overlay>,
+    /// The modules of earlier runs: a file whose text is unchanged is not parsed again.
+    pub cache: Option<&'a ModuleCache>,
+    /// The inputs (by index) whose findings are wanted; `None`: all. The others are still read,
+    /// parsed and linked (their facts reach the wanted ones) but not checked.
+    pub check: Option<&'a HashSet<usize>>,
+}
+
+impl Session<'_> {
+    fn checks(&self, input: usize) -> bool {
+        self.check.is_none_or(|c| c.contains(&input))
     }
-    match overlay.get(&lexical_absolute(path)) {
+}
+
+/// A project file's bytes: the overlay's text when it has the file, else the file on disk.
+fn read_project_file(path: &Path, limit: u64, overlay: Option<&Overlay>) -> Result<Vec<u8>, Box<Diagnostic>> {
+    // The CLI has no overlay: no path to make absolute for every file it reads.
+    match overlay.and_then(|o| o.get(&lexical_absolute(path))) {
         Some(text) => Ok(text.as_bytes().to_vec()),
         None => crate::engine::read_bytes(path, limit),
     }
@@ -66,14 +82,14 @@ struct Module {
     path: PathBuf,
     /// Kept until the file is checked (and after, for reporting, when it has findings).
     source: Option<SourceFile>,
-    lowered: Option<Lowered>,
+    lowered: Option<Arc<Lowered>>,
     parse_error: Option<Diagnostic>,
     targets: BTreeMap<String, Resolved>,
     /// Specifiers whose modules its database code needs (see `Lowered::needed_specifiers`).
     needed: BTreeSet<String>,
     /// A module that needs no other module is linked and checked as soon as it is loaded, and
     /// only its facts and findings are kept.
-    facts: Option<ModuleFacts>,
+    facts: Option<Arc<ModuleFacts>>,
     checked: Option<Vec<Diagnostic>>,
     parse: Duration,
     resolve: Duration,
@@ -104,7 +120,7 @@ fn schema_text(bytes: &[u8]) -> Option<String> {
 fn scan_input(
     path: &Path,
     engine: EngineOptions,
-    overlay: &Overlay,
+    overlay: Option<&Overlay>,
     stats: &mut Stats,
     schema: &mut Option<String>,
 ) -> Scanned {
@@ -150,7 +166,7 @@ fn load_module(
     let source = match text {
         Some(s) => s,
         None => {
-            let bytes = read_project_file(path, project.max_file_size, project.overlay).ok()?;
+            let bytes = read_project_file(path, project.max_file_size, project.session.overlay).ok()?;
             decode(path, bytes).ok()?
         }
     };
@@ -170,22 +186,47 @@ fn load_module(
         .collect();
     let resolve = resolving.elapsed();
     let started = Instant::now();
-    let (lowered, parse_error) = match crate::parse::parse(&source) {
-        Ok(parsed) => {
-            let l = lower_in_project(&parsed, &source.text, Some(&local));
-            drop(parsed);
-            (Some(l), None)
-        }
-        Err(e) => {
-            let mut d = Diagnostic::new(PARSE_ERROR, Severity::Error, e.range, e.message);
-            d.path = path.to_path_buf();
-            (None, Some(d))
-        }
+    let cache = project.session.cache;
+    let key = cache.map(|_| lexical_absolute(path));
+    let cached = cache
+        .zip(key.as_ref())
+        .and_then(|(c, k)| c.get(k, &source.text, &local));
+    let (lowered, parse_error) = match &cached {
+        Some(c) => (c.lowered.clone(), c.parse_error.clone()),
+        None => match crate::parse::parse(&source) {
+            Ok(parsed) => {
+                let l = lower_in_project(&parsed, &source.text, Some(&local));
+                drop(parsed);
+                (Some(Arc::new(l)), None)
+            }
+            Err(e) => {
+                let mut d = Diagnostic::new(PARSE_ERROR, Severity::Error, e.range, e.message);
+                d.path = path.to_path_buf();
+                (None, Some(d))
+            }
+        },
     };
     let parse = started.elapsed();
-    let needs = lowered.as_ref().map(super::needs::needs).unwrap_or_default();
+    let needs = lowered.as_deref().map(super::needs::needs).unwrap_or_default();
     // Its facts and findings depend on no other module (re-exports included): done early.
     let self_contained = lowered.is_some() && needs.code.iter().chain(&needs.exports).all(|s| !local.contains(s));
+    let facts = match &cached {
+        Some(c) => c.facts.clone(),
+        None => lowered
+            .as_deref()
+            .filter(|_| self_contained)
+            .map(|l| Arc::new(Linked::standalone_facts(&source, l))),
+    };
+    if let (Some(cache), Some(key), None) = (cache, &key, &cached) {
+        let entry = CachedModule::new(
+            &source.text,
+            local.clone(),
+            lowered.clone(),
+            parse_error.clone(),
+            facts.clone(),
+        );
+        cache.insert(key, entry);
+    }
     let needed: BTreeSet<String> = needs
         .code
         .into_iter()
@@ -200,17 +241,18 @@ fn load_module(
         parse_error,
         targets,
         needed,
-        facts: None,
+        facts,
         checked: None,
         parse,
         resolve,
         analyse: Duration::ZERO,
     };
-    if self_contained && let (Some(l), Some(src)) = (m.lowered.take(), m.source.take()) {
+    // Self-contained: linked already, and checked now when it is to be, so only its facts and
+    // findings are kept.
+    if self_contained {
         let started = Instant::now();
-        m.facts = Some(Linked::standalone_facts(&src, &l));
-        if let Some(s) = settings {
-            let diagnostics = check_lowered(&src, l, &s.rules, &s.lint, schema);
+        if let (Some(l), Some(src), Some(s)) = (m.lowered.take(), m.source.take(), settings) {
+            let diagnostics = check_lowered(&src, Arc::unwrap_or_clone(l), &s.rules, &s.lint, schema);
             if !diagnostics.is_empty() {
                 m.source = Some(src);
             }
@@ -310,7 +352,7 @@ struct Project<'f> {
     roots: std::sync::Mutex<PackageRoots>,
     /// Files over this size are not read.
     max_file_size: u64,
-    overlay: &'f Overlay,
+    session: Session<'f>,
 }
 
 /// The nearest ancestor directory holding a `package.json` (a package of a monorepo), cached.
@@ -359,7 +401,7 @@ impl Project<'_> {
             for (p, _, _) in &pending {
                 self.by_path.insert(lexical_absolute(p), usize::MAX);
             }
-            let (files, pulled) = (self.files, &self.pulled);
+            let (files, pulled, session) = (self.files, &self.pulled, self.session);
             let this = &*self;
             let loaded: Vec<Option<Module>> = std::mem::take(&mut pending)
                 .into_par_iter()
@@ -367,7 +409,7 @@ impl Project<'_> {
                     // What a module re-exports is loaded only when the module itself was loaded
                     // because another needs it (a barrel `index.js`), not for every candidate.
                     let follow_exports = input.is_none_or(|i| pulled.contains(&i));
-                    let settings = input.map(|i| &files[i].1);
+                    let settings = input.filter(|&i| session.checks(i)).map(|i| &files[i].1);
                     let schema = this.schema_for(&p);
                     load_module(&p, input, text, this, follow_exports, settings, schema.as_ref())
                 })
@@ -427,9 +469,9 @@ impl Project<'_> {
             .zip(&targets)
             .map(|(m, t)| LinkInput {
                 source: m.source.as_ref().unwrap_or(&no_source),
-                lowered: m.lowered.as_ref().unwrap_or(&empty),
+                lowered: m.lowered.as_deref().unwrap_or(&empty),
                 targets: t,
-                precomputed: m.facts.as_ref(),
+                precomputed: m.facts.as_deref(),
             })
             .collect();
         let comps = super::graph::bottom_up_components(&super::link::import_edges(&targets));
@@ -461,7 +503,7 @@ impl Project<'_> {
                 aside
                     .into_par_iter()
                     .map(|i| {
-                        let specs = read_project_file(&files[i].0, self.max_file_size, self.overlay)
+                        let specs = read_project_file(&files[i].0, self.max_file_size, self.session.overlay)
                             .map(|b| super::scan::imported_specifiers(&b))
                             .unwrap_or_default();
                         (i, specs)
@@ -503,16 +545,18 @@ pub fn lint_project(
     schema_files: &[PathBuf],
     engine: EngineOptions,
 ) -> Vec<FileOutcome> {
-    lint_project_overlaid(files, schema_files, engine, &Overlay::new())
+    lint_project_in(files, schema_files, engine, Session::default())
 }
 
-/// [`lint_project`] with the text of some files taken from `overlay` instead of the disk.
-pub fn lint_project_overlaid(
+/// [`lint_project`] for a long-lived caller: the text of some files from an overlay, parsed
+/// modules from a cache, findings only for some inputs (see [`Session`]).
+pub fn lint_project_in(
     files: &[(PathBuf, FileSettings)],
     schema_files: &[PathBuf],
     engine: EngineOptions,
-    overlay: &Overlay,
+    session: Session<'_>,
 ) -> Vec<FileOutcome> {
+    let overlay = session.overlay;
     let mut stats: Vec<Stats> = vec![Stats::default(); files.len()];
     let mut schema_texts: Vec<Option<String>> = vec![None; files.len()];
     let scanned: Vec<Scanned> = files
@@ -528,7 +572,7 @@ pub fn lint_project_overlaid(
     let sources: Vec<(PathBuf, String)> = schema_files
         .iter()
         .filter_map(|p| {
-            let text = match overlay.get(&lexical_absolute(p)).filter(|_| !overlay.is_empty()) {
+            let text = match overlay.and_then(|o| o.get(&lexical_absolute(p))) {
                 Some(t) => t.clone(),
                 None => std::fs::read_to_string(p).ok()?,
             };
@@ -570,7 +614,7 @@ pub fn lint_project_overlaid(
         database_modules: BTreeSet::new(),
         aside_imports: None,
         max_file_size: engine.max_file_size,
-        overlay,
+        session,
     };
     let mut pending = Vec::new();
     let mut done: Vec<Option<Vec<Diagnostic>>> = vec![None; files.len()];
@@ -627,12 +671,13 @@ pub fn lint_project_overlaid(
         .into_par_iter()
         .enumerate()
         .filter_map(|(id, mut m)| {
-            let i = m.input?;
+            let i = m.input.filter(|&i| session.checks(i))?;
             let started = Instant::now();
             let diagnostics = match (m.checked.take(), m.lowered.take(), m.parse_error.take(), &m.source) {
                 (Some(done), _, _, _) => done,
                 (None, _, Some(e), _) => vec![e],
-                (None, Some(mut l), None, Some(src)) => {
+                (None, Some(l), None, Some(src)) => {
+                    let mut l = Arc::unwrap_or_clone(l);
                     super::expand::expand(linked, id, &mut l);
                     let (rules, opts) = (&files[i].1.rules, &files[i].1.lint);
                     let d = check_lowered(src, l, rules, opts, schemas[id].as_ref());

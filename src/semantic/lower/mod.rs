@@ -35,7 +35,7 @@ use crate::semantic::model::*;
 use crate::source::TextRange;
 
 /// Everything the walk produced.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Lowered {
     /// `this.x` properties declared with the TypeScript type `Pool`.
     pub typed_pool_paths: BTreeSet<String>,
