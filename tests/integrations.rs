@@ -1,6 +1,7 @@
 //! Tests against the real outside tools: Microsoft's SARIF validator with GitHub's ingestion
-//! rules, `pre-commit try-repo` with the hooks, the Python wheel and the npm packages. They need
-//! those tools and minutes of build time, so they are `#[ignore]`d in a plain `cargo test`;
+//! rules, `pre-commit try-repo` with the hooks, `cargo install`, the Python wheel and the npm
+//! packages. They need those tools and minutes of build time, so they are `#[ignore]`d in a plain
+//! `cargo test`;
 //! `.ci/run` installs the tools and runs them with `cargo test -- --ignored`. Tool locations come
 //! from environment variables (`TXLINT_SARIF_MULTITOOL`, `TXLINT_PRE_COMMIT`, `TXLINT_MATURIN`,
 //! `TXLINT_NPM`) or `PATH`.
@@ -216,6 +217,42 @@ fn python_wheel_carries_a_working_binary() {
         .current_dir(root()));
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("[missing-transaction]"), "{}", text(&o));
+}
+
+/// The README's first install route, both ways: `cargo install --path .` and `cargo install
+/// --git` (from this repository's own history, a `file://` URL, so no network is needed). Both
+/// share the target directory `.ci/run` sets, so only txlint itself is compiled again.
+#[test]
+#[ignore = "compiles txlint in release mode; run by .ci/run"]
+fn cargo_install_from_the_path_and_from_git() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let repo_url = format!("file://{}", root().display());
+    let routes: [(&str, Vec<String>); 2] = [
+        ("path", vec!["--path".into(), root().display().to_string()]),
+        ("git", vec!["--git".into(), repo_url]),
+    ];
+    for (name, source) in routes {
+        let prefix = dir.path().join(name);
+        let o = run(Command::new(&cargo)
+            .args(["install", "--locked", "--quiet", "--root"])
+            .arg(&prefix)
+            .args(&source)
+            .current_dir(dir.path()));
+        assert!(o.status.success(), "cargo install ({name}) failed:\n{}", text(&o));
+        let bin = prefix.join("bin/txlint");
+        let o = run(Command::new(&bin).arg("--version"));
+        assert!(
+            o.status.success() && text(&o).starts_with(&format!("txlint {}", env!("CARGO_PKG_VERSION"))),
+            "{name}: {}",
+            text(&o)
+        );
+        let o = run(Command::new(&bin)
+            .args(["--format", "compact", "fixtures/_demo/naive_app.js"])
+            .current_dir(root()));
+        assert_eq!(o.status.code(), Some(1), "{name}: {}", text(&o));
+        assert!(text(&o).contains("[missing-transaction]"), "{name}: {}", text(&o));
+    }
 }
 
 /// Runs `npm` (or `npx`, found next to it) with its cache in `cache`, offline: everything installed
