@@ -42,18 +42,36 @@ impl Rule for SessionStateLeak {
             } else {
                 call
             };
+            // `SELECT set_config('name', v, false)`: the function form, named as written.
+            let by_function = q
+                .sql
+                .text
+                .as_deref()
+                .is_some_and(|t| t.to_ascii_lowercase().contains("set_config"));
+            let (statement, local) = if by_function {
+                (
+                    format!("set_config('{name}', ..., false)"),
+                    "Pass `true` as `set_config`'s third argument inside the transaction (the setting then ends with it)"
+                        .to_string(),
+                )
+            } else {
+                (
+                    format!("SET {name}"),
+                    format!("Use `SET LOCAL {name} ...` inside the transaction (it ends with it)"),
+                )
+            };
             let d = cx
                 .diagnostic(
                     q.head,
                     format!(
-                        "`SET {name}` on `{}` lasts for the whole connection: `{call}` (line {}) returns it to the pool still set, and the next request that borrows it runs under it",
+                        "`{statement}` on `{}` lasts for the whole connection: `{call}` (line {}) returns it to the pool still set, and the next request that borrows it runs under it",
                         q.receiver,
                         line(m, leak.release.outer)
                     ),
                 )
                 .label(leak.release.outer, "back to the pool with the setting".to_string())
                 .help(format!(
-                    "Use `SET LOCAL {name} ...` inside the transaction (it ends with it), or send `RESET {name}` (or `DISCARD ALL`) before `release()`; `release(true)` destroys the connection instead"
+                    "{local}, or send `RESET {name}` (or `DISCARD ALL`) before `release()`; `release(true)` destroys the connection instead"
                 ))
                 .example(reset_example(&q.receiver, name));
             cx.report(d.context(m.function_name(q.func)));

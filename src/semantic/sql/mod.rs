@@ -508,6 +508,35 @@ mod tests {
             }
         );
         assert_eq!(set("DISCARD PLANS"), StmtKind::Other);
+        // The function form.
+        for sql in [
+            "SELECT set_config('app.tenant_id', $1, false)",
+            "select set_config('app.tenant_id', $1::text, false) as t;",
+            "SELECT set_config('app.tenant_id', concat('t', $1), false)",
+        ] {
+            assert_eq!(
+                set(sql),
+                StmtKind::SetSession {
+                    name: "app.tenant_id".to_string()
+                },
+                "{sql}"
+            );
+        }
+        assert_eq!(set("SELECT set_config('app.tenant_id', $1, true)"), StmtKind::Other);
+        assert_eq!(
+            set("SELECT set_config('app.tenant_id', '', false)"),
+            StmtKind::ResetSession {
+                name: Some("app.tenant_id".to_string())
+            }
+        );
+        for sql in [
+            "SELECT set_config('app.tenant_id', $1, $2)",
+            "SELECT set_config($1, $2, false)",
+            "SELECT set_config('a', $1, false), id FROM users",
+            "SELECT current_setting('app.tenant_id')",
+        ] {
+            assert!(!matches!(set(sql), StmtKind::SetSession { .. }), "{sql}");
+        }
     }
 
     #[test]

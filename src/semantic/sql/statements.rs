@@ -101,6 +101,9 @@ fn isolation_of(modes: &[TransactionMode]) -> Option<Isolation> {
 /// `SET`, `RESET` and `DISCARD` by their words: which settings of the connection they change.
 /// `None` for any other statement.
 pub(super) fn session_kind(text: &str) -> Option<StmtKind> {
+    if let Some(kind) = set_config_kind(text) {
+        return Some(kind);
+    }
     let upper = text.trim().trim_end_matches(';').to_ascii_uppercase();
     let ws: Vec<&str> = upper.split_whitespace().collect();
     let name_of = |w: &str| w.split('=').next().unwrap_or(w).trim_matches('"').to_ascii_lowercase();
@@ -126,6 +129,59 @@ pub(super) fn session_kind(text: &str) -> Option<StmtKind> {
         ["DISCARD", ..] => StmtKind::Other,
         _ => return None,
     })
+}
+
+/// `SELECT set_config('name', value, false)`, the function form of `SET`: session-level when its
+/// third argument is `false` (an empty value clears the setting, as `RESET` does), local to the
+/// transaction when `true`. `None` when the statement is anything else, or the name or the flag is
+/// not a literal.
+fn set_config_kind(text: &str) -> Option<StmtKind> {
+    let lower = text.trim().trim_end_matches(';').trim_end().to_ascii_lowercase();
+    let call = lower.strip_prefix("select")?.trim_start();
+    let args = call.strip_prefix("set_config")?.trim_start().strip_prefix('(')?;
+    // The arguments, split at top-level commas, up to the call's closing parenthesis.
+    let (mut parts, mut depth, mut quoted, mut start, mut end) = (Vec::new(), 0usize, false, 0usize, None);
+    for (i, c) in args.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            _ if quoted => {}
+            '(' => depth += 1,
+            ')' if depth == 0 => {
+                parts.push(args[start..i].trim());
+                end = Some(i);
+                break;
+            }
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(args[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    // Nothing after the call but an alias.
+    let rest: Vec<&str> = args[end? + 1..].split_whitespace().collect();
+    let alias = |w: &str| w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '"');
+    let alone = match rest.as_slice() {
+        [] => true,
+        ["as", a] | [a] => alias(a),
+        _ => false,
+    };
+    let [name, value, local] = parts.as_slice() else {
+        return None;
+    };
+    let name = name.strip_prefix('\'')?.strip_suffix('\'')?;
+    if !alone || name.is_empty() || name.contains('\'') {
+        return None;
+    }
+    match *local {
+        "true" => Some(StmtKind::Other),
+        "false" if *value == "''" => Some(StmtKind::ResetSession {
+            name: Some(name.to_string()),
+        }),
+        "false" => Some(StmtKind::SetSession { name: name.to_string() }),
+        _ => None,
+    }
 }
 
 fn stmt_kind(stmt: &Statement) -> StmtKind {
