@@ -56,7 +56,7 @@ impl Rule for CheckThenInsert {
                     let select = guard.taint.iter().map(|(q, _)| *q).collect::<BTreeSet<_>>().into_iter().find(|q| {
                         *q != ins.id
                             && m.kinds.contains_key(&m.query(*q).handle)
-                            && matches!(m.stmt(*q), Some(StmtKind::Select(s)) if s.tables.iter().any(|t| t == table))
+                            && matches!(m.stmt(*q), Some(StmtKind::Select(s)) if !s.value_aggregate && s.tables.iter().any(|t| t == table))
                     });
                     if let Some(sq) = select {
                         found = Some((sq, *g));

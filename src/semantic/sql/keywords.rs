@@ -99,6 +99,7 @@ pub(super) fn keyword_fallback(text: &str) -> Option<Vec<StmtKind>> {
                     where_columns: Columns::Unknown,
                     key_params: Vec::new(),
                     lock,
+                    value_aggregate: false,
                 })
             }
             "INSERT" | "UPSERT" if upper.get(1).is_some_and(|w| w == "INTO") => {

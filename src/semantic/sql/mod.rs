@@ -84,6 +84,10 @@ pub struct SelectInfo {
     /// `column = <bound value>` equalities ANDed at the top of WHERE: the row's key.
     pub key_params: Vec<(String, ParamRef)>,
     pub lock: Option<Lock>,
+    /// Every item of the select list is an aggregate of values (`SUM`, `AVG`, `MIN`, `MAX`, under
+    /// `COALESCE` or a cast) and there is no `GROUP BY`: one row always comes back, and what the
+    /// code tests is a value, not whether a row exists (`COUNT` is an existence test, so not one).
+    pub value_aggregate: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -477,6 +481,31 @@ mod tests {
         assert!(classify("hello world").is_none());
         assert!(classify("").is_none());
         assert!(classify("/users?page=2").is_none());
+    }
+
+    #[test]
+    fn value_aggregates() {
+        let select = |sql: &str| match classify(sql).expect("sql").statements[0].clone() {
+            StmtKind::Select(s) => s,
+            other => panic!("{sql}: {other:?}"),
+        };
+        for sql in [
+            "SELECT SUM(amount) FROM payments WHERE order_id = $1",
+            "SELECT COALESCE(SUM(amount), 0)::numeric AS total FROM payments WHERE order_id = $1",
+            "SELECT max(version) AS v, min(version) FROM docs WHERE id = $1",
+            "SELECT (AVG(score)) FROM reviews WHERE product_id = $1",
+        ] {
+            assert!(select(sql).value_aggregate, "{sql}");
+        }
+        for sql in [
+            "SELECT COUNT(*) FROM users WHERE email = $1",
+            "SELECT id, SUM(amount) FROM payments WHERE order_id = $1 GROUP BY id",
+            "SELECT SUM(amount) FROM payments GROUP BY order_id",
+            "SELECT id FROM users WHERE email = $1",
+            "SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)",
+        ] {
+            assert!(!select(sql).value_aggregate, "{sql}");
+        }
     }
 
     #[test]

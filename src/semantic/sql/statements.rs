@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    AssignmentTarget, Expr, FromTable, Ident, LockType, ObjectName, ObjectNamePart, OnInsert, Query, SelectItem,
-    SetExpr, Statement, TableObject, TransactionIsolationLevel, TransactionMode, Value, visit_expressions,
-    visit_relations,
+    AssignmentTarget, Expr, FromTable, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, LockType,
+    ObjectName, ObjectNamePart, OnInsert, Query, SelectItem, SetExpr, Statement, TableObject,
+    TransactionIsolationLevel, TransactionMode, Value, visit_expressions, visit_relations,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -362,13 +362,54 @@ fn query_kind(q: &Query) -> StmtKind {
     } else {
         None
     };
+    let value_aggregate = match q.body.as_ref() {
+        SetExpr::Select(sel) => {
+            let grouped = !matches!(&sel.group_by, GroupByExpr::Expressions(e, _) if e.is_empty());
+            !grouped
+                && !sel.projection.is_empty()
+                && sel.projection.iter().all(|item| match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => aggregates_values(e),
+                    _ => false,
+                })
+        }
+        _ => false,
+    };
     StmtKind::Select(SelectInfo {
         tables,
         columns,
         where_columns,
         key_params: key,
         lock,
+        value_aggregate,
     })
+}
+
+/// `SUM(x)`, `AVG(x)`, `MIN(x)`, `MAX(x)`, also under `COALESCE(..., default)`, a cast or
+/// parentheses.
+fn aggregates_values(e: &Expr) -> bool {
+    match e {
+        Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => aggregates_values(inner),
+        Expr::Function(f) => {
+            let name = f
+                .name
+                .0
+                .last()
+                .map(|p| p.to_string().to_ascii_lowercase())
+                .unwrap_or_default();
+            match name.as_str() {
+                "sum" | "avg" | "min" | "max" => true,
+                "coalesce" => match &f.args {
+                    FunctionArguments::List(list) => list.args.first().is_some_and(|a| match a {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => aggregates_values(e),
+                        _ => false,
+                    }),
+                    _ => false,
+                },
+                _ => false,
+            }
+        }
+        _ => false,
+    }
 }
 
 /// `col = $n` (either way round) in the top-level AND chain of a WHERE clause.
