@@ -524,6 +524,7 @@ mod tests {
             assert_eq!(set(sql), StmtKind::SetSession { name: name.to_string() }, "{sql}");
         }
         assert_eq!(set("SET LOCAL search_path TO t"), StmtKind::Other);
+        assert_eq!(set("SET CONSTRAINTS ALL DEFERRED"), StmtKind::Other);
         assert!(matches!(
             set("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"),
             StmtKind::SetTransaction { .. }

@@ -108,7 +108,8 @@ pub(super) fn session_kind(text: &str) -> Option<StmtKind> {
     let ws: Vec<&str> = upper.split_whitespace().collect();
     let name_of = |w: &str| w.split('=').next().unwrap_or(w).trim_matches('"').to_ascii_lowercase();
     Some(match ws.as_slice() {
-        ["SET", "LOCAL", ..] | ["SET", "TRANSACTION", ..] => StmtKind::Other,
+        // `SET CONSTRAINTS` lasts until the end of the transaction, like `SET LOCAL`.
+        ["SET", "LOCAL", ..] | ["SET", "TRANSACTION", ..] | ["SET", "CONSTRAINTS", ..] => StmtKind::Other,
         ["SET", "SESSION", "CHARACTERISTICS", ..] => StmtKind::SetSession {
             name: "default_transaction_isolation".to_string(),
         },
