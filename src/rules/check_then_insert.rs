@@ -39,6 +39,11 @@ impl Rule for CheckThenInsert {
                 continue;
             }
             let Some(table) = info.table.as_deref() else { continue };
+            // The insert's unique violation is caught and told apart: the constraint decides, the
+            // lookup is only a fast path.
+            if m.unique_violation_handled.iter().any(|t| t.contains(ins.range)) {
+                continue;
+            }
             let Some(ctx) = m.flow.queries.get(&ins.id) else {
                 continue;
             };

@@ -63,6 +63,8 @@ pub struct FileModel<'s> {
     pub end_calls: Vec<EndCall>,
     /// Which functions run while a request is served.
     pub requests: requests::RequestPaths,
+    /// `try` bodies whose `catch` handles a unique violation (SQLSTATE 23505).
+    pub unique_violation_handled: Vec<crate::source::TextRange>,
 }
 
 impl<'s> FileModel<'s> {
@@ -93,6 +95,7 @@ impl<'s> FileModel<'s> {
             ext_calls,
             floating_calls,
             end_calls,
+            unique_violation_handled,
             ..
         } = lowered;
         FileModel {
@@ -110,6 +113,7 @@ impl<'s> FileModel<'s> {
             floating_calls,
             end_calls,
             requests,
+            unique_violation_handled,
         }
     }
 

@@ -59,6 +59,9 @@ pub struct Lowered {
     pub route_handlers: Vec<FuncId>,
     /// Bindings given by name to a route registration (`router.post('/x', auth, createOrder)`).
     pub route_handler_bindings: Vec<BindingId>,
+    /// The bodies of `try` statements whose `catch` handles a unique violation (SQLSTATE 23505):
+    /// an insert there lets the constraint decide.
+    pub unique_violation_handled: Vec<TextRange>,
     /// Handle kinds established by linking (a pool exported by another module, the pool a fake
     /// transaction wrapper hands to its callback); they override classification by use.
     pub linked_kinds: Vec<(HandleKey, HandleKind)>,

@@ -406,6 +406,13 @@ impl<'a> Lowerer<'a> {
                 self.emit(Op::Throw { range: r });
             }
             Stmt::Try(t) => {
+                let handler = t.handler.as_ref().map(|h| self.range(h.body.span));
+                if let Some(h) = handler
+                    && handles_unique_violation(self.text.get(h.start as usize..h.end as usize).unwrap_or_default())
+                {
+                    let body = self.range(t.block.span);
+                    self.out.unique_violation_handled.push(body);
+                }
                 let body = self.lower_block_stmt(&t.block.stmts);
                 let catch = t.handler.as_ref().map(|h| {
                     self.block(|this| {
@@ -829,6 +836,14 @@ impl<'a> Lowerer<'a> {
                 None => Cond::Unknown,
             },
             Expr::Unary(u) if u.op == UnaryOp::Bang => Cond::Not(Box::new(self.build_cond_within(&u.arg, depth))),
+            // `client.release` (as in `if (client && client.release)`): a client always has its
+            // methods, so the test is whether the client is there.
+            Expr::Member(m)
+                if matches!(unparen(&m.obj), Expr::Ident(_))
+                    && matches!(&m.prop, MemberProp::Ident(p) if matches!(&*p.sym, "release" | "query" | "end")) =>
+            {
+                self.build_cond_within(&m.obj, depth)
+            }
             Expr::Bin(b) => match b.op {
                 BinaryOp::LogicalAnd => Cond::And(
                     Box::new(self.build_cond_within(&b.left, depth)),
@@ -923,6 +938,19 @@ pub(super) fn is_nullish_literal(e: &Expr) -> bool {
         Expr::Unary(u) => u.op == UnaryOp::Void,
         _ => false,
     }
+}
+
+/// A catch block that answers a unique violation: it tests SQLSTATE `23505`, pg's
+/// `unique_violation`, a helper or ORM error named for it (`isUniqueViolation(err)`,
+/// `UniqueConstraintError`) or a duplicate key, and does not `continue` a loop (that retries an
+/// insert whose generated value collided, a random code, not the row the code looked up).
+fn handles_unique_violation(catch_text: &str) -> bool {
+    let t = catch_text.to_ascii_lowercase();
+    let retries = t.match_indices("continue").any(|(i, w)| {
+        !t[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+            && !t[i + w.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+    });
+    (t.contains("23505") || t.contains("unique") || t.contains("duplicate")) && !retries
 }
 
 fn is_truthy_literal(e: &Expr) -> bool {
