@@ -107,14 +107,17 @@ fn may_hold_schema(path: &Path) -> bool {
     })
 }
 
-/// knex migrations (`createTable` with `knex`) and Sequelize models (`unique: true` with
-/// `DataTypes` or `Sequelize`) among the inputs: read for the schema whether or not they are linted.
+/// knex migrations (`createTable` with `knex`, or SQL in `.raw(...)`) and Sequelize models
+/// (`unique: true` with `DataTypes` or `Sequelize`) among the inputs: read for the schema whether
+/// or not they are linted.
 fn schema_text(bytes: &[u8]) -> Option<String> {
     let has = |needle: &str| memchr::memmem::find(bytes, needle.as_bytes()).is_some();
     let knex = has("createTable") && has("knex");
     let sequelize =
         (has("unique: true") || has("primaryKey: true")) && (has("DataTypes") || has("Sequelize") || has("sequelize"));
-    (knex || sequelize).then(|| String::from_utf8_lossy(bytes).into_owned())
+    // `knex.raw('CREATE UNIQUE INDEX ...')` in a migration.
+    let raw = has(".raw(") && (has("UNIQUE") || has("unique"));
+    (knex || sequelize || raw).then(|| String::from_utf8_lossy(bytes).into_owned())
 }
 
 fn scan_input(

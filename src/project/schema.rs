@@ -114,6 +114,9 @@ impl Schema {
             if text.contains("unique: true") || text.contains("primaryKey: true") {
                 self.read_sequelize(path, text);
             }
+            if text.contains(".raw(") {
+                self.read_sql(path, &raw_sql_only(text));
+            }
         }
         let after = self.tables.values().map(Vec::len).sum::<usize>() + self.declared.len();
         if after > before || name.ends_with(".sql") || name.ends_with(".prisma") {
@@ -531,6 +534,33 @@ fn first_string(text: &str) -> Option<String> {
     Some(rest[..end].to_string())
 }
 
+/// The SQL of a migration's `knex.raw('...')` calls (`CREATE UNIQUE INDEX ... ON users (email)`),
+/// in place: everything else is blanked (line breaks kept, so lines stay right) and each literal
+/// ends a statement.
+fn raw_sql_only(text: &str) -> String {
+    let mut out: Vec<u8> = text.bytes().map(|b| if b == b'\n' { b'\n' } else { b' ' }).collect();
+    let mut at = 0;
+    while let Some(pos) = text[at..].find(".raw(") {
+        let args = at + pos + ".raw(".len();
+        at = args;
+        let rest = &text[args..];
+        let Some(open) = rest.find(|c: char| !c.is_whitespace()) else {
+            break;
+        };
+        let q = rest.as_bytes()[open];
+        if !matches!(q, b'\'' | b'"' | b'`') {
+            continue;
+        }
+        let body = args + open + 1;
+        let Some(len) = text[body..].find(q as char) else { break };
+        out[body..body + len].copy_from_slice(&text.as_bytes()[body..body + len]);
+        out[body + len] = b';';
+        at = body + len + 1;
+    }
+    // Only ASCII bytes were replaced, and whole literals (between ASCII quotes) copied.
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// Every string literal in a text.
 fn strings(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -606,5 +636,16 @@ mod tests {
         );
         assert!(key(&q, "people", &["email"]).is_some());
         assert!(key(&q, "people", &["name"]).is_none());
+    }
+
+    #[test]
+    fn knex_raw_sql() {
+        let text = "exports.up = async (knex) => {\n  await knex.raw(`ALTER TABLE users ADD COLUMN email text`);\n  await knex.raw(\n    'CREATE UNIQUE INDEX IF NOT EXISTS users_email_uq ON users (email) WHERE email IS NOT NULL'\n  );\n  await knex.raw(sql);\n};\n";
+        let k = schema("db/migrations/041_auth.js", text);
+        let found = k
+            .key_covered_by("users", &["email".to_string()])
+            .expect("the unique index in knex.raw");
+        assert_eq!(found.line, 4);
+        assert!(key(&k, "users", &["id"]).is_none());
     }
 }
