@@ -51,6 +51,12 @@ impl Rule for ClientLeak {
             if m.is_test_code(leak.exit.root) {
                 continue;
             }
+            // Checked out by the module's own top-level code (`const client = await
+            // pool.connect()` at module level): held for the life of the process on purpose, one
+            // connection however many requests come (their sharing it is `shared-client`'s).
+            if crate::rules::util::checked_out_at_load(m, leak.client) {
+                continue;
+            }
             let covered = leak.exit.error_path
                 && leak
                     .began

@@ -29,8 +29,14 @@ impl Rule for SharedClient {
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
         for q in m.db_queries().filter(|q| q.via.is_none() && begins(q)) {
-            if m.handle_kind(&q.handle) != Some(HandleKind::StandaloneClient) {
-                continue;
+            // A client checked out once by the module's top-level code (`const client = await
+            // pool.connect()`) is as shared as a `new Client()`.
+            let checked_out_at_load =
+                matches!(&q.handle, HandleKey::Binding(b) if crate::rules::util::checked_out_at_load(m, *b));
+            match m.handle_kind(&q.handle) {
+                Some(HandleKind::StandaloneClient) => {}
+                Some(HandleKind::PooledClient) if checked_out_at_load => {}
+                _ => continue,
             }
             // Only linking makes a member path (`db.client`) a standalone client: another
             // module's export, shared by the process.
@@ -42,6 +48,9 @@ impl Rule for SharedClient {
                     }
                     let origin = match (&binding.origin, &binding.import) {
                         (Origin::NewClient, _) => format!("`new Client()` on line {}", line(m, binding.span)),
+                        (Origin::Connected(_), _) => {
+                            format!("checked out once when the module loads, line {}", line(m, binding.span))
+                        }
                         (_, Some(r)) => format!("imported from '{}'", r.specifier),
                         (_, None) if binding.shared_client => "handed out by another module".to_string(),
                         (_, None) => format!("`new Client()` on line {}", line(m, binding.span)),

@@ -392,6 +392,13 @@ pub fn values_text(m: &FileModel<'_>, q: QueryId) -> Option<String> {
     }
 }
 
+/// A module-level binding given its client by a `connect` of the module's top-level code.
+pub fn checked_out_at_load(m: &crate::semantic::FileModel<'_>, client: crate::semantic::BindingId) -> bool {
+    let b = &m.bindings[client as usize];
+    b.func == crate::semantic::MODULE_FN
+        && matches!(b.origin, crate::semantic::Origin::Connected(c) if m.connects[c as usize].func == crate::semantic::MODULE_FN)
+}
+
 #[cfg(test)]
 mod tests {
     use super::template_holes;
