@@ -192,6 +192,9 @@ pub struct Function {
     pub test_code: bool,
     /// A query builder: a plain function whose every `return` gives this SQL text.
     pub returns_sql: Option<SqlTemplate>,
+    /// Every `return` gives the truthiness of this parameter (`return !!err`, `return err`,
+    /// `Boolean(err)`): a call tests its argument (`if (shouldAbort(err)) return`).
+    pub returns_param_truthiness: Option<usize>,
 }
 
 /// The receiver of a database call.

@@ -53,6 +53,7 @@ impl<'a> Interp<'a> {
             subst: HashMap::new(),
             call_site: None,
             chain_step: false,
+            inlined: false,
         });
         let o = self.exec_block(&f.body, states);
         let end = self.site(f.end);
@@ -75,8 +76,8 @@ impl<'a> Interp<'a> {
     ) -> Outcome {
         let mut out = Outcome::default();
         let l = self.l();
-        let inlinable =
-            callee.filter(|f| self.frames.len() < MAX_INLINE_DEPTH + 1 && !self.frames.iter().any(|fr| fr.func == *f));
+        let depth = self.frames.iter().filter(|f| f.inlined).count();
+        let inlinable = callee.filter(|f| depth < MAX_INLINE_DEPTH && !self.frames.iter().any(|fr| fr.func == *f));
         let Some(fid) = inlinable else {
             // A callback parameter called with a client in an open transaction: a wrapper.
             let callee_is_param = callee.is_none();
@@ -128,6 +129,7 @@ impl<'a> Interp<'a> {
             subst,
             call_site,
             chain_step: false,
+            inlined: true,
         });
         let o = self.exec_block(&f.body, states);
         self.frames.pop();

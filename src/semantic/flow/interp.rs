@@ -37,6 +37,7 @@ impl<'a> Interp<'a> {
             subst: HashMap::new(),
             call_site: None,
             chain_step: false,
+            inlined: false,
         });
         let out = self.exec_block(&f.body, vec![init]);
         self.frames.pop();
@@ -191,6 +192,7 @@ impl<'a> Interp<'a> {
                     subst: HashMap::new(),
                     call_site: None,
                     chain_step,
+                    inlined: false,
                 });
                 let o = self.exec_block(&f.body, states);
                 self.frames.pop();

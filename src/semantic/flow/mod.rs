@@ -212,6 +212,9 @@ struct Frame {
     call_site: Option<TextRange>,
     /// A `.then`/`.catch` step: its `return` continues the chain.
     chain_step: bool,
+    /// A call of a local function, inlined (counted against the inlining depth; the callbacks a
+    /// path runs as its continuation are not).
+    inlined: bool,
 }
 
 struct Interp<'a> {

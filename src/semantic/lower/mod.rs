@@ -23,6 +23,7 @@ mod scope;
 mod scopes;
 mod sql_text;
 mod stmt;
+mod truthiness;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 

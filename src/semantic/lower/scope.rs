@@ -254,6 +254,12 @@ impl<'a> Lowerer<'a> {
             Decl::Fn(f) => {
                 let id = self.declare(&f.ident.sym, BindingKind::Function, f.ident.span);
                 let fid = self.alloc_function(f.function.span, Some(f.ident.sym.to_string()), FnRole::Standalone);
+                // Known before the body is lowered, for calls written above the declaration.
+                if let Some(body) = &f.function.body {
+                    let params: Vec<&Pat> = f.function.params.iter().map(|p| &p.pat).collect();
+                    self.out.functions[fid as usize].returns_param_truthiness =
+                        super::truthiness::returns_param_truthiness(&params, &body.stmts);
+                }
                 self.predeclared.insert(f.function.span.lo.0, fid);
                 self.out.bindings[id as usize].origin = Origin::Function(fid);
             }

@@ -41,6 +41,7 @@ impl<'a> Lowerer<'a> {
             unawaited_callback: false,
             test_code,
             returns_sql: None,
+            returns_param_truthiness: None,
         });
         id
     }
@@ -95,6 +96,11 @@ impl<'a> Lowerer<'a> {
                 id
             }
             None => self.alloc_function(span, name, role),
+        };
+        self.out.functions[id as usize].returns_param_truthiness = match body {
+            FnBody::Block(stmts, _) => super::truthiness::returns_param_truthiness(params, stmts),
+            FnBody::Expr(e) => super::truthiness::expr_param_truthiness(params, e),
+            FnBody::None => None,
         };
         stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || {
             self.enter_function(id, is_async);
@@ -836,6 +842,29 @@ impl<'a> Lowerer<'a> {
                 None => Cond::Unknown,
             },
             Expr::Unary(u) if u.op == UnaryOp::Bang => Cond::Not(Box::new(self.build_cond_within(&u.arg, depth))),
+            // `shouldAbort(err)` where `shouldAbort` returns `!!err`: the test is on the argument.
+            Expr::Call(c) => {
+                let tested = match &c.callee {
+                    Callee::Expr(callee) => match unparen(callee) {
+                        Expr::Ident(i) => {
+                            self.resolve(&i.sym)
+                                .and_then(|b| match self.out.bindings[b as usize].origin {
+                                    Origin::Function(f) => self.out.functions[f as usize].returns_param_truthiness,
+                                    _ => None,
+                                })
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let arg = tested
+                    .filter(|_| c.args.iter().all(|a| a.spread.is_none()))
+                    .and_then(|i| c.args.get(i));
+                match arg {
+                    Some(a) => self.build_cond_within(&a.expr, depth),
+                    None => Cond::Unknown,
+                }
+            }
             // `client.release` (as in `if (client && client.release)`): a client always has its
             // methods, so the test is whether the client is there.
             Expr::Member(m)
