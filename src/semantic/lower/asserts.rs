@@ -9,7 +9,7 @@
 
 use swc_ecma_ast::*;
 
-use super::stmt::is_nullish_literal;
+use super::conds::is_nullish_literal;
 use super::{Lowerer, is_function_literal, prop_name, unparen};
 use crate::semantic::model::*;
 

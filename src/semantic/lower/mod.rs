@@ -16,6 +16,7 @@
 
 mod asserts;
 mod calls;
+mod conds;
 mod db_calls;
 mod expr;
 mod modules;
