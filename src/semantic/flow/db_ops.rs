@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::state::{Acq, ClientState, Outcome, State, Tx, UNKNOWN_CLIENT};
-use super::{AfterCommit, ExitKind, Interp, SessionLeak, Site, WritePair};
+use super::{AfterCommit, ExitKind, Interp, Later, SessionLeak, Site, WritePair};
 use crate::semantic::model::*;
 use crate::semantic::sql::StmtKind;
 use crate::source::TextRange;
@@ -254,7 +254,14 @@ impl<'a> Interp<'a> {
             // A callback that does nothing with the client (`(err) => assert.ifError(err)`) while
             // the code goes on sending on it (queries queued one after the other): the client's
             // story goes on here, not in the callback.
-            if let Some(b) = client.filter(|b| queued_later && !touched.contains(b)) {
+            // Released right after (`client.query(sql, cb); release();`): the callback runs on a
+            // client already back in the pool, whatever it does with it.
+            let goes_on_here = match queued_later {
+                Later::Nothing => false,
+                Later::Sends => client.is_some_and(|b| !touched.contains(&b)),
+                Later::Releases => true,
+            };
+            if let Some(b) = client.filter(|_| goes_on_here) {
                 let deferred = ClientState {
                     acq: Acq::Deferred,
                     ..UNKNOWN_CLIENT

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::state::{Acq, ClientState, Exits, Outcome, State, Tx, UNKNOWN_CLIENT, dedupe};
-use super::{ExitFact, ExitKind, Frame, Interp, LeakFact, ResponseInTx, Site, Swallowed, walk_ops};
+use super::{ExitFact, ExitKind, Frame, Interp, Later, LeakFact, ResponseInTx, Site, Swallowed, walk_ops};
 use crate::semantic::model::*;
 
 impl<'a> Interp<'a> {
@@ -126,7 +126,7 @@ impl<'a> Interp<'a> {
             }
             self.queued_later = match op {
                 Op::Query(q) => self.sent_on_later(*q, &b.0[i + 1..]),
-                _ => false,
+                _ => Later::Nothing,
             };
             let o = stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || self.exec_op(op, cur));
             if self.aborted {
@@ -635,21 +635,40 @@ impl<'a> Interp<'a> {
     /// Whether statements after query `q` in its block (`rest`, the next `QUEUE_LOOKAHEAD` ops) are
     /// sent on, or release, the same client: queries queued one after the other on a client,
     /// callback style. Bounded, so that a block of many queries stays linear.
-    fn sent_on_later(&self, q: QueryId, rest: &[Op]) -> bool {
+    fn sent_on_later(&self, q: QueryId, rest: &[Op]) -> Later {
         const QUEUE_LOOKAHEAD: usize = 16;
         let l = self.l();
         let HandleKey::Binding(b) = l.queries[q as usize].handle else {
-            return false;
+            return Later::Nothing;
         };
         if l.queries[q as usize].callback.is_none() {
-            return false;
+            return Later::Nothing;
         }
         let b = self.resolve(b);
-        rest.iter().take(QUEUE_LOOKAHEAD).any(|op| match op {
-            Op::Query(q2) => matches!(l.queries[*q2 as usize].handle, HandleKey::Binding(b2) if self.resolve(b2) == b),
-            Op::Release { binding, .. } => self.resolve(*binding) == b,
-            _ => false,
-        })
+        // The client a release names: itself, or the one whose `done` / `release` callback it is.
+        let released = |binding: BindingId| {
+            let rb = self.resolve(binding);
+            match l.bindings[rb as usize].origin {
+                Origin::ReleaseFn(cid) => l.connects[cid as usize].target.map(|t| self.resolve(t)) == Some(b),
+                _ => rb == b,
+            }
+        };
+        rest.iter()
+            .take(QUEUE_LOOKAHEAD)
+            .find_map(|op| match op {
+                Op::Query(q2) => {
+                    matches!(l.queries[*q2 as usize].handle, HandleKey::Binding(b2) if self.resolve(b2) == b)
+                        .then_some(Later::Sends)
+                }
+                Op::Release { binding, .. } => released(*binding).then_some(Later::Releases),
+                Op::CallBinding { binding, .. } => {
+                    (matches!(l.bindings[self.resolve(*binding) as usize].origin, Origin::ReleaseFn(_))
+                        && released(*binding))
+                    .then_some(Later::Releases)
+                }
+                _ => None,
+            })
+            .unwrap_or(Later::Nothing)
     }
 
     /// Client bindings a block (and the callbacks it runs) refers to.

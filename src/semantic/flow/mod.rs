@@ -231,9 +231,20 @@ struct Interp<'a> {
     facts: FlowFacts,
     /// Write pairs already recorded (first write, second write), so that each is recorded once.
     pairs_seen: std::collections::HashSet<(QueryId, Site, QueryId, Site)>,
-    /// The query about to run is followed, in its block, by more statements on its client (see
-    /// `exec_query`).
-    queued_later: bool,
+    /// What follows the query about to run in its block, on its client (see `exec_query`).
+    queued_later: Later,
+}
+
+/// What a block does with a client after sending it a query with a callback, before the callback
+/// can run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Later {
+    #[default]
+    Nothing,
+    /// Sends it more statements (queued one after the other).
+    Sends,
+    /// Releases it: the callback runs on a client already back in the pool.
+    Releases,
 }
 
 /// The analysis of a file takes at most this many steps (ops executed on a set of paths), plus
@@ -279,7 +290,7 @@ pub fn analyse(p: &Program<'_>) -> FlowFacts {
             coarse: false,
             facts: FlowFacts::default(),
             pairs_seen: Default::default(),
-            queued_later: false,
+            queued_later: Later::Nothing,
         };
         it.run_root();
         remaining = remaining.saturating_sub(it.steps);
