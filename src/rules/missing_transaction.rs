@@ -109,8 +109,19 @@ const MAX_LISTED_WRITES: usize = 6;
 
 fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (String, String, Option<Fix>) {
     let first = m.query(pair.first.0);
-    let receiver = first.receiver.clone();
-    let is_pool = m.handle_kind(&pair.handle) == Some(HandleKind::Pool);
+    // A module-level `new Client()` that requests reach is one connection for all of them: a
+    // transaction on it would take in other requests' statements (`shared-client`). The writes
+    // move to a client of a pool instead.
+    let shared = match &pair.handle {
+        crate::semantic::HandleKey::Binding(b) => {
+            m.handle_kind(&pair.handle) == Some(HandleKind::StandaloneClient)
+                && m.bindings[*b as usize].is_process_wide()
+                && m.requests.reach(first.func).is_some()
+        }
+        _ => false,
+    };
+    let receiver = if shared { "pool".to_string() } else { first.receiver.clone() };
+    let is_pool = shared || m.handle_kind(&pair.handle) == Some(HandleKind::Pool);
     let client = if is_pool {
         "client".to_string()
     } else {
@@ -165,14 +176,22 @@ fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (Strin
         };
         return (help, example, None);
     }
-    let help = if is_pool {
+    let help = if shared {
+        format!(
+            "`{}` is one connection shared by every request, so a transaction on it would take in their statements: make a `Pool` (`const {receiver} = new Pool()`) and run these writes on a client of it: `const {client} = await {receiver}.connect()`, `BEGIN`, the writes, `COMMIT`, `ROLLBACK` in `catch`, `{client}.release()` in `finally`",
+            first.receiver
+        )
+    } else if is_pool {
         format!(
             "Run these writes in one transaction on one connection: `const {client} = await {receiver}.connect()`, `BEGIN`, the writes, `COMMIT`, `ROLLBACK` in `catch`, `{client}.release()` in `finally`"
         )
     } else {
         format!("Wrap these writes in `BEGIN` ... `COMMIT` on `{client}`, with `ROLLBACK` in `catch`")
     };
-    let fix = region.and_then(|r| edit(m, pair, writes, r, is_pool, &receiver, &client));
+    // No edit for a shared client: the pool it needs is not in the code yet.
+    let fix = region
+        .filter(|_| !shared)
+        .and_then(|r| edit(m, pair, writes, r, is_pool, &receiver, &client));
     (help, example, fix)
 }
 

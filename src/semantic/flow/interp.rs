@@ -14,6 +14,15 @@ impl<'a> Interp<'a> {
         let l = self.l();
         let f = &l.functions[self.root as usize];
         let mut init = State::default();
+        for &b in self.autocommit {
+            init.set_client(
+                b,
+                ClientState {
+                    tx: Tx::None,
+                    ..UNKNOWN_CLIENT
+                },
+            );
+        }
         if matches!(f.role, FnRole::ManagedTx | FnRole::WrapperTx) {
             for params in &f.params {
                 for &b in params {

@@ -233,6 +233,8 @@ struct Interp<'a> {
     pairs_seen: std::collections::HashSet<(QueryId, Site, QueryId, Site)>,
     /// What follows the query about to run in its block, on its client (see `exec_query`).
     queued_later: Later,
+    /// Module-level `new Client()`s that never run a transaction (see [`autocommit_clients`]).
+    autocommit: &'a [BindingId],
 }
 
 /// What a block does with a client after sending it a query with a callback, before the callback
@@ -278,6 +280,7 @@ pub fn analyse(p: &Program<'_>) -> FlowFacts {
             list.push(i as BindingId);
         }
     }
+    let autocommit = autocommit_clients(p);
     for root in roots {
         let mut it = Interp {
             p,
@@ -291,6 +294,7 @@ pub fn analyse(p: &Program<'_>) -> FlowFacts {
             facts: FlowFacts::default(),
             pairs_seen: Default::default(),
             queued_later: Later::Nothing,
+            autocommit: &autocommit,
         };
         it.run_root();
         remaining = remaining.saturating_sub(it.steps);
@@ -303,6 +307,45 @@ pub fn analyse(p: &Program<'_>) -> FlowFacts {
     }
     facts.callers = callers(p);
     facts
+}
+
+/// Module-level `new Client()`s that no statement of this file can put in a transaction (no
+/// `BEGIN` is sent on them, nor SQL txlint cannot read) and that no other module can reach (not
+/// exported): every function finds them outside a transaction, each statement committing on its
+/// own, as on a pool.
+fn autocommit_clients(p: &Program<'_>) -> Vec<BindingId> {
+    fn exported(v: &ExportValue, out: &mut Vec<BindingId>) {
+        match v {
+            ExportValue::Binding(b) => out.push(*b),
+            ExportValue::Object(members) => members.iter().for_each(|(_, m)| exported(m, out)),
+            _ => {}
+        }
+    }
+    let l = p.l;
+    let mut shared = Vec::new();
+    for (_, v) in &l.exports.named {
+        exported(v, &mut shared);
+    }
+    if let Some(v) = &l.exports.module_exports {
+        exported(v, &mut shared);
+    }
+    l.bindings
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (i as BindingId, b))
+        .filter(|(i, b)| {
+            b.func == MODULE_FN
+                && b.origin == Origin::NewClient
+                && p.kinds.get(&HandleKey::Binding(*i)) == Some(&HandleKind::StandaloneClient)
+                && !shared.contains(i)
+        })
+        .filter(|(i, _)| {
+            !l.queries.iter().any(|q| {
+                q.handle == HandleKey::Binding(*i) && q.sql.info.as_ref().is_none_or(|info| info.begins())
+            })
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 fn merge_facts(into: &mut FlowFacts, from: FlowFacts) {
