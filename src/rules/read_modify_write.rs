@@ -248,6 +248,11 @@ fn different_rows(
 /// (`is_active = $2` with the request's `isActive`) after a check of the old one is an
 /// idempotency check or a transition rule: the last writer wins, nothing is lost.
 fn decided_value(m: &FileModel<'_>, u: QueryId, a: &crate::semantic::sql::Assignment) -> bool {
+    // Clearing the value checked (`SET otp = NULL` once the code matched): two requests that both
+    // pass the check clear it twice, and neither's write is lost.
+    if a.clears {
+        return false;
+    }
     if a.relative || a.params.is_empty() {
         return true;
     }

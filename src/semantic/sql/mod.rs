@@ -108,6 +108,8 @@ pub struct Assignment {
     pub params: Vec<ParamRef>,
     /// The new value refers to the column itself (`balance = balance - $1`).
     pub relative: bool,
+    /// The new value is `NULL`: the column is cleared (a one-time code consumed, a hold released).
+    pub clears: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -241,10 +241,12 @@ fn stmt_kind(stmt: &Statement) -> StmtKind {
                 for t in targets {
                     if let Some(column) = object_name(t) {
                         let relative = expr_columns(&a.value).contains(&column);
+                        let clears = matches!(&a.value, Expr::Value(v) if v.value == Value::Null);
                         assignments.push(Assignment {
                             column,
                             params: params.clone(),
                             relative,
+                            clears,
                         });
                     }
                 }
