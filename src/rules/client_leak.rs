@@ -10,7 +10,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::diagnostic::{Applicability, Fix};
 use crate::rules::util::{connect_site, describe, indent, is_balanced, line, pool_of_client, source_block_text};
+use crate::rules::wrap::{self, Syntax, Wrap};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::flow::{ExitKind, LeakFact};
 use crate::semantic::{BindingId, FileModel, Origin};
@@ -59,8 +61,11 @@ impl Rule for ClientLeak {
                 by_client.entry(leak.client).or_default().push(leak);
             }
         }
+        // Parsed again only when a finding may get an edit.
+        let syntax = std::cell::OnceCell::new();
         for (client, mut leaks) in by_client {
             let name = m.binding_name(client).to_string();
+            let fix = release_in_finally(m, client, &name, &syntax);
             let pool = pool_of_client(m, client);
             let acquired = connect_site(m, client);
             leaks.sort_by_key(|l| (l.exit.site.outer, l.exit.kind));
@@ -99,6 +104,9 @@ impl Rule for ClientLeak {
                         "Release `{name}` in a `finally` block so every path returns it"
                     ))
                     .example(example.clone());
+                if let Some(fix) = &fix {
+                    d = d.fix(fix.clone());
+                }
                 cx.report(d.context(m.function_name(e.root)));
             }
             // Failures: one finding per client, at the first statement that can fail.
@@ -131,6 +139,9 @@ impl Rule for ClientLeak {
                         "Put the code that uses `{name}` in `try` and call `{name}.release()` in `finally`"
                     ))
                     .example(example);
+                if let Some(fix) = fix {
+                    d = d.fix(fix);
+                }
                 cx.report(d.context(m.function_name(first.exit.root)));
             }
         }
@@ -180,6 +191,68 @@ fn users_code_released(m: &FileModel<'_>, client: BindingId, name: &str) -> Opti
         "{connect_line}\ntry {{\n{}\n}} finally {{\n  {name}.release();\n}}",
         indent(&body, "  ")
     ))
+}
+
+/// The edit that moves the release into `finally`: the statements after
+/// `const client = await pool.connect();` in its block, through the last one that uses the client
+/// (or to the block's end when a name they declare is used later), wrapped in
+/// `try { ... } finally { client.release(); }`, their own `client.release();` statements removed.
+/// `None` unless every use of the client there is a query, an awaited call that takes it, or such
+/// a release.
+fn release_in_finally(
+    m: &FileModel<'_>,
+    client: BindingId,
+    name: &str,
+    syntax: &std::cell::OnceCell<Option<Syntax>>,
+) -> Option<Fix> {
+    let Origin::Connected(c) = m.bindings[client as usize].origin else {
+        return None;
+    };
+    let connect = &m.connects[c as usize];
+    if connect.callback.is_some() {
+        return None;
+    }
+    let syntax = syntax.get_or_init(|| Syntax::parse(m.source)).as_ref()?;
+    let at = syntax.locate(connect.range)?;
+    let stmt = &at.stmts[at.index];
+    if wrap::awaited_connect_binding(stmt) != Some(name) || !at.in_async {
+        return None;
+    }
+    let rest = &at.stmts[at.index + 1..];
+    let uses = wrap::uses(syntax, rest, name);
+    if !uses.plain() {
+        return None;
+    }
+    let mut last = uses.last?;
+    let declared = wrap::declared(&rest[..=last])?;
+    if !wrap::mentioned(&rest[last + 1..]).is_disjoint(&declared) {
+        last = rest.len() - 1;
+    }
+    let region = &rest[..=last];
+    // Another client acquired inside: its own edit comes first (one `try` each, not nested).
+    if region.iter().any(|s| wrap::awaited_connect_binding(s).is_some()) {
+        return None;
+    }
+    let range = |s: &swc_ecma_ast::Stmt| syntax.range(swc_common::Spanned::span(s));
+    let semi = if m.source.slice(range(stmt)).ends_with(';') {
+        ";"
+    } else {
+        ""
+    };
+    let literals = wrap::literals(syntax, region);
+    let w = Wrap {
+        region: range(&region[0]).cover(range(&region[last])),
+        removals: &uses.releases,
+        literals: &literals,
+        catch: None,
+        finally: vec![format!("{name}.release(){semi}")],
+    };
+    let edit = wrap::wrap_edit(m.source, &w, &wrap::Style::of(m.source))?;
+    Some(Fix {
+        title: format!("Release `{name}` in `finally`"),
+        applicability: Applicability::Suggestion,
+        edits: vec![edit],
+    })
 }
 
 fn tx_free_skeleton(pool: Option<&str>, client: &str) -> String {

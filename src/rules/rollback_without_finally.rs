@@ -7,10 +7,13 @@
 //! rolls the transaction back, so such a path is fine. Read-only transactions are ignored.
 //! Known false negatives: errors thrown by synchronous code we cannot see are not modelled.
 
+use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::util::{line, owned_writing_transactions, pool_of_client, tx_skeleton};
+use crate::rules::wrap::{self, Located, Style, Syntax, Wrap};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
-use crate::semantic::FileModel;
-use crate::semantic::flow::ExitKind;
+use crate::semantic::flow::{ExitKind, TxFacts};
+use crate::semantic::{AwaitKind, BindingId, FileModel, Origin, QueryId};
+use crate::source::TextRange;
 
 pub struct RollbackWithoutFinally;
 
@@ -27,6 +30,8 @@ impl Rule for RollbackWithoutFinally {
     }
 
     fn check(&self, m: &FileModel<'_>, cx: &mut RuleContext) {
+        // Parsed again only when a finding may get an edit.
+        let syntax = std::cell::OnceCell::new();
         for (begin, tx, client) in owned_writing_transactions(m) {
             let mut open: Vec<_> = tx.open_exits.iter().filter(|e| e.error_path).collect();
             let mut leaked: Vec<_> = tx.leaked_after_begin.iter().collect();
@@ -77,6 +82,16 @@ impl Rule for RollbackWithoutFinally {
             d = d
                 .help(help)
                 .example(tx_skeleton(pool.as_deref(), &name, &body, m.database));
+            let shape = Shape {
+                begin,
+                tx,
+                client,
+                open: !open.is_empty(),
+                leaked: !leaked.is_empty(),
+            };
+            if let Some(fix) = rollback_fix(m, &shape, &syntax) {
+                d = d.fix(fix);
+            }
             cx.report(d.context(m.function_name(q.func)));
         }
         pooled_transactions(m, cx);
@@ -114,4 +129,276 @@ fn pooled_transactions(m: &FileModel<'_>, cx: &mut RuleContext) {
             .example(tx_skeleton(Some(&pool), "client", &body, m.database));
         cx.report(d.context(m.function_name(q.func)));
     }
+}
+
+/// A finding's transaction, and what its error paths miss.
+struct Shape<'m> {
+    begin: QueryId,
+    tx: &'m TxFacts,
+    client: BindingId,
+    /// An error path without `ROLLBACK`.
+    open: bool,
+    /// An error path that skips the release.
+    leaked: bool,
+}
+
+/// The edit that rolls back on the error path (and releases in `finally` when an error path skips
+/// the release), for a promise-style transaction whose statements are in one block: `BEGIN` ...
+/// `COMMIT` in a `try` gets `ROLLBACK` at the start of its `catch` (or a `catch` that rolls back
+/// and rethrows, when it has only `finally`); with no `try` at all, the statements from `BEGIN`
+/// through the last use of the client are wrapped in `try` / `catch` (ROLLBACK, rethrow) /
+/// `finally`. `None` for any other shape.
+fn rollback_fix(m: &FileModel<'_>, shape: &Shape<'_>, syntax: &std::cell::OnceCell<Option<Syntax>>) -> Option<Fix> {
+    let name = m.binding_name(shape.client);
+    let promise_style = |q: QueryId| {
+        let q = m.query(q);
+        q.callback.is_none()
+            && q.callback_binding.is_none()
+            && !q.callback_other
+            && q.via.is_none()
+            && q.in_async_fn
+            && q.await_kind == AwaitKind::Awaited
+            && q.receiver == name
+    };
+    if !promise_style(shape.begin) || shape.tx.commits.is_empty() || !shape.tx.commits.iter().all(|c| promise_style(*c))
+    {
+        return None;
+    }
+    let syntax = syntax.get_or_init(|| Syntax::parse(m.source)).as_ref()?;
+    let q = m.query(shape.begin);
+    let at = syntax.locate(q.range)?;
+    if !at.in_async {
+        return None;
+    }
+    // The user's quotes and semicolons.
+    let quote = std::iter::once(shape.begin)
+        .chain(shape.tx.commits.iter().copied())
+        .map(|c| m.query(c))
+        .filter(|c| c.sql.inline)
+        .find_map(|c| {
+            m.source
+                .slice(c.sql.range)
+                .chars()
+                .next()
+                .filter(|ch| matches!(ch, '\'' | '"' | '`'))
+        })
+        .unwrap_or('\'');
+    let semi = if m.source.slice(q.stmt_range).trim_end().ends_with(';') {
+        ";"
+    } else {
+        ""
+    };
+    let ends = Ends {
+        rollback: format!("await {name}.query({quote}ROLLBACK{quote}){semi}"),
+        release: format!("{name}.release(){semi}"),
+        semi,
+        pooled: matches!(m.bindings[shape.client as usize].origin, Origin::Connected(_)),
+    };
+    let cx = EditCx {
+        m,
+        syntax,
+        at: &at,
+        name,
+        shape,
+        commits: shape.tx.commits.iter().map(|c| m.query(*c).range).collect(),
+        ends,
+        style: Style::of(m.source),
+    };
+    let (title, edits) = match &at.parent_try {
+        Some(t) => in_try(&cx, t)?,
+        None if !at.inside_try && shape.open => no_try(&cx)?,
+        None => return None,
+    };
+    Some(Fix {
+        title,
+        applicability: Applicability::Suggestion,
+        edits,
+    })
+}
+
+/// The statements the edits add, written the user's way.
+struct Ends {
+    rollback: String,
+    release: String,
+    semi: &'static str,
+    /// The client came from `pool.connect()` here: it may be released here.
+    pooled: bool,
+}
+
+/// What the edits are built from.
+struct EditCx<'a, 'm> {
+    m: &'a FileModel<'m>,
+    syntax: &'a Syntax,
+    /// The block holding `BEGIN`.
+    at: &'a Located,
+    name: &'a str,
+    shape: &'a Shape<'a>,
+    commits: Vec<TextRange>,
+    ends: Ends,
+    style: Style,
+}
+
+/// `BEGIN` ... `COMMIT` are statements of a `try` block.
+fn in_try(cx: &EditCx<'_, '_>, t: &swc_ecma_ast::TryStmt) -> Option<(String, Vec<Edit>)> {
+    let EditCx {
+        m,
+        syntax,
+        at,
+        name,
+        shape,
+        commits,
+        ends,
+        style,
+    } = cx;
+    let text = &m.source.text;
+    let block = syntax.range(t.block.span);
+    if !commits.iter().all(|c| block.contains(*c)) {
+        return None;
+    }
+    let ind = wrap::indent_before(text, syntax.range(t.span).start)?;
+    let nl = style.newline;
+    // Releases the new `finally` does: in the `try`, its `catch`, and after it.
+    let mut removals = Vec::new();
+    if shape.leaked {
+        if t.finalizer.is_some() || !ends.pooled {
+            return None;
+        }
+        let inside = wrap::uses(syntax, &t.block.stmts, name);
+        let caught = t
+            .handler
+            .as_ref()
+            .map(|h| wrap::uses(syntax, &h.body.stmts, name))
+            .unwrap_or_default();
+        // The statements after the `try`, in the block that holds it.
+        let outer = syntax.locate(syntax.range(t.span))?;
+        let after = wrap::uses(syntax, &outer.stmts[outer.index + 1..], name);
+        if !(inside.plain() && caught.plain() && after.plain()) || after.members + after.args > 0 {
+            return None;
+        }
+        removals = [inside.releases, caught.releases, after.releases].concat();
+        if removals.is_empty() {
+            return None;
+        }
+    }
+    let mut edits: Vec<Edit> = removals
+        .iter()
+        .map(|r| Edit::replace(wrap::removal(text, *r), ""))
+        .collect();
+    let finally = format!(" finally {}", style.block(ind, std::slice::from_ref(&ends.release)));
+    let mut title = Vec::new();
+    match &t.handler {
+        Some(h) => {
+            if shape.open {
+                let body = syntax.range(h.body.span);
+                // A catch that rolls back somehow (conditionally, through a helper): not ours to guess.
+                if m.source.slice(body).to_ascii_lowercase().contains("rollback") {
+                    return None;
+                }
+                let first = h
+                    .body
+                    .stmts
+                    .iter()
+                    .map(|s| syntax.range(swc_common::Spanned::span(s)))
+                    .find(|r| !removals.contains(r))?;
+                let ind_c = wrap::indent_before(text, first.start)?;
+                edits.push(Edit::insert(first.start, format!("{}{nl}{ind_c}", ends.rollback)));
+                title.push("Add `ROLLBACK` to the `catch`".to_string());
+            }
+            if shape.leaked {
+                edits.push(Edit::insert(syntax.range(h.span).end, finally));
+            }
+        }
+        None => {
+            let mut after_block = String::new();
+            if shape.open {
+                let param = syntax.free_name(at.function, &["err", "error", "e"]);
+                let lines = [ends.rollback.clone(), format!("throw {param}{}", ends.semi)];
+                after_block.push_str(&format!(" catch ({param}) {}", style.block(ind, &lines)));
+                title.push("Add a `catch` that runs `ROLLBACK` and rethrows".to_string());
+            }
+            if shape.leaked {
+                after_block.push_str(&finally);
+            }
+            edits.push(Edit::insert(block.end, after_block));
+        }
+    }
+    if shape.leaked {
+        title.push(format!("release `{name}` in `finally`"));
+    }
+    edits.sort_by_key(|e| (e.range.start, e.range.end));
+    if edits.is_empty()
+        || edits
+            .windows(2)
+            .any(|p| p[0].range.end > p[1].range.start || p[0].range.start == p[1].range.start)
+    {
+        return None;
+    }
+    Some((capitalised(&title.join(", and ")), edits))
+}
+
+/// `BEGIN` ... `COMMIT` are plain statements of a block, in no `try`.
+fn no_try(cx: &EditCx<'_, '_>) -> Option<(String, Vec<Edit>)> {
+    let EditCx {
+        m,
+        syntax,
+        at,
+        name,
+        shape,
+        commits,
+        ends,
+        style,
+    } = cx;
+    let rest = &at.stmts[at.index..];
+    let range = |s: &swc_ecma_ast::Stmt| syntax.range(swc_common::Spanned::span(s));
+    let commit = commits
+        .iter()
+        .map(|c| rest.iter().position(|s| range(s).contains(*c)))
+        .collect::<Option<Vec<usize>>>()?
+        .into_iter()
+        .max()?;
+    let uses = wrap::uses(syntax, rest, name);
+    if !uses.plain() {
+        return None;
+    }
+    let mut last = commit.max(uses.last?);
+    let declared = wrap::declared(&rest[..=last])?;
+    if !wrap::mentioned(&rest[last + 1..]).is_disjoint(&declared) {
+        last = rest.len() - 1;
+    }
+    let region = &rest[..=last];
+    // The releases move to `finally` when an error path skips them; a release that is already
+    // right stays, and then nothing after it may be wrapped.
+    let finally = if shape.leaked && ends.pooled && !uses.releases.is_empty() {
+        vec![ends.release.clone()]
+    } else if !shape.leaked && uses.releases.is_empty() {
+        Vec::new()
+    } else {
+        return None;
+    };
+    let param = syntax.free_name(at.function, &["err", "error", "e"]);
+    let literals = wrap::literals(syntax, region);
+    let w = Wrap {
+        region: range(&region[0]).cover(range(&region[last])),
+        removals: &uses.releases,
+        literals: &literals,
+        catch: Some((
+            param.clone(),
+            vec![ends.rollback.clone(), format!("throw {param}{}", ends.semi)],
+        )),
+        finally,
+    };
+    let edit = wrap::wrap_edit(m.source, &w, style)?;
+    let title = if w.finally.is_empty() {
+        "Wrap the transaction in `try` with `ROLLBACK` in `catch`".to_string()
+    } else {
+        format!("Wrap the transaction in `try` with `ROLLBACK` in `catch` and `{name}.release()` in `finally`")
+    };
+    Some((title, vec![edit]))
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

@@ -1,0 +1,654 @@
+//! Edits that move statements into `try` / `catch` / `finally`, shared by `client-leak` (the
+//! release moved into `finally`) and `rollback-without-finally` (a `ROLLBACK` on the error path).
+//!
+//! The shape is read from the syntax tree (the file is parsed again, only when a finding may get
+//! an edit): an edit is built only for statements of one `{ ... }` block in which every use of the
+//! client is understood. Whatever is not (the client in a callback, returned or stored, a
+//! `release(err)`, a release that is not a statement of its own) gets no edit, only the text help.
+
+use std::collections::BTreeSet;
+
+use swc_ecma_ast::{
+    ArrowExpr, BlockStmt, Callee, Class, Constructor, Decl, Expr, Function, FunctionBody, GetterProp, Ident,
+    MemberExpr, MemberProp, Pat, SetterProp, Stmt, Str, Tpl, TryStmt, VarDeclKind,
+};
+use swc_ecma_visit::{Visit, VisitWith};
+
+use crate::diagnostic::Edit;
+use crate::parse::Parsed;
+use crate::source::{SourceFile, TextRange};
+
+/// The file parsed again, with every identifier it mentions (to pick names that clash with none).
+pub struct Syntax {
+    pub parsed: Parsed,
+    idents: Vec<(TextRange, String)>,
+}
+
+impl Syntax {
+    pub fn parse(src: &SourceFile) -> Option<Syntax> {
+        let parsed = crate::parse::parse(src).ok()?;
+        struct Names<'p>(&'p Parsed, Vec<(TextRange, String)>);
+        impl Visit for Names<'_> {
+            fn visit_ident(&mut self, i: &Ident) {
+                self.1.push((self.0.range(i.span), i.sym.to_string()));
+            }
+        }
+        let mut names = Names(&parsed, Vec::new());
+        parsed.program.visit_with(&mut names);
+        let idents = names.1;
+        Some(Syntax { parsed, idents })
+    }
+
+    pub fn range(&self, span: swc_common::Span) -> TextRange {
+        self.parsed.range(span)
+    }
+
+    /// The first of `candidates` that no identifier inside `within` is called (`err`, `error`...).
+    pub fn free_name(&self, within: TextRange, candidates: &[&str]) -> String {
+        let used: BTreeSet<&str> = self
+            .idents
+            .iter()
+            .filter(|(r, _)| within.contains(*r))
+            .map(|(_, n)| n.as_str())
+            .collect();
+        if let Some(free) = candidates.iter().find(|c| !used.contains(**c)) {
+            return free.to_string();
+        }
+        (2..)
+            .map(|n| format!("{}{n}", candidates[0]))
+            .find(|c| !used.contains(c.as_str()))
+            .unwrap_or_default()
+    }
+
+    /// The innermost `{ ... }` block with a statement that contains `target`.
+    pub fn locate(&self, target: TextRange) -> Option<Located> {
+        let mut l = Locate {
+            syntax: self,
+            target,
+            found: None,
+            fns: Vec::new(),
+        };
+        self.parsed.program.visit_with(&mut l);
+        l.found
+    }
+}
+
+/// A block's statements and the one that holds the target.
+pub struct Located {
+    pub stmts: Vec<Stmt>,
+    pub index: usize,
+    /// The block is the body of this `try` (not its `catch` or `finally`).
+    pub parent_try: Option<TryStmt>,
+    /// A `try` of the same function encloses the block (besides `parent_try`).
+    pub inside_try: bool,
+    /// The enclosing function is `async`.
+    pub in_async: bool,
+    /// The enclosing function (for names that would clash).
+    pub function: TextRange,
+    block: TextRange,
+}
+
+struct Locate<'s> {
+    syntax: &'s Syntax,
+    target: TextRange,
+    found: Option<Located>,
+    /// Enclosing functions: span, async, `try` depth.
+    fns: Vec<(TextRange, bool, u32)>,
+}
+
+impl Locate<'_> {
+    fn record(&mut self, span: swc_common::Span, stmts: &[Stmt], parent_try: Option<&TryStmt>) {
+        let range = self.syntax.range(span);
+        if self.found.as_ref().is_some_and(|f| f.block == range) {
+            return;
+        }
+        let Some(index) = stmts
+            .iter()
+            .position(|s| self.syntax.range(swc_common::Spanned::span(s)).contains(self.target))
+        else {
+            return;
+        };
+        let Some(&(function, in_async, depth)) = self.fns.last() else {
+            return;
+        };
+        self.found = Some(Located {
+            stmts: stmts.to_vec(),
+            index,
+            parent_try: parent_try.cloned(),
+            inside_try: depth > u32::from(parent_try.is_some()),
+            in_async,
+            function,
+            block: range,
+        });
+    }
+
+    fn in_function(&mut self, span: swc_common::Span, is_async: bool, visit: impl FnOnce(&mut Self)) {
+        self.fns.push((self.syntax.range(span), is_async, 0));
+        visit(self);
+        self.fns.pop();
+    }
+}
+
+impl Visit for Locate<'_> {
+    fn visit_function(&mut self, n: &Function) {
+        self.in_function(n.span, n.is_async, |s| n.visit_children_with(s));
+    }
+    fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
+        self.in_function(n.span, n.is_async, |s| n.visit_children_with(s));
+    }
+    fn visit_constructor(&mut self, n: &Constructor) {
+        self.in_function(n.span, false, |s| n.visit_children_with(s));
+    }
+    fn visit_getter_prop(&mut self, n: &GetterProp) {
+        self.in_function(n.span, false, |s| n.visit_children_with(s));
+    }
+    fn visit_setter_prop(&mut self, n: &SetterProp) {
+        self.in_function(n.span, false, |s| n.visit_children_with(s));
+    }
+    fn visit_try_stmt(&mut self, n: &TryStmt) {
+        if self.fns.is_empty() {
+            return n.visit_children_with(self);
+        }
+        if let Some(f) = self.fns.last_mut() {
+            f.2 += 1;
+        }
+        self.record(n.block.span, &n.block.stmts, Some(n));
+        n.visit_children_with(self);
+        if let Some(f) = self.fns.last_mut() {
+            f.2 -= 1;
+        }
+    }
+    fn visit_block_stmt(&mut self, n: &BlockStmt) {
+        if !self.fns.is_empty() {
+            self.record(n.span, &n.stmts, None);
+        }
+        n.visit_children_with(self);
+    }
+    fn visit_function_body(&mut self, n: &FunctionBody) {
+        if !self.fns.is_empty() {
+            self.record(n.span, &n.stmts, None);
+        }
+        n.visit_children_with(self);
+    }
+}
+
+/// How statements use one client variable.
+#[derive(Debug, Default)]
+pub struct Uses {
+    /// `client.release();` statements of a statement list, outside nested functions: removable.
+    pub releases: Vec<TextRange>,
+    /// Any other release: with an argument, inside an expression, or the body of an `if` without
+    /// braces.
+    pub other_releases: usize,
+    /// `client.query(...)`, `client.on(...)`...
+    pub members: usize,
+    /// `client` as an argument of a call (a helper that sends statements on it).
+    pub args: usize,
+    /// Anything else: returned, assigned, stored, declared again, used in a nested function.
+    pub escapes: usize,
+    /// Index (in the statements analysed) of the last statement that mentions the client.
+    pub last: Option<usize>,
+}
+
+impl Uses {
+    fn count(&self) -> usize {
+        self.releases.len() + self.other_releases + self.members + self.args + self.escapes
+    }
+
+    /// Uses that leave nothing to guess: no escape, no release other than a plain statement.
+    pub fn plain(&self) -> bool {
+        self.escapes == 0 && self.other_releases == 0
+    }
+}
+
+/// How `stmts` (consecutive statements of one list) use the variable `name`.
+pub fn uses(syntax: &Syntax, stmts: &[Stmt], name: &str) -> Uses {
+    let mut f = UseFinder {
+        syntax,
+        name,
+        uses: Uses::default(),
+        nested: 0,
+    };
+    for (i, s) in stmts.iter().enumerate() {
+        let before = f.uses.count();
+        f.list(std::slice::from_ref(s));
+        if f.uses.count() > before {
+            f.uses.last = Some(i);
+        }
+    }
+    f.uses
+}
+
+struct UseFinder<'s> {
+    syntax: &'s Syntax,
+    name: &'s str,
+    uses: Uses,
+    /// Depth of nested functions: any use there escapes.
+    nested: u32,
+}
+
+impl UseFinder<'_> {
+    fn is_name(&self, e: &Expr) -> bool {
+        matches!(unparen(e), Expr::Ident(i) if &*i.sym == self.name)
+    }
+
+    /// `name.release()`, no argument.
+    fn is_release(&self, e: &Expr) -> bool {
+        let Expr::Call(c) = unparen(e) else {
+            return false;
+        };
+        let Callee::Expr(callee) = &c.callee else {
+            return false;
+        };
+        matches!(unparen(callee), Expr::Member(m)
+            if self.is_name(&m.obj) && matches!(&m.prop, MemberProp::Ident(p) if &*p.sym == "release"))
+            && c.args.is_empty()
+    }
+
+    fn list(&mut self, stmts: &[Stmt]) {
+        for s in stmts {
+            match s {
+                Stmt::Expr(e) if self.nested == 0 && self.is_release(&e.expr) => {
+                    self.uses.releases.push(self.syntax.range(e.span));
+                }
+                _ => s.visit_with(self),
+            }
+        }
+    }
+
+    /// A call: the client as an argument of an awaited call is used during the call (a helper
+    /// that sends statements on it); given to a call nobody waits for (`list.push(client)`) it
+    /// may be kept.
+    fn call(&mut self, n: &swc_ecma_ast::CallExpr, awaited: bool) {
+        n.callee.visit_with(self);
+        for a in &n.args {
+            if awaited && self.nested == 0 && a.spread.is_none() && self.is_name(&a.expr) {
+                self.uses.args += 1;
+            } else {
+                a.visit_with(self);
+            }
+        }
+        n.type_args.visit_with(self);
+    }
+
+    fn nested(&mut self, visit: impl FnOnce(&mut Self)) {
+        self.nested += 1;
+        visit(self);
+        self.nested -= 1;
+    }
+}
+
+impl Visit for UseFinder<'_> {
+    fn visit_stmts(&mut self, n: &[Stmt]) {
+        self.list(n);
+    }
+    fn visit_member_expr(&mut self, n: &MemberExpr) {
+        if self.nested == 0 && self.is_name(&n.obj) {
+            match &n.prop {
+                MemberProp::Ident(p) if &*p.sym == "release" => self.uses.other_releases += 1,
+                _ => self.uses.members += 1,
+            }
+            return n.prop.visit_with(self);
+        }
+        n.visit_children_with(self);
+    }
+    fn visit_await_expr(&mut self, n: &swc_ecma_ast::AwaitExpr) {
+        match unparen(&n.arg) {
+            Expr::Call(c) => self.call(c, true),
+            _ => n.visit_children_with(self),
+        }
+    }
+    fn visit_call_expr(&mut self, n: &swc_ecma_ast::CallExpr) {
+        self.call(n, false);
+    }
+    fn visit_ident(&mut self, i: &Ident) {
+        if &*i.sym == self.name {
+            self.uses.escapes += 1;
+        }
+    }
+    fn visit_function(&mut self, n: &Function) {
+        self.nested(|s| n.visit_children_with(s));
+    }
+    fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
+        self.nested(|s| n.visit_children_with(s));
+    }
+    fn visit_class(&mut self, n: &Class) {
+        self.nested(|s| n.visit_children_with(s));
+    }
+    fn visit_getter_prop(&mut self, n: &GetterProp) {
+        self.nested(|s| n.visit_children_with(s));
+    }
+    fn visit_setter_prop(&mut self, n: &SetterProp) {
+        self.nested(|s| n.visit_children_with(s));
+    }
+}
+
+fn unparen(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => unparen(&p.expr),
+        _ => e,
+    }
+}
+
+/// The block-scoped names `stmts` declare at their top level (a `try` around them would hide
+/// these from the statements after it); `None` when one declares a function (hoisted: it may be
+/// called before its declaration) or something else whose scope would change.
+pub fn declared(stmts: &[Stmt]) -> Option<BTreeSet<String>> {
+    struct Bound(BTreeSet<String>);
+    impl Visit for Bound {
+        fn visit_ident(&mut self, i: &Ident) {
+            self.0.insert(i.sym.to_string());
+        }
+    }
+    let mut out = Bound(BTreeSet::new());
+    for s in stmts {
+        match s {
+            Stmt::Decl(Decl::Var(v)) if v.kind != VarDeclKind::Var => {
+                for d in &v.decls {
+                    d.name.visit_with(&mut out);
+                }
+            }
+            Stmt::Decl(Decl::Var(_) | Decl::TsInterface(_) | Decl::TsTypeAlias(_)) => {}
+            Stmt::Decl(Decl::Class(c)) => {
+                out.0.insert(c.ident.sym.to_string());
+            }
+            Stmt::Decl(Decl::TsEnum(e)) => {
+                out.0.insert(e.id.sym.to_string());
+            }
+            Stmt::Decl(_) => return None,
+            _ => {}
+        }
+    }
+    Some(out.0)
+}
+
+/// Every identifier `stmts` mention (a superset of what they read).
+pub fn mentioned(stmts: &[Stmt]) -> BTreeSet<String> {
+    struct All(BTreeSet<String>);
+    impl Visit for All {
+        fn visit_ident(&mut self, i: &Ident) {
+            self.0.insert(i.sym.to_string());
+        }
+    }
+    let mut all = All(BTreeSet::new());
+    for s in stmts {
+        s.visit_with(&mut all);
+    }
+    all.0
+}
+
+/// String and template literals of `stmts`: lines that start inside one are part of its value
+/// and are not re-indented.
+pub fn literals(syntax: &Syntax, stmts: &[Stmt]) -> Vec<TextRange> {
+    struct Lits<'s>(&'s Syntax, Vec<TextRange>);
+    impl Visit for Lits<'_> {
+        fn visit_str(&mut self, s: &Str) {
+            self.1.push(self.0.range(s.span));
+        }
+        fn visit_tpl(&mut self, t: &Tpl) {
+            self.1.push(self.0.range(t.span));
+            t.visit_children_with(self);
+        }
+    }
+    let mut lits = Lits(syntax, Vec::new());
+    for s in stmts {
+        s.visit_with(&mut lits);
+    }
+    lits.1
+}
+
+/// The declared client of `const client = await X.connect();` (or `let`), when `s` is exactly that.
+pub fn awaited_connect_binding(s: &Stmt) -> Option<&str> {
+    let Stmt::Decl(Decl::Var(v)) = s else {
+        return None;
+    };
+    let [d] = v.decls.as_slice() else {
+        return None;
+    };
+    if v.kind == VarDeclKind::Var {
+        return None;
+    }
+    let Pat::Ident(id) = &d.name else {
+        return None;
+    };
+    let Expr::Await(a) = unparen(d.init.as_deref()?) else {
+        return None;
+    };
+    let Expr::Call(c) = unparen(&a.arg) else {
+        return None;
+    };
+    let Callee::Expr(callee) = &c.callee else {
+        return None;
+    };
+    let connect =
+        matches!(unparen(callee), Expr::Member(m) if matches!(&m.prop, MemberProp::Ident(p) if &*p.sym == "connect"));
+    (connect && c.args.is_empty()).then_some(&*id.id.sym)
+}
+
+/// How the file writes code: its indent unit and line ending.
+pub struct Style {
+    pub unit: String,
+    pub newline: &'static str,
+}
+
+impl Style {
+    pub fn of(src: &SourceFile) -> Style {
+        Style {
+            unit: indent_unit(&src.text),
+            newline: if src.text.contains("\r\n") { "\r\n" } else { "\n" },
+        }
+    }
+
+    /// `{`, then `lines` one per line indented one unit deeper than `ind`, then `}`.
+    pub fn block(&self, ind: &str, lines: &[String]) -> String {
+        let nl = self.newline;
+        let mut out = "{".to_string();
+        for l in lines {
+            out.push_str(&format!("{nl}{ind}{}{l}", self.unit));
+        }
+        out.push_str(&format!("{nl}{ind}}}"));
+        out
+    }
+}
+
+/// The file's indent unit: a tab when most indented lines start with one, otherwise the most
+/// frequent step by which indentation grows from one line to the next (two spaces when unknown).
+pub fn indent_unit(text: &str) -> String {
+    let mut tabs = 0usize;
+    let mut spaced = 0usize;
+    let mut steps = [0usize; 9];
+    let mut prev = 0usize;
+    for l in crate::source::lines(text) {
+        if l.trim().is_empty() {
+            continue;
+        }
+        let ws = &l[..l.len() - l.trim_start().len()];
+        if ws.starts_with('\t') {
+            tabs += 1;
+            continue;
+        }
+        let n = ws.len();
+        if n > 0 {
+            spaced += 1;
+        }
+        if n > prev && n - prev < steps.len() {
+            steps[n - prev] += 1;
+        }
+        prev = n;
+    }
+    if tabs > spaced {
+        return "\t".to_string();
+    }
+    let best = (1..steps.len())
+        .filter(|&s| steps[s] > 0)
+        .max_by_key(|&s| (steps[s], std::cmp::Reverse(s)));
+    match best {
+        Some(step) if step >= 2 => " ".repeat(step),
+        _ => "  ".to_string(),
+    }
+}
+
+/// The indentation before `at`, when only white space precedes it on its line.
+pub fn indent_before(text: &str, at: u32) -> Option<&str> {
+    let at = at as usize;
+    let start = text.get(..at)?.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let ws = &text[start..at];
+    ws.chars().all(|c| c == ' ' || c == '\t').then_some(ws)
+}
+
+/// What removing the statement at `r` takes away: its whole line when nothing else is on it,
+/// otherwise the statement alone.
+pub fn removal(text: &str, r: TextRange) -> TextRange {
+    let (s, e) = (r.start as usize, r.end as usize);
+    let line_start = text[..s].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let line_end = text[e..].find(['\n', '\r']).map_or(text.len(), |i| e + i);
+    if text[line_start..s].trim().is_empty() && text[e..line_end].trim().is_empty() {
+        let term = if text[line_end..].starts_with("\r\n") {
+            2
+        } else {
+            usize::from(line_end < text.len())
+        };
+        TextRange::new(line_start as u32, (line_end + term) as u32)
+    } else {
+        r
+    }
+}
+
+/// Statements to wrap, and what goes around them.
+pub struct Wrap<'a> {
+    /// Whole statements, from the start of the first to the end of the last.
+    pub region: TextRange,
+    /// Statements of the region to drop (releases the `finally` now does).
+    pub removals: &'a [TextRange],
+    /// String and template literals: lines starting inside one are not re-indented.
+    pub literals: &'a [TextRange],
+    /// The `catch` parameter and statements.
+    pub catch: Option<(String, Vec<String>)>,
+    /// The `finally` statements (none: no `finally`).
+    pub finally: Vec<String>,
+}
+
+/// Replaces the region by `try { <region, one unit deeper> } catch (...) { ... } finally { ... }`.
+/// `None` when the region does not start its line, or is empty once the removals are made.
+pub fn wrap_edit(src: &SourceFile, w: &Wrap<'_>, style: &Style) -> Option<Edit> {
+    let text = &src.text;
+    let start = w.region.start;
+    let ind = indent_before(text, start)?;
+    // A `// comment` after the last statement stays with it.
+    let mut end = w.region.end as usize;
+    let line_end = text.get(end..)?.find(['\n', '\r']).map_or(text.len(), |i| end + i);
+    if text[end..line_end].trim_start().starts_with("//") {
+        end = line_end;
+    }
+    let end = end as u32;
+    let mut cuts: Vec<(TextRange, bool)> = w
+        .removals
+        .iter()
+        .map(|r| {
+            let cut = removal(text, *r);
+            let whole = cut != *r;
+            (TextRange::new(cut.start.max(start), cut.end.min(end)), whole)
+        })
+        .collect();
+    cuts.sort_by_key(|(c, _)| c.start);
+    if cuts.windows(2).any(|p| p[0].0.end > p[1].0.start) {
+        return None;
+    }
+    // Line starts inside the region that get one more unit of indentation.
+    let region = text.get(start as usize..end as usize)?;
+    let mut ins: Vec<u32> = Vec::new();
+    let bytes = region.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        let next = i + 1;
+        let at_line_start = match b {
+            b'\n' => true,
+            b'\r' => bytes.get(next) != Some(&b'\n'),
+            _ => false,
+        };
+        if !at_line_start || next >= bytes.len() {
+            continue;
+        }
+        let p = start + next as u32;
+        let rest = &region[next..];
+        let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+        let in_literal = w.literals.iter().any(|l| l.start < p && p < l.end);
+        if !line.trim().is_empty() && !in_literal {
+            ins.push(p);
+        }
+    }
+    let mut body = String::new();
+    let mut pos = start;
+    let (mut ci, mut ii) = (0, 0);
+    while pos < end {
+        while ii < ins.len() && ins[ii] < pos {
+            ii += 1;
+        }
+        if ii < ins.len() && ins[ii] == pos {
+            if !cuts.iter().any(|(c, whole)| *whole && c.start == pos) {
+                body.push_str(&style.unit);
+            }
+            ii += 1;
+        }
+        if ci < cuts.len() && cuts[ci].0.start == pos {
+            pos = cuts[ci].0.end.max(pos + 1).min(end);
+            ci += 1;
+            continue;
+        }
+        let next = [ins.get(ii).copied(), cuts.get(ci).map(|(c, _)| c.start), Some(end)]
+            .into_iter()
+            .flatten()
+            .filter(|&p| p > pos)
+            .min()
+            .unwrap_or(end);
+        body.push_str(text.get(pos as usize..next as usize)?);
+        pos = next;
+    }
+    let body = body.trim_end();
+    if body.trim().is_empty() {
+        return None;
+    }
+    let nl = style.newline;
+    let mut out = format!("try {{{nl}{ind}{}{body}{nl}{ind}}}", style.unit);
+    if let Some((param, lines)) = &w.catch {
+        out.push_str(&format!(" catch ({param}) {}", style.block(ind, lines)));
+    }
+    if !w.finally.is_empty() {
+        out.push_str(&format!(" finally {}", style.block(ind, &w.finally)));
+    }
+    Some(Edit::replace(TextRange::new(start, end), out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_indent_unit_is_the_usual_step() {
+        assert_eq!(indent_unit("a {\n  b {\n    c\n  }\n}\n/**\n * doc\n */\n"), "  ");
+        assert_eq!(indent_unit("a {\n    b {\n        c\n    }\n}\n"), "    ");
+        assert_eq!(indent_unit("a {\n\tb {\n\t\tc\n\t}\n}\n"), "\t");
+        assert_eq!(indent_unit("a;\n"), "  ");
+    }
+
+    #[test]
+    fn a_wrap_reindents_drops_removals_and_keeps_template_lines() {
+        let text = "async function f() {\n  const c = await pool.connect();\n  const r = await c.query(`SELECT\n  1`);\n  c.release();\n  return r;\n}\n";
+        let src = SourceFile::new("a.js", text.to_string());
+        let at = |s: &str| text.find(s).expect("in text") as u32;
+        let region = TextRange::new(at("const r"), at("return r;") + 9);
+        let release = TextRange::new(at("c.release();"), at("c.release();") + 12);
+        let literal = TextRange::new(at("`SELECT"), at("1`);") + 2);
+        let w = Wrap {
+            region,
+            removals: &[release],
+            literals: &[literal],
+            catch: None,
+            finally: vec!["c.release();".to_string()],
+        };
+        let e = wrap_edit(&src, &w, &Style::of(&src)).expect("an edit");
+        assert_eq!(
+            e.text,
+            "try {\n    const r = await c.query(`SELECT\n  1`);\n    return r;\n  } finally {\n    c.release();\n  }"
+        );
+    }
+}
