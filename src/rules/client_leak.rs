@@ -247,7 +247,7 @@ fn release_in_finally(
         catch: None,
         finally: vec![format!("{name}.release(){semi}")],
     };
-    let edit = wrap::wrap_edit(m.source, &w, &wrap::Style::of(m.source))?;
+    let edit = wrap::wrap_edit(m.source, &w, &at.style(m.source))?;
     Some(Fix {
         title: format!("Release `{name}` in `finally`"),
         applicability: Applicability::Suggestion,

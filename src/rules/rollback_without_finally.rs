@@ -202,7 +202,7 @@ fn rollback_fix(m: &FileModel<'_>, shape: &Shape<'_>, syntax: &std::cell::OnceCe
         shape,
         commits: shape.tx.commits.iter().map(|c| m.query(*c).range).collect(),
         ends,
-        style: Style::of(m.source),
+        style: at.style(m.source),
     };
     let (title, edits) = match &at.parent_try {
         Some(t) => in_try(&cx, t)?,
@@ -257,12 +257,10 @@ fn in_try(cx: &EditCx<'_, '_>, t: &swc_ecma_ast::TryStmt) -> Option<(String, Vec
     }
     let ind = wrap::indent_before(text, syntax.range(t.span).start)?;
     let nl = style.newline;
-    // Releases the new `finally` does: in the `try`, its `catch`, and after it.
+    // Releases the new `finally` does: in the `try`, its `catch`, and after it. They move when an
+    // error path skips them, and when a `ROLLBACK` added before them could fail and skip them.
     let mut removals = Vec::new();
-    if shape.leaked {
-        if t.finalizer.is_some() || !ends.pooled {
-            return None;
-        }
+    if t.finalizer.is_none() && ends.pooled {
         let inside = wrap::uses(syntax, &t.block.stmts, name);
         let caught = t
             .handler
@@ -276,10 +274,11 @@ fn in_try(cx: &EditCx<'_, '_>, t: &swc_ecma_ast::TryStmt) -> Option<(String, Vec
             return None;
         }
         removals = [inside.releases, caught.releases, after.releases].concat();
-        if removals.is_empty() {
-            return None;
-        }
     }
+    if shape.leaked && removals.is_empty() {
+        return None;
+    }
+    let move_release = !removals.is_empty();
     let mut edits: Vec<Edit> = removals
         .iter()
         .map(|r| Edit::replace(wrap::removal(text, *r), ""))
@@ -304,7 +303,7 @@ fn in_try(cx: &EditCx<'_, '_>, t: &swc_ecma_ast::TryStmt) -> Option<(String, Vec
                 edits.push(Edit::insert(first.start, format!("{}{nl}{ind_c}", ends.rollback)));
                 title.push("Add `ROLLBACK` to the `catch`".to_string());
             }
-            if shape.leaked {
+            if move_release {
                 edits.push(Edit::insert(syntax.range(h.span).end, finally));
             }
         }
@@ -316,13 +315,13 @@ fn in_try(cx: &EditCx<'_, '_>, t: &swc_ecma_ast::TryStmt) -> Option<(String, Vec
                 after_block.push_str(&format!(" catch ({param}) {}", style.block(ind, &lines)));
                 title.push("Add a `catch` that runs `ROLLBACK` and rethrows".to_string());
             }
-            if shape.leaked {
+            if move_release {
                 after_block.push_str(&finally);
             }
             edits.push(Edit::insert(block.end, after_block));
         }
     }
-    if shape.leaked {
+    if move_release {
         title.push(format!("release `{name}` in `finally`"));
     }
     edits.sort_by_key(|e| (e.range.start, e.range.end));

@@ -22,6 +22,7 @@ use crate::source::{SourceFile, TextRange};
 pub struct Syntax {
     pub parsed: Parsed,
     idents: Vec<(TextRange, String)>,
+    text: String,
 }
 
 impl Syntax {
@@ -36,7 +37,11 @@ impl Syntax {
         let mut names = Names(&parsed, Vec::new());
         parsed.program.visit_with(&mut names);
         let idents = names.1;
-        Some(Syntax { parsed, idents })
+        Some(Syntax {
+            parsed,
+            idents,
+            text: src.text.clone(),
+        })
     }
 
     pub fn range(&self, span: swc_common::Span) -> TextRange {
@@ -86,6 +91,20 @@ pub struct Located {
     /// The enclosing function (for names that would clash).
     pub function: TextRange,
     block: TextRange,
+    /// What the block's statements are indented by, beyond the line of its `{`.
+    unit: Option<String>,
+}
+
+impl Located {
+    /// The indent unit and line ending to write with: the block's own step when it has one, else
+    /// the file's.
+    pub fn style(&self, src: &SourceFile) -> Style {
+        let mut style = Style::of(src);
+        if let Some(unit) = &self.unit {
+            style.unit = unit.clone();
+        }
+        style
+    }
 }
 
 struct Locate<'s> {
@@ -111,6 +130,19 @@ impl Locate<'_> {
         let Some(&(function, in_async, depth)) = self.fns.last() else {
             return;
         };
+        let text = &self.syntax.text;
+        let unit = stmts.first().and_then(|first| {
+            let inner = indent_before(text, self.syntax.range(swc_common::Spanned::span(first)).start)?;
+            let line_start = text
+                .get(..range.start as usize)?
+                .rfind(['\n', '\r'])
+                .map_or(0, |i| i + 1);
+            let line = &text[line_start..];
+            let outer = &line[..line.len() - line.trim_start().len()];
+            let step = inner.strip_prefix(outer)?;
+            let uniform = step.chars().all(|c| c == '\t') || step.chars().all(|c| c == ' ');
+            (!step.is_empty() && uniform).then(|| step.to_string())
+        });
         self.found = Some(Located {
             stmts: stmts.to_vec(),
             index,
@@ -119,6 +151,7 @@ impl Locate<'_> {
             in_async,
             function,
             block: range,
+            unit,
         });
     }
 
