@@ -246,6 +246,7 @@ fn release_in_finally(
         literals: &literals,
         catch: None,
         finally: vec![format!("{name}.release(){semi}")],
+        emptied: wrap::emptied(syntax, region, &uses.releases),
     };
     let edit = wrap::wrap_edit(m.source, &w, &at.style(m.source))?;
     Some(Fix {

@@ -385,6 +385,7 @@ fn no_try(cx: &EditCx<'_, '_>) -> Option<(String, Vec<Edit>)> {
             vec![ends.rollback.clone(), format!("throw {param}{}", ends.semi)],
         )),
         finally,
+        emptied: wrap::emptied(syntax, region, &uses.releases),
     };
     let edit = wrap::wrap_edit(m.source, &w, style)?;
     let title = if w.finally.is_empty() {

@@ -292,7 +292,17 @@ impl UseFinder<'_> {
     /// A call: the client as an argument of an awaited call is used during the call (a helper
     /// that sends statements on it); given to a call nobody waits for (`list.push(client)`) it
     /// may be kept.
+    ///
+    /// A query nobody awaits (`return client.query(...)`, a `.then` chain) may still run when
+    /// `finally` releases the client: counted as an escape.
     fn call(&mut self, n: &swc_ecma_ast::CallExpr, awaited: bool) {
+        let unawaited_query = !awaited
+            && self.nested == 0
+            && matches!(&n.callee, Callee::Expr(c) if matches!(unparen(c), Expr::Member(m)
+                if self.is_name(&m.obj) && matches!(&m.prop, MemberProp::Ident(p) if &*p.sym == "query")));
+        if unawaited_query {
+            self.uses.escapes += 1;
+        }
         n.callee.visit_with(self);
         for a in &n.args {
             if awaited && self.nested == 0 && a.spread.is_none() && self.is_name(&a.expr) {
@@ -559,6 +569,97 @@ pub struct Wrap<'a> {
     pub catch: Option<(String, Vec<String>)>,
     /// The `finally` statements (none: no `finally`).
     pub finally: Vec<String>,
+    /// `finally` clauses of the region that the removals leave empty.
+    pub emptied: Emptied,
+}
+
+/// `finally` clauses left empty by the removals, and what goes with them.
+#[derive(Debug, Default)]
+pub struct Emptied {
+    /// Text to cut (and whether it is whole lines): a `finally { ... }` clause after a `catch`, or
+    /// the `try {` line and the `} finally { ... }` lines of a `try` that had nothing else.
+    pub cuts: Vec<(TextRange, bool)>,
+    /// The body of such a `try`: already one unit deeper, its lines are not re-indented.
+    pub flat: Vec<TextRange>,
+}
+
+fn line_start(text: &str, at: usize) -> usize {
+    text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1)
+}
+
+/// The end of the line holding `at`, with its terminator.
+fn line_after(text: &str, at: usize) -> usize {
+    let end = text[at..].find(['\n', '\r']).map_or(text.len(), |i| at + i);
+    end + if text[end..].starts_with("\r\n") {
+        2
+    } else {
+        usize::from(end < text.len())
+    }
+}
+
+/// The `try` statements among `stmts` whose `finally` holds nothing but `releases`: once those are
+/// removed, the clause goes; a `try` with no `catch` is unwrapped (its body stays, at the depth the
+/// new `try` gives it) when the names its body declares appear nowhere else in `stmts`. A `try`
+/// that cannot be unwrapped cleanly keeps an empty `finally`.
+pub fn emptied(syntax: &Syntax, stmts: &[Stmt], releases: &[TextRange]) -> Emptied {
+    let text = syntax.text.as_str();
+    let mut out = Emptied::default();
+    for (i, s) in stmts.iter().enumerate() {
+        let Stmt::Try(t) = s else {
+            continue;
+        };
+        let Some(f) = &t.finalizer else {
+            continue;
+        };
+        let fin = syntax.range(f.span);
+        let only_releases = !f.stmts.is_empty()
+            && f.stmts
+                .iter()
+                .all(|s| releases.contains(&syntax.range(swc_common::Spanned::span(s))));
+        if !only_releases {
+            continue;
+        }
+        if let Some(h) = &t.handler {
+            out.cuts
+                .push((TextRange::new(syntax.range(h.span).end, fin.end), false));
+            continue;
+        }
+        let (Some(first), Some(last)) = (t.block.stmts.first(), t.block.stmts.last()) else {
+            continue;
+        };
+        let block = syntax.range(t.block.span);
+        let (t_start, b_start, b_end) = (
+            syntax.range(t.span).start as usize,
+            block.start as usize,
+            block.end as usize,
+        );
+        let first = syntax.range(swc_common::Spanned::span(first)).start as usize;
+        let last = syntax.range(swc_common::Spanned::span(last)).end as usize;
+        // `try {` alone on its line, the body on the next ones, `} finally {` ... `}` after it.
+        let clean = text[t_start..b_start].trim() == "try"
+            && text[b_start + 1..line_after(text, b_start)].trim().is_empty()
+            && line_start(text, first) > b_start
+            && text[line_start(text, b_end - 1)..b_end - 1].trim().is_empty()
+            && line_start(text, b_end - 1) > last
+            && text[fin.end as usize..line_after(text, fin.end as usize)]
+                .trim()
+                .is_empty();
+        // Its body's declarations join the region's scope: they must meet no other name there.
+        let others: Vec<Stmt> = stmts[..i].iter().chain(&stmts[i + 1..]).cloned().collect();
+        let apart = declared(&t.block.stmts).is_some_and(|d| d.is_disjoint(&mentioned(&others)));
+        if !clean || !apart {
+            continue;
+        }
+        let open = TextRange::new(line_start(text, t_start) as u32, line_start(text, first) as u32);
+        let close = TextRange::new(
+            line_start(text, b_end - 1) as u32,
+            line_after(text, fin.end as usize) as u32,
+        );
+        out.cuts.push((open, true));
+        out.cuts.push((close, true));
+        out.flat.push(TextRange::new(open.end, close.start));
+    }
+    out
 }
 
 /// Replaces the region by `try { <region, one unit deeper> } catch (...) { ... } finally { ... }`.
@@ -574,14 +675,17 @@ pub fn wrap_edit(src: &SourceFile, w: &Wrap<'_>, style: &Style) -> Option<Edit> 
         end = line_end;
     }
     let end = end as u32;
+    let emptied = |r: TextRange| w.emptied.cuts.iter().any(|(c, _)| c.start <= r.start && r.end <= c.end);
     let mut cuts: Vec<(TextRange, bool)> = w
         .removals
         .iter()
+        .filter(|r| !emptied(**r))
         .map(|r| {
             let cut = removal(text, *r);
-            let whole = cut != *r;
-            (TextRange::new(cut.start.max(start), cut.end.min(end)), whole)
+            (cut, cut != *r)
         })
+        .chain(w.emptied.cuts.iter().copied())
+        .map(|(cut, whole)| (TextRange::new(cut.start.max(start), cut.end.min(end)), whole))
         .collect();
     cuts.sort_by_key(|(c, _)| c.start);
     if cuts.windows(2).any(|p| p[0].0.end > p[1].0.start) {
@@ -605,7 +709,8 @@ pub fn wrap_edit(src: &SourceFile, w: &Wrap<'_>, style: &Style) -> Option<Edit> 
         let rest = &region[next..];
         let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
         let in_literal = w.literals.iter().any(|l| l.start < p && p < l.end);
-        if !line.trim().is_empty() && !in_literal {
+        let flat = w.emptied.flat.iter().any(|l| l.start <= p && p < l.end);
+        if !line.trim().is_empty() && !in_literal && !flat {
             ins.push(p);
         }
     }
@@ -677,6 +782,7 @@ mod tests {
             literals: &[literal],
             catch: None,
             finally: vec!["c.release();".to_string()],
+            emptied: Emptied::default(),
         };
         let e = wrap_edit(&src, &w, &Style::of(&src)).expect("an edit");
         assert_eq!(
