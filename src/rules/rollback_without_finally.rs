@@ -86,7 +86,7 @@ impl Rule for RollbackWithoutFinally {
                 begin,
                 tx,
                 client,
-                open: !open.is_empty(),
+                open: open.iter().map(|e| at(e)).collect(),
                 leaked: !leaked.is_empty(),
             };
             if let Some(fix) = rollback_fix(m, &shape, &syntax) {
@@ -136,8 +136,8 @@ struct Shape<'m> {
     begin: QueryId,
     tx: &'m TxFacts,
     client: BindingId,
-    /// An error path without `ROLLBACK`.
-    open: bool,
+    /// Where the errors of the paths without `ROLLBACK` come from.
+    open: Vec<TextRange>,
     /// An error path that skips the release.
     leaked: bool,
 }
@@ -206,7 +206,7 @@ fn rollback_fix(m: &FileModel<'_>, shape: &Shape<'_>, syntax: &std::cell::OnceCe
     };
     let (title, edits) = match &at.parent_try {
         Some(t) => in_try(&cx, t)?,
-        None if !at.inside_try && shape.open => no_try(&cx)?,
+        None if !at.inside_try && !shape.open.is_empty() => no_try(&cx)?,
         None => return None,
     };
     Some(Fix {
@@ -287,8 +287,12 @@ fn in_try(cx: &EditCx<'_, '_>, t: &swc_ecma_ast::TryStmt) -> Option<(String, Vec
     let mut title = Vec::new();
     match &t.handler {
         Some(h) => {
-            if shape.open {
+            if !shape.open.is_empty() {
                 let body = syntax.range(h.body.span);
+                // Every error without ROLLBACK must reach this catch, first thing.
+                if !reach_catch(syntax, &shape.open, &t.block.stmts, &[block, body]) {
+                    return None;
+                }
                 // A catch that rolls back somehow (conditionally, through a helper): not ours to guess.
                 if m.source.slice(body).to_ascii_lowercase().contains("rollback") {
                     return None;
@@ -309,7 +313,10 @@ fn in_try(cx: &EditCx<'_, '_>, t: &swc_ecma_ast::TryStmt) -> Option<(String, Vec
         }
         None => {
             let mut after_block = String::new();
-            if shape.open {
+            if !shape.open.is_empty() {
+                if !reach_catch(syntax, &shape.open, &t.block.stmts, &[block]) {
+                    return None;
+                }
                 let param = syntax.free_name(at.function, &["err", "error", "e"]);
                 let lines = [ends.rollback.clone(), format!("throw {param}{}", ends.semi)];
                 after_block.push_str(&format!(" catch ({param}) {}", style.block(ind, &lines)));
@@ -365,6 +372,10 @@ fn no_try(cx: &EditCx<'_, '_>) -> Option<(String, Vec<Edit>)> {
         last = rest.len() - 1;
     }
     let region = &rest[..=last];
+    let wrapped = range(&region[0]).cover(range(&region[last]));
+    if !reach_catch(syntax, &shape.open, region, &[wrapped]) {
+        return None;
+    }
     // The releases move to `finally` when an error path skips them; a release that is already
     // right stays, and then nothing after it may be wrapped.
     let finally = if shape.leaked && ends.pooled && !uses.releases.is_empty() {
@@ -377,7 +388,7 @@ fn no_try(cx: &EditCx<'_, '_>) -> Option<(String, Vec<Edit>)> {
     let param = syntax.free_name(at.function, &["err", "error", "e"]);
     let literals = wrap::literals(syntax, region);
     let w = Wrap {
-        region: range(&region[0]).cover(range(&region[last])),
+        region: wrapped,
         removals: &uses.releases,
         literals: &literals,
         catch: Some((
@@ -394,6 +405,16 @@ fn no_try(cx: &EditCx<'_, '_>) -> Option<(String, Vec<Edit>)> {
         format!("Wrap the transaction in `try` with `ROLLBACK` in `catch` and `{name}.release()` in `finally`")
     };
     Some((title, vec![edit]))
+}
+
+/// Whether every error in `errors` arises inside `within` and reaches the `catch` that gets the
+/// `ROLLBACK`: none is caught on the way by a `try` nested in `stmts` (whose `catch` may end the
+/// path without it).
+fn reach_catch(syntax: &Syntax, errors: &[TextRange], stmts: &[swc_ecma_ast::Stmt], within: &[TextRange]) -> bool {
+    let nested = wrap::caught_within(syntax, stmts);
+    errors
+        .iter()
+        .all(|e| within.iter().any(|w| w.contains(*e)) && !nested.iter().any(|n| n.contains(*e)))
 }
 
 fn capitalised(s: &str) -> String {

@@ -405,6 +405,27 @@ pub fn declared(stmts: &[Stmt]) -> Option<BTreeSet<String>> {
     Some(out.0)
 }
 
+/// The blocks of the `try` statements with a `catch` among `stmts` (at any depth, outside nested
+/// functions): an error raised in one is handled there.
+pub fn caught_within(syntax: &Syntax, stmts: &[Stmt]) -> Vec<TextRange> {
+    struct Caught<'s>(&'s Syntax, Vec<TextRange>);
+    impl Visit for Caught<'_> {
+        fn visit_try_stmt(&mut self, t: &TryStmt) {
+            if t.handler.is_some() {
+                self.1.push(self.0.range(t.block.span));
+            }
+            t.visit_children_with(self);
+        }
+        fn visit_function(&mut self, _: &Function) {}
+        fn visit_arrow_expr(&mut self, _: &ArrowExpr) {}
+    }
+    let mut c = Caught(syntax, Vec::new());
+    for s in stmts {
+        s.visit_with(&mut c);
+    }
+    c.1
+}
+
 /// Every identifier `stmts` mention (a superset of what they read).
 pub fn mentioned(stmts: &[Stmt]) -> BTreeSet<String> {
     struct All(BTreeSet<String>);
