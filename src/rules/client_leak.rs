@@ -7,11 +7,17 @@
 //! ending in `process.exit()` or a failing test assertion leaves nothing behind. Test code is not
 //! checked. Error paths after a `BEGIN` of a writing transaction are left to
 //! `rollback-without-finally`, which reports them with the missing `ROLLBACK`.
+//!
+//! Edit (unsafe, `--unsafe-fixes`): the client's uses after `const client = await pool.connect();`
+//! wrapped in `try` with the release in `finally` (see `release_in_finally` and `rules::wrap`).
 
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Applicability, Fix};
-use crate::rules::util::{connect_site, describe, indent, is_balanced, line, pool_of_client, source_block_text};
+use crate::rules::util::{
+    connect_site, describe, indent, is_balanced, line, owned_writing_transactions, pool_of_client, source_block_text,
+    tx_skeleton,
+};
 use crate::rules::wrap::{self, Syntax, Wrap};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
 use crate::semantic::flow::{ExitKind, LeakFact};
@@ -69,8 +75,16 @@ impl Rule for ClientLeak {
             let pool = pool_of_client(m, client);
             let acquired = connect_site(m, client);
             leaks.sort_by_key(|l| (l.exit.site.outer, l.exit.kind));
-            let example =
-                users_code_released(m, client, &name).unwrap_or_else(|| tx_free_skeleton(pool.as_deref(), &name));
+            // A transaction on the client that an error leaves open: quoting the code with only a
+            // `finally` would show it still without `ROLLBACK`; the whole pattern is shown instead.
+            let open_tx = owned_writing_transactions(m)
+                .any(|(_, tx, c)| c == client && tx.open_exits.iter().any(|e| e.error_path));
+            let example = if open_tx {
+                let body = ["// ... the transaction's statements".to_string()];
+                tx_skeleton(pool.as_deref(), &name, &body, m.database)
+            } else {
+                users_code_released(m, client, &name).unwrap_or_else(|| tx_free_skeleton(pool.as_deref(), &name))
+            };
             // Explicit exits: one finding each.
             let mut exceptions = Vec::new();
             for leak in &leaks {
@@ -212,6 +226,7 @@ fn release_in_finally(
     if connect.callback.is_some() {
         return None;
     }
+    let cell = syntax;
     let syntax = syntax.get_or_init(|| Syntax::parse(m.source)).as_ref()?;
     let at = syntax.locate(connect.range)?;
     let stmt = &at.stmts[at.index];
@@ -219,6 +234,12 @@ fn release_in_finally(
         return None;
     }
     let rest = &at.stmts[at.index + 1..];
+    // A transaction that starts right away and whose rollback-without-finally edit releases in
+    // `finally`: that edit is this finding's fix too.
+    let next = syntax.range(swc_common::Spanned::span(rest.first()?));
+    if let Some(fix) = crate::rules::rollback_without_finally::release_edit(m, client, next, cell) {
+        return Some(fix);
+    }
     let uses = wrap::uses(syntax, rest, name);
     if !uses.plain() {
         return None;

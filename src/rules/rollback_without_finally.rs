@@ -6,6 +6,10 @@
 //! callback's `err` branch. `client.release(err)` / `done(err)` destroy the connection, which
 //! rolls the transaction back, so such a path is fine. Read-only transactions are ignored.
 //! Known false negatives: errors thrown by synchronous code we cannot see are not modelled.
+//!
+//! Edit (unsafe, `--unsafe-fixes`): `ROLLBACK` added to the `catch` (or a `catch` added, or the
+//! transaction wrapped in `try` when it has none), the release moved into `finally` (see
+//! `rollback_fix` and `rules::wrap`).
 
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::util::{line, owned_writing_transactions, pool_of_client, tx_skeleton};
@@ -82,15 +86,8 @@ impl Rule for RollbackWithoutFinally {
             d = d
                 .help(help)
                 .example(tx_skeleton(pool.as_deref(), &name, &body, m.database));
-            let shape = Shape {
-                begin,
-                tx,
-                client,
-                open: open.iter().map(|e| at(e)).collect(),
-                leaked: !leaked.is_empty(),
-            };
-            if let Some(fix) = rollback_fix(m, &shape, &syntax) {
-                d = d.fix(fix);
+            if let Some(edited) = Shape::of(begin, tx, client).and_then(|s| rollback_fix(m, &s, &syntax)) {
+                d = d.fix(edited.fix);
             }
             cx.report(d.context(m.function_name(q.func)));
         }
@@ -142,13 +139,45 @@ struct Shape<'m> {
     leaked: bool,
 }
 
+impl<'m> Shape<'m> {
+    fn of(begin: QueryId, tx: &'m TxFacts, client: BindingId) -> Option<Shape<'m>> {
+        let at = |e: &crate::semantic::flow::ExitFact| e.origin.unwrap_or(e.site).outer;
+        let open: Vec<TextRange> = tx.open_exits.iter().filter(|e| e.error_path).map(at).collect();
+        let leaked = !tx.leaked_after_begin.is_empty();
+        (!open.is_empty() || leaked).then_some(Shape {
+            begin,
+            tx,
+            client,
+            open,
+            leaked,
+        })
+    }
+}
+
+/// This rule's edit for a transaction on `client` that starts at `next` (the statement right after
+/// the client's `connect`) and releases the client in `finally`: the whole fix of a `client-leak`
+/// finding too, which then carries this edit rather than its own (the two would start at the same
+/// statement, and one run of `--fix --unsafe-fixes` applies only one of them).
+pub(super) fn release_edit(
+    m: &FileModel<'_>,
+    client: BindingId,
+    next: TextRange,
+    syntax: &std::cell::OnceCell<Option<Syntax>>,
+) -> Option<Fix> {
+    owned_writing_transactions(m)
+        .filter(|(_, _, c)| *c == client)
+        .filter_map(|(begin, tx, c)| rollback_fix(m, &Shape::of(begin, tx, c)?, syntax))
+        .find(|e| e.releases && e.anchor.start == next.start)
+        .map(|e| e.fix)
+}
+
 /// The edit that rolls back on the error path (and releases in `finally` when an error path skips
 /// the release), for a promise-style transaction whose statements are in one block: `BEGIN` ...
 /// `COMMIT` in a `try` gets `ROLLBACK` at the start of its `catch` (or a `catch` that rolls back
 /// and rethrows, when it has only `finally`); with no `try` at all, the statements from `BEGIN`
 /// through the last use of the client are wrapped in `try` / `catch` (ROLLBACK, rethrow) /
 /// `finally`. `None` for any other shape.
-fn rollback_fix(m: &FileModel<'_>, shape: &Shape<'_>, syntax: &std::cell::OnceCell<Option<Syntax>>) -> Option<Fix> {
+fn rollback_fix(m: &FileModel<'_>, shape: &Shape<'_>, syntax: &std::cell::OnceCell<Option<Syntax>>) -> Option<Edited> {
     let name = m.binding_name(shape.client);
     let promise_style = |q: QueryId| {
         let q = m.query(q);
@@ -204,16 +233,34 @@ fn rollback_fix(m: &FileModel<'_>, shape: &Shape<'_>, syntax: &std::cell::OnceCe
         ends,
         style: at.style(m.source),
     };
-    let (title, edits) = match &at.parent_try {
-        Some(t) => in_try(&cx, t)?,
-        None if !at.inside_try && !shape.open.is_empty() => no_try(&cx)?,
-        None => return None,
-    };
-    Some(Fix {
-        title,
-        applicability: Applicability::Suggestion,
-        edits,
-    })
+    match &at.parent_try {
+        Some(t) => in_try(&cx, t),
+        None if !at.inside_try && !shape.open.is_empty() => no_try(&cx),
+        None => None,
+    }
+}
+
+/// An edit, and what `client-leak` needs to know of it.
+struct Edited {
+    fix: Fix,
+    /// The statement it starts at: the `try` it completes, or the first statement it wraps.
+    anchor: TextRange,
+    /// It releases the client in a `finally`.
+    releases: bool,
+}
+
+impl Edited {
+    fn new(title: String, edits: Vec<Edit>, anchor: TextRange, releases: bool) -> Edited {
+        Edited {
+            fix: Fix {
+                title,
+                applicability: Applicability::Suggestion,
+                edits,
+            },
+            anchor,
+            releases,
+        }
+    }
 }
 
 /// The statements the edits add, written the user's way.
@@ -239,7 +286,7 @@ struct EditCx<'a, 'm> {
 }
 
 /// `BEGIN` ... `COMMIT` are statements of a `try` block.
-fn in_try(cx: &EditCx<'_, '_>, t: &swc_ecma_ast::TryStmt) -> Option<(String, Vec<Edit>)> {
+fn in_try(cx: &EditCx<'_, '_>, t: &swc_ecma_ast::TryStmt) -> Option<Edited> {
     let EditCx {
         m,
         syntax,
@@ -339,11 +386,16 @@ fn in_try(cx: &EditCx<'_, '_>, t: &swc_ecma_ast::TryStmt) -> Option<(String, Vec
     {
         return None;
     }
-    Some((capitalised(&title.join(", and ")), edits))
+    Some(Edited::new(
+        capitalised(&title.join(", and ")),
+        edits,
+        syntax.range(t.span),
+        move_release,
+    ))
 }
 
 /// `BEGIN` ... `COMMIT` are plain statements of a block, in no `try`.
-fn no_try(cx: &EditCx<'_, '_>) -> Option<(String, Vec<Edit>)> {
+fn no_try(cx: &EditCx<'_, '_>) -> Option<Edited> {
     let EditCx {
         m,
         syntax,
@@ -404,7 +456,7 @@ fn no_try(cx: &EditCx<'_, '_>) -> Option<(String, Vec<Edit>)> {
     } else {
         format!("Wrap the transaction in `try` with `ROLLBACK` in `catch` and `{name}.release()` in `finally`")
     };
-    Some((title, vec![edit]))
+    Some(Edited::new(title, vec![edit], wrapped, !w.finally.is_empty()))
 }
 
 /// Whether every error in `errors` arises inside `within` and reaches the `catch` that gets the
