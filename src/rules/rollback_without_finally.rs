@@ -196,7 +196,8 @@ fn rollback_fix(m: &FileModel<'_>, shape: &Shape<'_>, syntax: &std::cell::OnceCe
     let syntax = syntax.get_or_init(|| Syntax::parse(m.source)).as_ref()?;
     let q = m.query(shape.begin);
     let at = syntax.locate(q.range)?;
-    if !at.in_async {
+    // `BEGIN` is a statement of the block itself, not inside an `if`, a loop or a `switch` there.
+    if !at.in_async || !matches!(&at.stmts[at.index], swc_ecma_ast::Stmt::Expr(_)) {
         return None;
     }
     // The user's quotes and semicolons.
