@@ -244,11 +244,7 @@ fn release_in_finally(
     if !uses.plain() {
         return None;
     }
-    let mut last = uses.last?;
-    let declared = wrap::declared(&rest[..=last])?;
-    if !wrap::mentioned(&rest[last + 1..]).is_disjoint(&declared) {
-        last = rest.len() - 1;
-    }
+    let last = wrap::region_end(&at.stmts[..=at.index], rest, uses.last?)?;
     let region = &rest[..=last];
     // Another client acquired inside: its own edit comes first (one `try` each, not nested).
     if region.iter().any(|s| wrap::awaited_connect_binding(s).is_some()) {

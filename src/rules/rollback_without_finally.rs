@@ -419,11 +419,7 @@ fn no_try(cx: &EditCx<'_, '_>) -> Option<Edited> {
     if !uses.plain() {
         return None;
     }
-    let mut last = commit.max(uses.last?);
-    let declared = wrap::declared(&rest[..=last])?;
-    if !wrap::mentioned(&rest[last + 1..]).is_disjoint(&declared) {
-        last = rest.len() - 1;
-    }
+    let last = wrap::region_end(&at.stmts[..at.index], rest, commit.max(uses.last?))?;
     let region = &rest[..=last];
     let wrapped = range(&region[0]).cover(range(&region[last]));
     if !reach_catch(syntax, &shape.open, region, &[wrapped]) {

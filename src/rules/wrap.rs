@@ -426,6 +426,23 @@ pub fn caught_within(syntax: &Syntax, stmts: &[Stmt]) -> Vec<TextRange> {
     c.1
 }
 
+/// Where a `try` around `rest[..=last]` must end so that the names those statements declare stay
+/// visible where they are read: at `last`, or at the block's end when a later statement of the
+/// block mentions one (`rest` runs to the block's end, `before` is the block's statements before
+/// it). `None` when a statement before mentions one (a closure there reads it), or when one is a
+/// function declaration (hoisted).
+pub fn region_end(before: &[Stmt], rest: &[Stmt], last: usize) -> Option<usize> {
+    let declared = declared(rest.get(..=last)?)?;
+    if !mentioned(before).is_disjoint(&declared) {
+        return None;
+    }
+    if mentioned(&rest[last + 1..]).is_disjoint(&declared) {
+        Some(last)
+    } else {
+        Some(rest.len() - 1)
+    }
+}
+
 /// Every identifier `stmts` mention (a superset of what they read).
 pub fn mentioned(stmts: &[Stmt]) -> BTreeSet<String> {
     struct All(BTreeSet<String>);
@@ -787,6 +804,51 @@ mod tests {
         assert_eq!(indent_unit("a {\n    b {\n        c\n    }\n}\n"), "    ");
         assert_eq!(indent_unit("a {\n\tb {\n\t\tc\n\t}\n}\n"), "\t");
         assert_eq!(indent_unit("a;\n"), "  ");
+    }
+
+    /// The statements of `f`'s body after its first one, as `uses` and `region_end` see them.
+    fn body(code: &str) -> (Syntax, Located) {
+        let src = SourceFile::new("a.js", format!("async function f(x) {{\n{code}\n}}\n"));
+        let syntax = Syntax::parse(&src).expect("parses");
+        let first = src.text.find("{\n").expect("body") as u32 + 2;
+        let at = syntax.locate(TextRange::new(first, first + 1)).expect("located");
+        (syntax, at)
+    }
+
+    #[test]
+    fn uses_tell_queries_and_releases_from_hand_offs() {
+        let plain = "const c = await pool.connect();\nawait c.query('A');\nawait helper(c);\nc.release();";
+        let (syntax, at) = body(plain);
+        let u = uses(&syntax, &at.stmts[1..], "c");
+        assert!(u.plain(), "{u:?}");
+        assert_eq!((u.members, u.args, u.releases.len(), u.last), (1, 1, 1, Some(2)));
+        for escaping in [
+            "return c.query('A');",
+            "list.push(c);",
+            "setTimeout(() => c.release(), 10);",
+            "if (x) c.release();",
+            "c.release(new Error('x'));",
+            "return c;",
+            "c = null;",
+        ] {
+            let (syntax, at) = body(&format!("const c = await pool.connect();\n{escaping}"));
+            assert!(!uses(&syntax, &at.stmts[1..], "c").plain(), "{escaping}");
+        }
+    }
+
+    #[test]
+    fn a_region_grows_to_keep_its_declarations_visible() {
+        let (_, at) = body("const c = await pool.connect();\nconst r = await c.query('A');\nc.release();\nreturn r;");
+        assert_eq!(region_end(&at.stmts[..1], &at.stmts[1..], 1), Some(2));
+        let (_, at) = body("const c = await pool.connect();\nconst r = await c.query('A');\nc.release();\nreturn 1;");
+        assert_eq!(region_end(&at.stmts[..1], &at.stmts[1..], 1), Some(1));
+        // A closure before the region reads the name: no region keeps it visible to it.
+        let (_, at) =
+            body("const log = () => r;\nconst c = await pool.connect();\nconst r = await c.query('A');\nc.release();");
+        assert_eq!(region_end(&at.stmts[..2], &at.stmts[2..], 1), None);
+        // A hoisted function declaration cannot move into a block.
+        let (_, at) = body("const c = await pool.connect();\nfunction g() {}\nawait c.query('A');");
+        assert_eq!(region_end(&at.stmts[..1], &at.stmts[1..], 1), None);
     }
 
     #[test]
