@@ -246,6 +246,9 @@ fn release_in_finally(
     }
     let last = wrap::region_end(&at.stmts[..=at.index], rest, uses.last?)?;
     let region = &rest[..=last];
+    if wrap::releases_within(syntax, at.function, name) != uses.releases.len() {
+        return None;
+    }
     // Another client acquired inside: its own edit comes first (one `try` each, not nested).
     if region.iter().any(|s| wrap::awaited_connect_binding(s).is_some()) {
         return None;

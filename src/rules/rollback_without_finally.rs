@@ -327,6 +327,9 @@ fn in_try(cx: &EditCx<'_, '_>, t: &swc_ecma_ast::TryStmt) -> Option<Edited> {
         return None;
     }
     let move_release = !removals.is_empty();
+    if move_release && wrap::releases_within(syntax, at.function, name) != removals.len() {
+        return None;
+    }
     let mut edits: Vec<Edit> = removals
         .iter()
         .map(|r| Edit::replace(wrap::removal(text, *r), ""))
@@ -427,7 +430,11 @@ fn no_try(cx: &EditCx<'_, '_>) -> Option<Edited> {
     }
     // The releases move to `finally` when an error path skips them; a release that is already
     // right stays, and then nothing after it may be wrapped.
-    let finally = if shape.leaked && ends.pooled && !uses.releases.is_empty() {
+    let finally = if shape.leaked
+        && ends.pooled
+        && !uses.releases.is_empty()
+        && wrap::releases_within(syntax, at.function, name) == uses.releases.len()
+    {
         vec![ends.release.clone()]
     } else if !shape.leaked && uses.releases.is_empty() {
         Vec::new()

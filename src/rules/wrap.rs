@@ -443,6 +443,26 @@ pub fn region_end(before: &[Stmt], rest: &[Stmt], last: usize) -> Option<usize> 
     }
 }
 
+/// How many `name.release` calls (or mentions) there are inside `within`: a `finally` that
+/// releases is added only when the edit removes all of them (another one would release the client
+/// twice, which throws).
+pub fn releases_within(syntax: &Syntax, within: TextRange, name: &str) -> usize {
+    struct Count<'s>(&'s Syntax, TextRange, &'s str, usize);
+    impl Visit for Count<'_> {
+        fn visit_member_expr(&mut self, n: &MemberExpr) {
+            let release = matches!(unparen(&n.obj), Expr::Ident(i) if &*i.sym == self.2)
+                && matches!(&n.prop, MemberProp::Ident(p) if &*p.sym == "release");
+            if release && self.1.contains(self.0.range(n.span)) {
+                self.3 += 1;
+            }
+            n.visit_children_with(self);
+        }
+    }
+    let mut c = Count(syntax, within, name, 0);
+    syntax.parsed.program.visit_with(&mut c);
+    c.3
+}
+
 /// Every identifier `stmts` mention (a superset of what they read).
 pub fn mentioned(stmts: &[Stmt]) -> BTreeSet<String> {
     struct All(BTreeSet<String>);
