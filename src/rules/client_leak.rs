@@ -20,8 +20,8 @@ use crate::rules::util::{
 };
 use crate::rules::wrap::{self, Syntax, Wrap};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
-use crate::semantic::flow::{ExitKind, LeakFact};
-use crate::semantic::{BindingId, FileModel, Origin};
+use crate::semantic::flow::{ExitKind, LeakFact, TxFacts};
+use crate::semantic::{BindingId, FileModel, Origin, QueryId};
 
 pub struct ClientLeak;
 
@@ -69,16 +69,21 @@ impl Rule for ClientLeak {
         }
         // Parsed again only when a finding may get an edit.
         let syntax = std::cell::OnceCell::new();
+        // Each client's writing transactions, looked up once (not a scan of them all per client).
+        let mut writing: BTreeMap<BindingId, Vec<(QueryId, &TxFacts)>> = BTreeMap::new();
+        for (begin, tx, c) in owned_writing_transactions(m) {
+            writing.entry(c).or_default().push((begin, tx));
+        }
         for (client, mut leaks) in by_client {
             let name = m.binding_name(client).to_string();
-            let fix = release_in_finally(m, client, &name, &syntax);
+            let txs = writing.get(&client).map(Vec::as_slice).unwrap_or_default();
+            let fix = release_in_finally(m, client, &name, txs, &syntax);
             let pool = pool_of_client(m, client);
             let acquired = connect_site(m, client);
             leaks.sort_by_key(|l| (l.exit.site.outer, l.exit.kind));
             // A transaction on the client that an error leaves open: quoting the code with only a
             // `finally` would show it still without `ROLLBACK`; the whole pattern is shown instead.
-            let open_tx = owned_writing_transactions(m)
-                .any(|(_, tx, c)| c == client && tx.open_exits.iter().any(|e| e.error_path));
+            let open_tx = txs.iter().any(|(_, tx)| tx.open_exits.iter().any(|e| e.error_path));
             let example = if open_tx {
                 let body = ["// ... the transaction's statements".to_string()];
                 tx_skeleton(pool.as_deref(), &name, &body, m.database)
@@ -217,6 +222,7 @@ fn release_in_finally(
     m: &FileModel<'_>,
     client: BindingId,
     name: &str,
+    txs: &[(QueryId, &TxFacts)],
     syntax: &std::cell::OnceCell<Option<Syntax>>,
 ) -> Option<Fix> {
     let Origin::Connected(c) = m.bindings[client as usize].origin else {
@@ -237,7 +243,7 @@ fn release_in_finally(
     // A transaction that starts right away and whose rollback-without-finally edit releases in
     // `finally`: that edit is this finding's fix too.
     let next = syntax.range(swc_common::Spanned::span(rest.first()?));
-    if let Some(fix) = crate::rules::rollback_without_finally::release_edit(m, client, next, cell) {
+    if let Some(fix) = crate::rules::rollback_without_finally::release_edit(m, client, txs, next, cell) {
         return Some(fix);
     }
     let uses = wrap::uses(syntax, rest, name);
@@ -268,7 +274,7 @@ fn release_in_finally(
         finally: vec![format!("{name}.release(){semi}")],
         emptied: wrap::emptied(syntax, region, &uses.releases),
     };
-    let edit = wrap::wrap_edit(m.source, &w, &at.style(m.source))?;
+    let edit = wrap::wrap_edit(m.source, &w, &at.style(syntax))?;
     Some(Fix {
         title: format!("Release `{name}` in `finally`"),
         applicability: Applicability::Suggestion,

@@ -158,15 +158,16 @@ impl<'m> Shape<'m> {
 /// the client's `connect`) and releases the client in `finally`: the whole fix of a `client-leak`
 /// finding too, which then carries this edit rather than its own (the two would start at the same
 /// statement, and one run of `--fix --unsafe-fixes` applies only one of them).
+/// `txs` are the client's writing transactions (`util::owned_writing_transactions`).
 pub(super) fn release_edit(
     m: &FileModel<'_>,
     client: BindingId,
+    txs: &[(QueryId, &TxFacts)],
     next: TextRange,
     syntax: &std::cell::OnceCell<Option<Syntax>>,
 ) -> Option<Fix> {
-    owned_writing_transactions(m)
-        .filter(|(_, _, c)| *c == client)
-        .filter_map(|(begin, tx, c)| rollback_fix(m, &Shape::of(begin, tx, c)?, syntax))
+    txs.iter()
+        .filter_map(|&(begin, tx)| rollback_fix(m, &Shape::of(begin, tx, client)?, syntax))
         .find(|e| e.releases && e.anchor.start == next.start)
         .map(|e| e.fix)
 }
@@ -232,7 +233,7 @@ fn rollback_fix(m: &FileModel<'_>, shape: &Shape<'_>, syntax: &std::cell::OnceCe
         shape,
         commits: shape.tx.commits.iter().map(|c| m.query(*c).range).collect(),
         ends,
-        style: at.style(m.source),
+        style: at.style(syntax),
     };
     match &at.parent_try {
         Some(t) => in_try(&cx, t),

@@ -23,6 +23,9 @@ pub struct Syntax {
     pub parsed: Parsed,
     idents: Vec<(TextRange, String)>,
     text: String,
+    style: Style,
+    /// The ranges of the program's top-level statements, in order.
+    items: Vec<TextRange>,
 }
 
 impl Syntax {
@@ -36,11 +39,26 @@ impl Syntax {
         }
         let mut names = Names(&parsed, Vec::new());
         parsed.program.visit_with(&mut names);
-        let idents = names.1;
+        let items = match &parsed.program {
+            swc_ecma_ast::Program::Module(m) => m
+                .body
+                .iter()
+                .map(|i| parsed.range(swc_common::Spanned::span(i)))
+                .collect(),
+            swc_ecma_ast::Program::Script(s) => s
+                .body
+                .iter()
+                .map(|i| parsed.range(swc_common::Spanned::span(i)))
+                .collect(),
+        };
+        let mut idents = names.1;
+        idents.sort_by_key(|(r, _)| (r.start, r.end));
         Some(Syntax {
             parsed,
             idents,
             text: src.text.clone(),
+            style: Style::of(src),
+            items,
         })
     }
 
@@ -48,10 +66,29 @@ impl Syntax {
         self.parsed.range(span)
     }
 
+    /// Visits the top-level statements (or module items) that overlap `range`, found by binary
+    /// search: a lookup per finding then costs the size of its function, not of the file.
+    fn visit_items_over(&self, range: TextRange, v: &mut impl Visit) {
+        let overlaps = |r: TextRange| r.start < range.end && range.start < r.end || r.contains(range);
+        let from = self.items.partition_point(|r| r.end < range.start);
+        let to = self.items.partition_point(|r| r.start <= range.end);
+        for i in from..to.max(from) {
+            if !overlaps(self.items[i]) {
+                continue;
+            }
+            match &self.parsed.program {
+                swc_ecma_ast::Program::Module(m) => m.body[i].visit_with(v),
+                swc_ecma_ast::Program::Script(s) => s.body[i].visit_with(v),
+            }
+        }
+    }
+
     /// The first of `candidates` that no identifier inside `within` is called (`err`, `error`...).
     pub fn free_name(&self, within: TextRange, candidates: &[&str]) -> String {
-        let used: BTreeSet<&str> = self
-            .idents
+        // `idents` is in source order: the function's are one run of it.
+        let from = self.idents.partition_point(|(r, _)| r.start < within.start);
+        let to = self.idents.partition_point(|(r, _)| r.start < within.end);
+        let used: BTreeSet<&str> = self.idents[from..to.max(from)]
             .iter()
             .filter(|(r, _)| within.contains(*r))
             .map(|(_, n)| n.as_str())
@@ -73,7 +110,7 @@ impl Syntax {
             found: None,
             fns: Vec::new(),
         };
-        self.parsed.program.visit_with(&mut l);
+        self.visit_items_over(target, &mut l);
         l.found
     }
 }
@@ -97,13 +134,12 @@ pub struct Located {
 
 impl Located {
     /// The indent unit and line ending to write with: the block's own step when it has one, else
-    /// the file's.
-    pub fn style(&self, src: &SourceFile) -> Style {
-        let mut style = Style::of(src);
-        if let Some(unit) = &self.unit {
-            style.unit = unit.clone();
+    /// the file's (worked out once per file: per finding it made a file of many findings slow).
+    pub fn style(&self, syntax: &Syntax) -> Style {
+        Style {
+            unit: self.unit.clone().unwrap_or_else(|| syntax.style.unit.clone()),
+            newline: syntax.style.newline,
         }
-        style
     }
 }
 
@@ -162,7 +198,36 @@ impl Locate<'_> {
     }
 }
 
+/// Visits only the statements, module items and class members whose range passes `keep`: a
+/// lookup goes down one path of the tree instead of over the whole file for each finding.
+macro_rules! prune_to {
+    ($keep:ident) => {
+        fn visit_stmt(&mut self, n: &Stmt) {
+            if self.$keep(swc_common::Spanned::span(n)) {
+                n.visit_children_with(self);
+            }
+        }
+        fn visit_module_item(&mut self, n: &swc_ecma_ast::ModuleItem) {
+            if self.$keep(swc_common::Spanned::span(n)) {
+                n.visit_children_with(self);
+            }
+        }
+        fn visit_class_member(&mut self, n: &swc_ecma_ast::ClassMember) {
+            if self.$keep(swc_common::Spanned::span(n)) {
+                n.visit_children_with(self);
+            }
+        }
+    };
+}
+
+impl Locate<'_> {
+    fn holds_target(&self, span: swc_common::Span) -> bool {
+        self.syntax.range(span).contains(self.target)
+    }
+}
+
 impl Visit for Locate<'_> {
+    prune_to!(holds_target);
     fn visit_function(&mut self, n: &Function) {
         self.in_function(n.span, n.is_async, |s| n.visit_children_with(s));
     }
@@ -448,7 +513,14 @@ pub fn region_end(before: &[Stmt], rest: &[Stmt], last: usize) -> Option<usize> 
 /// twice, which throws).
 pub fn releases_within(syntax: &Syntax, within: TextRange, name: &str) -> usize {
     struct Count<'s>(&'s Syntax, TextRange, &'s str, usize);
+    impl Count<'_> {
+        fn overlaps(&self, span: swc_common::Span) -> bool {
+            let r = self.0.range(span);
+            r.start < self.1.end && self.1.start < r.end
+        }
+    }
     impl Visit for Count<'_> {
+        prune_to!(overlaps);
         fn visit_member_expr(&mut self, n: &MemberExpr) {
             let release = matches!(unparen(&n.obj), Expr::Ident(i) if &*i.sym == self.2)
                 && matches!(&n.prop, MemberProp::Ident(p) if &*p.sym == "release");
@@ -459,7 +531,7 @@ pub fn releases_within(syntax: &Syntax, within: TextRange, name: &str) -> usize 
         }
     }
     let mut c = Count(syntax, within, name, 0);
-    syntax.parsed.program.visit_with(&mut c);
+    syntax.visit_items_over(within, &mut c);
     c.3
 }
 
