@@ -429,8 +429,9 @@ fn no_try(cx: &EditCx<'_, '_>) -> Option<Edited> {
     if !reach_catch(syntax, &shape.open, region, &[wrapped]) {
         return None;
     }
-    // The releases move to `finally` when an error path skips them; a release that is already
-    // right stays, and then nothing after it may be wrapped.
+    // The releases move to `finally` when an error path skips them (and only if they are all the
+    // function has). When none does, the wrapped statements must release nothing: an error after
+    // such a release would send ROLLBACK on a client back in the pool.
     let finally = if shape.leaked
         && ends.pooled
         && !uses.releases.is_empty()
