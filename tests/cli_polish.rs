@@ -417,3 +417,71 @@ fn unsafe_fixes_are_applied_only_when_asked() {
     let o = txlint(&["--format", "compact", "sub.js"], dir.path());
     assert!(!stdout(&o).contains("check-then-insert"), "{}", stdout(&o));
 }
+
+/// A client released only when the query succeeds: its edit moves the release into `finally`.
+const LEAK: &str = "const { Pool } = require('pg');
+const pool = new Pool();
+
+async function countUsers() {
+  const client = await pool.connect();
+  const { rows } = await client.query('SELECT count(*) AS n FROM users');
+  client.release();
+  return rows[0].n;
+}
+
+module.exports = { countUsers };
+";
+
+/// A transaction whose catch rethrows without ROLLBACK: its edit adds the ROLLBACK.
+const NO_ROLLBACK: &str = "const { Pool } = require('pg');
+const pool = new Pool();
+
+async function rename(id, name) {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('UPDATE teams SET name = $1 WHERE id = $2', [name, id]);
+    await client.query('INSERT INTO team_log (team_id, name) VALUES ($1, $2)', [id, name]);
+    await client.query('COMMIT');
+  } catch (err) {
+    console.error(err);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+module.exports = { rename };
+";
+
+#[test]
+fn unsafe_fixes_release_in_finally_and_roll_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write(dir.path(), "leak.js", LEAK);
+    common::write(dir.path(), "tx.js", NO_ROLLBACK);
+    let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).expect("read");
+    // --fix alone applies neither: both change behaviour on purpose.
+    txlint(&["--fix", "leak.js", "tx.js"], dir.path());
+    assert_eq!(read("leak.js"), LEAK);
+    assert_eq!(read("tx.js"), NO_ROLLBACK);
+
+    let o = txlint(&["--fix", "--unsafe-fixes", "leak.js", "tx.js"], dir.path());
+    assert!(stderr(&o).contains("in 2 files"), "{}", stderr(&o));
+    let leak = read("leak.js");
+    assert!(
+        leak.contains(
+            "  const client = await pool.connect();\n  try {\n    const { rows } = await client.query('SELECT count(*) AS n FROM users');\n    return rows[0].n;\n  } finally {\n    client.release();\n  }\n"
+        ),
+        "{leak}"
+    );
+    assert_eq!(leak.matches("client.release()").count(), 1, "{leak}");
+    let tx = read("tx.js");
+    assert!(
+        tx.contains("  } catch (err) {\n    await client.query('ROLLBACK');\n    console.error(err);\n    throw err;\n  } finally {"),
+        "{tx}"
+    );
+    // Re-linted, the fixed files are silent for both rules.
+    let o = txlint(&["--format", "compact", "leak.js", "tx.js"], dir.path());
+    assert!(!stdout(&o).contains("[client-leak]"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("[rollback-without-finally]"), "{}", stdout(&o));
+}

@@ -1,6 +1,6 @@
 //! Applying fixes (`--fix`): edits marked `Applicability::Safe`, and with `--unsafe-fixes` also the
 //! suggested edits that change behaviour on purpose (`ON CONFLICT`, `FOR UPDATE`, a transaction
-//! around writes).
+//! around writes, a release moved into `finally`, a `ROLLBACK` added to a `catch`).
 //! Overlapping edits are skipped (the next run picks them up); the result must still parse, or the
 //! file is left as it is and the run says why. Writing the result is `write`'s job.
 

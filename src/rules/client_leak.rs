@@ -7,13 +7,21 @@
 //! ending in `process.exit()` or a failing test assertion leaves nothing behind. Test code is not
 //! checked. Error paths after a `BEGIN` of a writing transaction are left to
 //! `rollback-without-finally`, which reports them with the missing `ROLLBACK`.
+//!
+//! Edit (unsafe, `--unsafe-fixes`): the client's uses after `const client = await pool.connect();`
+//! wrapped in `try` with the release in `finally` (see `release_in_finally` and `rules::wrap`).
 
 use std::collections::BTreeMap;
 
-use crate::rules::util::{connect_site, describe, indent, is_balanced, line, pool_of_client, source_block_text};
+use crate::diagnostic::{Applicability, Fix};
+use crate::rules::util::{
+    connect_site, describe, indent, is_balanced, line, owned_writing_transactions, pool_of_client, source_block_text,
+    tx_skeleton,
+};
+use crate::rules::wrap::{self, Syntax, Wrap};
 use crate::rules::{FixAvailability, Rule, RuleContext, RuleMeta, rule_doc};
-use crate::semantic::flow::{ExitKind, LeakFact};
-use crate::semantic::{BindingId, FileModel, Origin};
+use crate::semantic::flow::{ExitKind, LeakFact, TxFacts};
+use crate::semantic::{BindingId, FileModel, Origin, QueryId};
 
 pub struct ClientLeak;
 
@@ -65,13 +73,29 @@ impl Rule for ClientLeak {
                 by_client.entry(leak.client).or_default().push(leak);
             }
         }
+        // Parsed again only when a finding may get an edit.
+        let syntax = std::cell::OnceCell::new();
+        // Each client's writing transactions, looked up once (not a scan of them all per client).
+        let mut writing: BTreeMap<BindingId, Vec<(QueryId, &TxFacts)>> = BTreeMap::new();
+        for (begin, tx, c) in owned_writing_transactions(m) {
+            writing.entry(c).or_default().push((begin, tx));
+        }
         for (client, mut leaks) in by_client {
             let name = m.binding_name(client).to_string();
+            let txs = writing.get(&client).map(Vec::as_slice).unwrap_or_default();
+            let fix = release_in_finally(m, client, &name, txs, &syntax);
             let pool = pool_of_client(m, client);
             let acquired = connect_site(m, client);
             leaks.sort_by_key(|l| (l.exit.site.outer, l.exit.kind));
-            let example =
-                users_code_released(m, client, &name).unwrap_or_else(|| tx_free_skeleton(pool.as_deref(), &name));
+            // A transaction on the client that an error leaves open: quoting the code with only a
+            // `finally` would show it still without `ROLLBACK`; the whole pattern is shown instead.
+            let open_tx = txs.iter().any(|(_, tx)| tx.open_exits.iter().any(|e| e.error_path));
+            let example = if open_tx {
+                let body = ["// ... the transaction's statements".to_string()];
+                tx_skeleton(pool.as_deref(), &name, &body, m.database)
+            } else {
+                users_code_released(m, client, &name).unwrap_or_else(|| tx_free_skeleton(pool.as_deref(), &name))
+            };
             // Explicit exits: one finding each.
             let mut exceptions = Vec::new();
             for leak in &leaks {
@@ -105,6 +129,9 @@ impl Rule for ClientLeak {
                         "Release `{name}` in a `finally` block so every path returns it"
                     ))
                     .example(example.clone());
+                if let Some(fix) = &fix {
+                    d = d.fix(fix.clone());
+                }
                 cx.report(d.context(m.function_name(e.root)));
             }
             // Failures: one finding per client, at the first statement that can fail.
@@ -137,6 +164,9 @@ impl Rule for ClientLeak {
                         "Put the code that uses `{name}` in `try` and call `{name}.release()` in `finally`"
                     ))
                     .example(example);
+                if let Some(fix) = fix {
+                    d = d.fix(fix);
+                }
                 cx.report(d.context(m.function_name(first.exit.root)));
             }
         }
@@ -186,6 +216,76 @@ fn users_code_released(m: &FileModel<'_>, client: BindingId, name: &str) -> Opti
         "{connect_line}\ntry {{\n{}\n}} finally {{\n  {name}.release();\n}}",
         indent(&body, "  ")
     ))
+}
+
+/// The edit that moves the release into `finally`: the statements after
+/// `const client = await pool.connect();` in its block, through the last one that uses the client
+/// (or to the block's end when a name they declare is used later), wrapped in
+/// `try { ... } finally { client.release(); }`, their own `client.release();` statements removed.
+/// `None` unless every use of the client there is a query, an awaited call that takes it, or such
+/// a release.
+fn release_in_finally(
+    m: &FileModel<'_>,
+    client: BindingId,
+    name: &str,
+    txs: &[(QueryId, &TxFacts)],
+    syntax: &std::cell::OnceCell<Option<Syntax>>,
+) -> Option<Fix> {
+    let Origin::Connected(c) = m.bindings[client as usize].origin else {
+        return None;
+    };
+    let connect = &m.connects[c as usize];
+    if connect.callback.is_some() {
+        return None;
+    }
+    let cell = syntax;
+    let syntax = syntax.get_or_init(|| Syntax::parse(m.source)).as_ref()?;
+    let at = syntax.locate(connect.range)?;
+    let stmt = &at.stmts[at.index];
+    if wrap::awaited_connect_binding(stmt) != Some(name) || !at.in_async {
+        return None;
+    }
+    let rest = &at.stmts[at.index + 1..];
+    // A transaction that starts right away and whose rollback-without-finally edit releases in
+    // `finally`: that edit is this finding's fix too.
+    let next = syntax.range(swc_common::Spanned::span(rest.first()?));
+    if let Some(fix) = crate::rules::rollback_without_finally::release_edit(m, client, txs, next, cell) {
+        return Some(fix);
+    }
+    let uses = wrap::uses(syntax, rest, name);
+    if !uses.plain() {
+        return None;
+    }
+    let last = wrap::region_end(&at.stmts[..=at.index], rest, uses.last?)?;
+    let region = &rest[..=last];
+    if wrap::releases_within(syntax, at.function, name) != uses.releases.len() {
+        return None;
+    }
+    // Another client acquired inside: its own edit comes first (one `try` each, not nested).
+    if region.iter().any(|s| wrap::awaited_connect_binding(s).is_some()) {
+        return None;
+    }
+    let range = |s: &swc_ecma_ast::Stmt| syntax.range(swc_common::Spanned::span(s));
+    let semi = if m.source.slice(range(stmt)).ends_with(';') {
+        ";"
+    } else {
+        ""
+    };
+    let literals = wrap::literals(syntax, region);
+    let w = Wrap {
+        region: range(&region[0]).cover(range(&region[last])),
+        removals: &uses.releases,
+        literals: &literals,
+        catch: None,
+        finally: vec![format!("{name}.release(){semi}")],
+        emptied: wrap::emptied(syntax, region, &uses.releases),
+    };
+    let edit = wrap::wrap_edit(m.source, &w, &at.style(syntax))?;
+    Some(Fix {
+        title: format!("Release `{name}` in `finally`"),
+        applicability: Applicability::Suggestion,
+        edits: vec![edit],
+    })
 }
 
 fn tx_free_skeleton(pool: Option<&str>, client: &str) -> String {

@@ -22,6 +22,7 @@ mod shared_client;
 mod unawaited_query;
 mod unawaited_transaction;
 pub mod util;
+mod wrap;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::semantic::FileModel;
