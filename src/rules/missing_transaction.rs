@@ -120,7 +120,11 @@ fn suggestion(m: &FileModel<'_>, pair: &WritePair, writes: &[QueryId]) -> (Strin
         }
         _ => false,
     };
-    let receiver = if shared { "pool".to_string() } else { first.receiver.clone() };
+    let receiver = if shared {
+        "pool".to_string()
+    } else {
+        first.receiver.clone()
+    };
     let is_pool = shared || m.handle_kind(&pair.handle) == Some(HandleKind::Pool);
     let client = if is_pool {
         "client".to_string()

@@ -340,9 +340,9 @@ fn autocommit_clients(p: &Program<'_>) -> Vec<BindingId> {
                 && !shared.contains(i)
         })
         .filter(|(i, _)| {
-            !l.queries.iter().any(|q| {
-                q.handle == HandleKey::Binding(*i) && q.sql.info.as_ref().is_none_or(|info| info.begins())
-            })
+            !l.queries
+                .iter()
+                .any(|q| q.handle == HandleKey::Binding(*i) && q.sql.info.as_ref().is_none_or(|info| info.begins()))
         })
         .map(|(i, _)| i)
         .collect()
