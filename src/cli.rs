@@ -158,12 +158,14 @@ pub struct CheckArgs {
     pub max_warnings: Option<usize>,
 
     /// Apply safe fixes (such as adding a missing `await`) to the files, then report what remains.
+    /// Fixes are applied in passes until none is left (a fix can make room for another).
     #[arg(long)]
     pub fix: bool,
 
     /// With --fix or --diff, also apply the fixes that change behaviour on purpose: `ON CONFLICT`
     /// for check-then-insert, `FOR UPDATE` for read-modify-write, a transaction (with its 40001 retry
-    /// on CockroachDB) around writes. Review them.
+    /// on CockroachDB) around writes, a release moved into `finally`, a `ROLLBACK` added on the
+    /// error path, a `ROLLBACK` before an early return. Review them.
     #[arg(long)]
     pub unsafe_fixes: bool,
 
@@ -406,6 +408,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
 
     // `--fix`: what was written, said on standard error after the report.
     let mut fix_note = None;
+    let mut diff: Option<String> = None;
     let (outcomes, problems, scanned) = if stdin {
         let path = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("stdin.js"));
         resolver.preload(std::slice::from_ref(&path))?;
@@ -430,6 +433,9 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             }
         };
         linted.push((path, settings.rules));
+        if args.diff {
+            diff = Some(stdin_fix_diff(&outcome, args.unsafe_fixes));
+        }
         (vec![outcome], Vec::new(), 1)
     } else {
         let paths = if args.paths.is_empty() {
@@ -459,8 +465,17 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
             .collect();
         let mut outcomes = lint_files_with_schema(&files, &found.schema_files, engine)?;
         let mut problems = found.problems;
+        // `--diff`: what `--fix` would write, from the same passes; the findings still set the
+        // exit code.
+        if args.diff {
+            let passes =
+                crate::fix::fix_to_fixed_point(&files, &found.schema_files, engine, &outcomes, args.unsafe_fixes)?;
+            diff = Some(fix_diff(passes));
+        }
         if args.fix {
-            let (fixed, mut refused) = apply_fixes(&outcomes, args.unsafe_fixes);
+            let passes =
+                crate::fix::fix_to_fixed_point(&files, &found.schema_files, engine, &outcomes, args.unsafe_fixes)?;
+            let (fixed, mut refused) = apply_fixes(passes);
             problems.append(&mut refused);
             // The fixed files are linted again with the whole project, as they are now.
             if fixed.files > 0 {
@@ -475,8 +490,6 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<ExitStatus, Error> {
         linted = files.iter().map(|(p, s)| (p.clone(), s.rules.clone())).collect();
         (outcomes, problems, n)
     };
-    // `--diff`: what `--fix` would write, from the same fixes; the findings still set the exit code.
-    let diff = args.diff.then(|| fix_diff(&outcomes, args.unsafe_fixes));
     let mut run = collect(outcomes, problems, scanned, started);
     // The baseline's project root is the `--config` file's directory: not `/dev` for /dev/null.
     let root_config = args.config.as_deref().filter(|c| !crate::config::is_null_device(c));
@@ -608,48 +621,58 @@ struct FixCount {
     findings: usize,
 }
 
-/// `--fix`: writes each file's safe fixes (see `fix`). Returns how many files were rewritten (and
-/// findings fixed), and a warning for each file whose fixes were not written (the result would not
-/// parse, the file is read-only, the disk is full): that file is left as it was and the run goes on.
-fn apply_fixes(outcomes: &[crate::engine::FileOutcome], unsafe_fixes: bool) -> (FixCount, Vec<Diagnostic>) {
+/// `--fix`: writes what the fix passes made of each file (see `fix::passes`). Returns how many
+/// files were rewritten (and findings fixed), and a warning for each file whose fixes were not
+/// written (the result would not parse, the file is read-only, the disk is full): that file is left
+/// as it was and the run goes on.
+fn apply_fixes(passes: crate::fix::Passes) -> (FixCount, Vec<Diagnostic>) {
     let mut written = FixCount::default();
-    let mut problems = Vec::new();
-    for outcome in outcomes {
-        let Some(src) = &outcome.source else { continue };
-        let result = match crate::fix::fix_file(src, &outcome.diagnostics, unsafe_fixes) {
-            crate::fix::Fixed::Nothing => continue,
-            crate::fix::Fixed::Refused(why) => Err(why),
-            crate::fix::Fixed::Text(text, n) => crate::fix::write_fixed(&src.path, &text).map(|()| n),
-        };
-        match result {
-            Ok(n) => {
+    let mut problems = passes.refused;
+    for f in passes.files {
+        match crate::fix::write_fixed(&f.original.path, &f.text) {
+            Ok(()) => {
                 written.files += 1;
-                written.findings += n;
+                written.findings += f.fixes;
             }
-            Err(why) => problems.push(crate::engine::io_problem(&src.path, format!("--fix: {why}"))),
+            Err(why) => problems.push(crate::engine::io_problem(&f.original.path, format!("--fix: {why}"))),
         }
     }
     (written, problems)
 }
 
 /// `--diff`: the unified diff of every file `--fix` would rewrite, in the order linted. A file whose
-/// fixes `--fix` would refuse is left out, with the reason on standard error.
-fn fix_diff(outcomes: &[crate::engine::FileOutcome], unsafe_fixes: bool) -> String {
-    let mut out = String::new();
-    for outcome in outcomes {
-        let Some(src) = &outcome.source else { continue };
-        match crate::fix::fix_file(src, &outcome.diagnostics, unsafe_fixes) {
-            crate::fix::Fixed::Nothing => {}
-            crate::fix::Fixed::Refused(why) => {
-                #[allow(clippy::print_stderr)]
-                {
-                    eprintln!("txlint: {}: not fixable: {why}", report::display_path(&src.path));
-                }
-            }
-            crate::fix::Fixed::Text(text, _) => out.push_str(&crate::fix::unified(src, &text)),
+/// fixes `--fix` would refuse says why on standard error.
+fn fix_diff(passes: crate::fix::Passes) -> String {
+    for d in &passes.refused {
+        #[allow(clippy::print_stderr)]
+        {
+            let why = d.message.trim_start_matches("--fix: ");
+            eprintln!("txlint: {}: not fixable: {why}", report::display_path(&d.path));
         }
     }
-    out
+    passes
+        .files
+        .iter()
+        .map(|f| crate::fix::unified(&f.original, &f.text))
+        .collect()
+}
+
+/// `--diff` on standard input: one file, one pass (there is no project to lint it again in).
+fn stdin_fix_diff(outcome: &crate::engine::FileOutcome, unsafe_fixes: bool) -> String {
+    let Some(src) = &outcome.source else {
+        return String::new();
+    };
+    match crate::fix::fix_file(src, &outcome.diagnostics, unsafe_fixes) {
+        crate::fix::Fixed::Text(text, _) => crate::fix::unified(src, &text),
+        crate::fix::Fixed::Nothing => String::new(),
+        crate::fix::Fixed::Refused(why) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("txlint: {}: not fixable: {why}", report::display_path(&src.path));
+            }
+            String::new()
+        }
+    }
 }
 
 /// `--stats`: where the time went, on standard error (the report stays clean on stdout).

@@ -485,3 +485,48 @@ fn unsafe_fixes_release_in_finally_and_roll_back() {
     assert!(!stdout(&o).contains("[client-leak]"), "{}", stdout(&o));
     assert!(!stdout(&o).contains("[rollback-without-finally]"), "{}", stdout(&o));
 }
+
+/// A statement between the connect and BEGIN: client-leak's wrap goes in first, and the ROLLBACK
+/// can only be added inside the `try` it wrote, so it needs a second pass.
+const TWO_PASSES: &str = "const { Pool } = require('pg');
+const pool = new Pool();
+
+async function archive(id) {
+  const client = await pool.connect();
+  const { rows } = await client.query('SELECT id FROM projects WHERE id = $1', [id]);
+  await client.query('BEGIN');
+  await client.query('UPDATE projects SET archived = true WHERE id = $1', [rows[0].id]);
+  await client.query('INSERT INTO project_log (project_id, action) VALUES ($1, $2)', [id, 'archive']);
+  await client.query('COMMIT');
+  client.release();
+}
+
+module.exports = { archive };
+";
+
+#[test]
+fn fixes_are_applied_in_passes_until_none_is_left_and_diff_shows_the_same() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write(dir.path(), "archive.js", TWO_PASSES);
+    let read = || std::fs::read_to_string(dir.path().join("archive.js")).expect("read");
+    let args = ["--unsafe-fixes", "--database", "postgres", "archive.js"];
+    let o = txlint(&[&["--diff"][..], &args].concat(), dir.path());
+    let diff = stdout(&o);
+    assert!(diff.contains("+    await client.query('ROLLBACK');"), "{diff}");
+    assert!(diff.contains("+  } finally {\n+    client.release();"), "{diff}");
+    assert_eq!(read(), TWO_PASSES, "--diff writes nothing");
+
+    let o = txlint(&[&["--fix"][..], &args].concat(), dir.path());
+    assert!(stderr(&o).contains("Fixed 2 findings in 1 file."), "{}", stderr(&o));
+    let fixed = read();
+    // What --diff showed is what --fix wrote: every added line of the diff is in the file.
+    for added in diff.split('\n').filter(|l| l.starts_with('+') && !l.starts_with("+++")) {
+        assert!(fixed.contains(&added[1..]), "{added:?} missing from:\n{fixed}");
+    }
+    let o = txlint(
+        &["--format", "compact", "--database", "postgres", "archive.js"],
+        dir.path(),
+    );
+    assert_eq!(stdout(&o), "", "one run fixes both findings");
+    assert_eq!(code(&o), 0);
+}

@@ -5,9 +5,11 @@
 //! file is left as it is and the run says why. Writing the result is `write`'s job.
 
 mod diff;
+mod passes;
 mod write;
 
 pub use diff::unified;
+pub use passes::{FixedFile, Passes, fix_to_fixed_point};
 pub use write::write_fixed;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit};
