@@ -39,6 +39,9 @@ impl Rule for CheckThenInsert {
                 continue;
             }
             let Some(table) = info.table.as_deref() else { continue };
+            if m.is_one_shot_script(ins.func) {
+                continue;
+            }
             // The insert's unique violation is caught and told apart: the constraint decides, the
             // lookup is only a fast path.
             if m.unique_violation_handled.iter().any(|t| t.contains(ins.range)) {

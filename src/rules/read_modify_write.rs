@@ -63,6 +63,9 @@ impl Rule for ReadModifyWrite {
             let Some(StmtKind::Update(upd)) = m.stmt(u.id) else {
                 continue;
             };
+            if m.is_one_shot_script(u.func) {
+                continue;
+            }
             let (Some(table), true) = (upd.table.as_deref(), upd.assignments_known) else {
                 continue;
             };

@@ -159,6 +159,29 @@ impl<'s> FileModel<'s> {
             || stem.starts_with("test_")
     }
 
+    /// Code that runs once, alone, with nothing concurrent to race with: a migration or a seed (a
+    /// file under `migrations/`, `seeds/`, `seeders/`, `scripts/`, or named `seed*` / `migrate*`),
+    /// unless a request handler reaches `f`. Races between concurrent requests
+    /// (check-then-insert, read-modify-write) need concurrency.
+    pub fn is_one_shot_script(&self, f: FuncId) -> bool {
+        let path = &self.source.path;
+        let dirs = ["migrations", "migration", "seeds", "seed", "seeders", "scripts"];
+        let in_dir = path.parent().is_some_and(|p| {
+            p.components().any(|c| {
+                c.as_os_str()
+                    .to_str()
+                    .is_some_and(|c| dirs.contains(&c.to_ascii_lowercase().as_str()))
+            })
+        });
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let named = stem.starts_with("seed") || stem.starts_with("migrate") || stem.ends_with(".seed");
+        (in_dir || named) && self.requests.reach(f).is_none()
+    }
+
     /// The function that runs on its own and contains `f` (callbacks belong to their parent).
     pub fn standalone_of(&self, mut f: FuncId) -> FuncId {
         loop {
