@@ -16,6 +16,19 @@ use crate::semantic::model::*;
 use crate::semantic::sql;
 use crate::source::TextRange;
 
+/// String methods that cut or tidy a SQL text without changing which statement it is.
+const STRING_TRIMS: &[&str] = &[
+    "slice",
+    "substring",
+    "substr",
+    "trim",
+    "trimEnd",
+    "trimStart",
+    "trimRight",
+    "trimLeft",
+    "replace",
+    "replaceAll",
+];
 const LOOP_CALLBACK_METHODS: &[&str] = &[
     "forEach",
     "map",
@@ -342,6 +355,22 @@ impl<'a> Lowerer<'a> {
         let ov = self.lower_expr(&m.obj, Use::Other);
         if let Some(kind) = ov.import.as_ref().and_then(|r| Formatter::of(&r.member(method))) {
             return self.lower_format_call(kind, cargs);
+        }
+        // `sql = sql.slice(0, -1)` (the trailing comma of a built VALUES list), `sql.trim()`: the
+        // same statement, its text cut.
+        if let Some(t) = ov.sql.as_ref().filter(|_| STRING_TRIMS.contains(&method)) {
+            let sql = SqlTemplate {
+                varies: true,
+                ..t.clone()
+            };
+            for a in cargs {
+                self.lower_arg(&a.expr);
+            }
+            return Val {
+                sql: Some(sql),
+                taint: ov.taint,
+                ..Default::default()
+            };
         }
         // `values.push(x)`: the length of a values array held in a binding is no longer known.
         if let Some(b) = ov.binding {
