@@ -40,13 +40,18 @@ impl Rule for QueryAfterCommit {
             .flat_map(|t| t.commits.iter().map(move |c| (*c, t)))
             .collect();
         let tx_of = |commit: QueryId| by_commit.get(&commit).copied();
-        let related: BTreeSet<QueryId> = m
-            .flow
-            .after_commit
-            .iter()
-            .filter(|f| tx_of(f.commit).is_some_and(|tx| belongs_with(m, m.query(f.query), tx)))
-            .map(|f| f.commit)
-            .collect();
+        // Each (COMMIT, write) judged once, and a COMMIT no more once one write belongs with it:
+        // a path's facts repeat the same pairs.
+        let mut related: BTreeSet<QueryId> = BTreeSet::new();
+        let mut judged: BTreeSet<(QueryId, QueryId)> = BTreeSet::new();
+        for f in &m.flow.after_commit {
+            if related.contains(&f.commit) || !judged.insert((f.commit, f.query)) {
+                continue;
+            }
+            if tx_of(f.commit).is_some_and(|tx| belongs_with(m, m.query(f.query), tx)) {
+                related.insert(f.commit);
+            }
+        }
         for f in &m.flow.after_commit {
             let q = m.query(f.query);
             let commit = m.query(f.commit);
