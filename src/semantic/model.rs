@@ -478,6 +478,11 @@ pub struct Guard {
     pub id: GuardId,
     pub range: TextRange,
     pub taint: Taint,
+    /// What the condition says of simple tests when it holds, and when it does not: the tested
+    /// expression's text and whether it is truthy (nonzero). `rows.length === 0 && !b` holding
+    /// says `("rows.length", false)` and `("b", false)`; not holding says nothing.
+    pub when_true: Vec<(String, bool)>,
+    pub when_false: Vec<(String, bool)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -187,6 +187,15 @@ impl<'a> Interp<'a> {
             None => Tx::None,
         };
         self.record_query_ctx(q, &states, &tx_of);
+        // The query's new result: what the path's guards said of the last one no longer holds.
+        let states: Vec<State> = states
+            .into_iter()
+            .map(|mut s| {
+                s.guards
+                    .retain(|(g, _)| !l.guards[*g as usize].taint.iter().any(|(tq, _)| *tq == q));
+                s
+            })
+            .collect();
         let stmts: &[StmtKind] = ev.sql.info.as_ref().map(|i| i.statements.as_slice()).unwrap_or(&[]);
         // SQL we cannot see (a parameter, a value computed elsewhere) sent inside a transaction:
         // it may write, as a callback handed the client may.

@@ -218,7 +218,10 @@ impl<'a> Interp<'a> {
                 let mut then_in = Vec::new();
                 let mut else_in = Vec::new();
                 for s in states {
-                    match self.eval(cond, &s) {
+                    // A test this path already settled (`if (rows.length === 0)` earlier,
+                    // `if (rows.length > 0)` now) goes the same way.
+                    let known = self.eval(cond, &s).or_else(|| guard.and_then(|g| self.settled(g, &s)));
+                    match known {
                         Some(true) => then_in.push(s),
                         Some(false) => else_in.push(s),
                         None => {
@@ -611,6 +614,24 @@ impl<'a> Interp<'a> {
         let end = self.l().functions[func as usize].end;
         let site = self.site(end);
         self.exit(s, site, ExitKind::FallOff);
+    }
+
+    /// What the guards this path passed say of guard `g`'s test: `g` tests one thing (a name, or a
+    /// count against zero) that an earlier guard on the same query results settled.
+    fn settled(&self, g: GuardId, s: &State) -> Option<bool> {
+        let guards = &self.l().guards;
+        let target = &guards[g as usize];
+        let [(subject, truthy)] = target.when_true.as_slice() else {
+            return None;
+        };
+        s.guards.iter().filter(|(h, _)| *h != g).find_map(|(h, v)| {
+            let h = &guards[*h as usize];
+            if !target.taint.iter().all(|t| h.taint.contains(t)) {
+                return None;
+            }
+            let said = if *v { &h.when_true } else { &h.when_false };
+            said.iter().find(|(s2, _)| s2 == subject).map(|(_, t)| t == truthy)
+        })
     }
 
     fn eval(&self, c: &Cond, s: &State) -> Option<bool> {

@@ -6,6 +6,9 @@ use swc_ecma_ast::*;
 use super::{Lowerer, SpanExt, unparen};
 use crate::semantic::model::*;
 
+/// Simple tests and their outcomes (see [`Guard::when_true`]).
+type Atoms = Vec<(String, bool)>;
+
 /// How deep a condition is followed (`!a && (b || c)` is 3 levels).
 const MAX_COND_DEPTH: u32 = 16;
 
@@ -105,16 +108,103 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// The simple tests a condition settles when it holds, and when it does not (see
+    /// [`Guard::when_true`]).
+    fn atoms(&self, e: &Expr, depth: u32) -> (Atoms, Atoms) {
+        if depth == 0 {
+            return (Vec::new(), Vec::new());
+        }
+        match unparen(e) {
+            Expr::Unary(u) if u.op == UnaryOp::Bang => {
+                let (t, f) = self.atoms(&u.arg, depth - 1);
+                (f, t)
+            }
+            Expr::Bin(b) if b.op == BinaryOp::LogicalAnd => {
+                let (mut t, _) = self.atoms(&b.left, depth - 1);
+                t.extend(self.atoms(&b.right, depth - 1).0);
+                (t, Vec::new())
+            }
+            Expr::Bin(b) if b.op == BinaryOp::LogicalOr => {
+                let (_, mut f) = self.atoms(&b.left, depth - 1);
+                f.extend(self.atoms(&b.right, depth - 1).1);
+                (Vec::new(), f)
+            }
+            other => match self.atom(other) {
+                Some((subject, truthy)) => (vec![(subject.clone(), truthy)], vec![(subject, !truthy)]),
+                None => (Vec::new(), Vec::new()),
+            },
+        }
+    }
+
+    /// A simple test: a name or member path for truthiness, or a count (`.length`, `.rowCount`,
+    /// `.count`, `.size`, never negative) compared with zero (`n === 0`, `n > 0`, `n >= 1`,
+    /// `n != 0`, either way round).
+    fn atom(&self, e: &Expr) -> Option<(String, bool)> {
+        let subject = |e: &Expr| match unparen(e) {
+            x @ (Expr::Ident(_) | Expr::Member(_)) => {
+                let r = self.range(x.span());
+                let text: String = self
+                    .text
+                    .get(r.start as usize..r.end as usize)?
+                    .split_whitespace()
+                    .collect();
+                Some(text)
+            }
+            _ => None,
+        };
+        let number = |e: &Expr| match unparen(e) {
+            Expr::Lit(Lit::Num(n)) => Some(n.value),
+            _ => None,
+        };
+        match unparen(e) {
+            x @ (Expr::Ident(_) | Expr::Member(_)) => subject(x).map(|s| (s, true)),
+            Expr::Bin(b) => {
+                // Normalised to `subject OP number`.
+                let (s, op, n) = match (subject(&b.left), number(&b.right), number(&b.left), subject(&b.right)) {
+                    (Some(s), Some(n), _, _) => (s, b.op, n),
+                    (_, _, Some(n), Some(s)) => (
+                        s,
+                        match b.op {
+                            BinaryOp::Lt => BinaryOp::Gt,
+                            BinaryOp::Gt => BinaryOp::Lt,
+                            BinaryOp::LtEq => BinaryOp::GtEq,
+                            BinaryOp::GtEq => BinaryOp::LtEq,
+                            op => op,
+                        },
+                        n,
+                    ),
+                    _ => return None,
+                };
+                let count = [".length", ".rowCount", ".count", ".size"]
+                    .iter()
+                    .any(|c| s.ends_with(c));
+                if !count {
+                    return None;
+                }
+                let truthy = match (op, n) {
+                    (BinaryOp::EqEq | BinaryOp::EqEqEq | BinaryOp::LtEq, 0.0) | (BinaryOp::Lt, 1.0) => false,
+                    (BinaryOp::NotEq | BinaryOp::NotEqEq | BinaryOp::Gt, 0.0) | (BinaryOp::GtEq, 1.0) => true,
+                    _ => return None,
+                };
+                Some((s, truthy))
+            }
+            _ => None,
+        }
+    }
+
     pub(super) fn guard_for(&mut self, test: &Expr, taint: &Taint) -> Option<GuardId> {
         if taint.is_empty() {
             return None;
         }
         let id = self.out.guards.len() as GuardId;
         let range = self.range(test.span());
+        let (when_true, when_false) = self.atoms(test, MAX_COND_DEPTH);
         self.out.guards.push(Guard {
             id,
             range,
             taint: taint.clone(),
+            when_true,
+            when_false,
         });
         Some(id)
     }
