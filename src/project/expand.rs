@@ -255,13 +255,22 @@ fn expand_call(l: &mut Lowered, call: &ExtCall, s: &Arc<FnSummary>) -> Option<Op
             l.queries[id as usize].id = id;
             id
         };
+        // A helper that forwards its parameter as SQL sends what this call passes there.
+        let (text, info) = match e.sql_param.and_then(|p| call.arg_sql.get(p).cloned().flatten()) {
+            Some(t) if e.text.is_none() => {
+                let info = crate::semantic::sql::classify(&t);
+                (Some(t), info)
+            }
+            _ => (e.text.clone(), e.info.clone()),
+        };
         let q = &mut l.queries[id as usize];
         q.handle = handle;
         q.receiver = receiver;
-        q.sql.text = e.text.clone();
-        q.sql.info = e.info.clone();
+        q.sql.text = text;
+        q.sql.info = info;
         q.via = Some(e.site.clone());
-        let bound = e
+        let bound = q
+            .sql
             .info
             .as_ref()
             .and_then(|i| i.placeholders.as_ref())

@@ -68,6 +68,9 @@ pub struct Effect {
     pub repeated: bool,
     /// Where it is: for labels and SARIF related locations.
     pub site: Arc<Via>,
+    /// Its text is this parameter of the helper (`execute(text, params)` forwarding `text` to
+    /// `pool.query`): each call sends the SQL it passes there.
+    pub sql_param: Option<usize>,
 }
 
 /// What a helper hands to the callback it is given.
@@ -835,6 +838,10 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
         };
         if let Some(channel) = channel {
             self.effect_of.insert(q, self.effects.len());
+            let sql_param = match &text {
+                None => ev.sql.param.and_then(|b| self.param_index(b)),
+                Some(_) => None,
+            };
             self.effects.push(Effect {
                 channel,
                 text,
@@ -842,6 +849,7 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
                 conditional,
                 repeated,
                 site: self.ml.site(ev.func, ev.head),
+                sql_param,
             });
         }
         if let Some(cb) = ev.callback {
@@ -905,10 +913,16 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
             };
             if let Some(channel) = channel {
                 placed.push(Some(self.effects.len()));
+                // The callee's SQL parameter, when this function passes one of its own.
+                let sql_param = e.sql_param.and_then(|i| match args.get(i) {
+                    Some(Arg::Binding(b)) => self.param_index(*b),
+                    _ => None,
+                });
                 self.effects.push(Effect {
                     channel,
                     conditional: conditional || e.conditional,
                     repeated: repeated || e.repeated,
+                    sql_param,
                     ..e.clone()
                 });
             } else {

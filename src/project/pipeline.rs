@@ -276,7 +276,7 @@ fn relative_to_cwd(p: &Path) -> PathBuf {
 }
 
 /// Whether a module exports something through which a file with no database call of its own can
-/// hold a finding: a helper that sends known SQL through a pool (two such calls may need a
+/// hold a finding: a helper that sends known SQL, or the SQL its caller passes, through a pool (two such calls may need a
 /// transaction, a check and an insert may race), hands out a client (`getClient()`), or is a
 /// transaction wrapper (its callback gets a client, or for a fake one the pool, to pass to
 /// data-access helpers). A pool, or a helper that only uses the client its caller passes, needs
@@ -292,7 +292,7 @@ fn exports_database(facts: &ModuleFacts) -> bool {
                     matches!(
                         e.channel,
                         super::link::Channel::Pool(_) | super::link::Channel::Injected(_)
-                    ) && e.info.is_some()
+                    ) && (e.info.is_some() || e.sql_param.is_some())
                 }) || matches!(
                     s.returns,
                     super::link::Returns::Client(_) | super::link::Returns::SharedClient

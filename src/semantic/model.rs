@@ -275,6 +275,9 @@ pub struct SqlArg {
     pub inline: bool,
     /// The text is a value of another module (`client.query(SQL.BEGIN)`), resolved by linking.
     pub import: Option<ImportRef>,
+    /// The text is a parameter of the function that sends it (`(text, params) =>
+    /// pool.query(text, params)`): the caller's argument, known at each call.
+    pub param: Option<BindingId>,
 }
 
 /// A `.query(...)` call on something that may be a database handle.
@@ -422,6 +425,8 @@ pub struct ExtCall {
     pub callee_text: String,
     pub args: Vec<Arg>,
     pub arg_taints: Vec<Taint>,
+    /// Each argument's SQL text, when it is one written in place (`db.run('INSERT ...', [..])`).
+    pub arg_sql: Vec<Option<String>>,
     pub range: TextRange,
     pub await_kind: AwaitKind,
     pub in_async_fn: bool,

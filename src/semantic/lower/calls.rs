@@ -162,7 +162,7 @@ impl<'a> Lowerer<'a> {
             )
         {
             self.escape_to_unknown_callee(&name, &args);
-            let mut v = self.emit_ext_call(span, callee, name, args, arg_taints, use_);
+            let mut v = self.emit_ext_call(span, callee, name, args, arg_taints, cargs, use_);
             taint_union(&mut v.taint, &taint);
             return v;
         }

@@ -348,7 +348,7 @@ impl<'a> Lowerer<'a> {
             if let Some(r) = ov.import.filter(|r| self.is_local(&r.specifier)) {
                 let text = format!("{}.{method}", member_path(&m.obj).unwrap_or_default());
                 let taints = vec![Taint::new(); args.len()];
-                self.emit_ext_call(span, r.member(method), text, args, taints, use_);
+                self.emit_ext_call(span, r.member(method), text, args, taints, cargs, use_);
             }
             return Val::default();
         }
@@ -448,7 +448,7 @@ impl<'a> Lowerer<'a> {
         // `userDal.insert(client, u)`, `repo.save(x)`: a function of another module.
         if let Some(r) = ov.import.as_ref().filter(|r| self.is_local(&r.specifier)) {
             let text = format!("{}.{method}", member_path(&m.obj).unwrap_or_else(|| "<object>".into()));
-            let mut v = self.emit_ext_call(span, r.member(method), text, args, arg_taints, use_);
+            let mut v = self.emit_ext_call(span, r.member(method), text, args, arg_taints, cargs, use_);
             taint_union(&mut v.taint, &taint);
             return v;
         }
@@ -656,7 +656,15 @@ impl<'a> Lowerer<'a> {
         let range = self.range(span);
         let stmt_range = self.fns.last().map(|f| f.stmt_range).unwrap_or(range);
         let in_async_fn = self.fns.last().is_some_and(|f| f.is_async);
+        let param = match first.map(|a| unparen(&a.expr)) {
+            Some(Expr::Ident(i)) if sql_template.is_none() && !config_object => self.resolve(&i.sym).filter(|b| {
+                let b = &self.out.bindings[*b as usize];
+                b.kind == BindingKind::Param && b.func == self.cur_id()
+            }),
+            _ => None,
+        };
         let sql = SqlArg {
+            param,
             text: sql_template.as_ref().map(|t| t.text.clone()),
             holes: sql_template.as_ref().map(|t| t.holes.clone()).unwrap_or_default(),
             tagged: sql_template.as_ref().is_some_and(|t| t.tagged),

@@ -187,6 +187,7 @@ impl<'a> Lowerer<'a> {
     /// A call of a value read from another module. Until linking says otherwise it is an unknown
     /// call (`Op::ExtCall`); its result is tainted by a reserved query slot so that a caller's
     /// check on what a data-access helper returned is a guard on that helper's SELECT.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn emit_ext_call(
         &mut self,
         span: Span,
@@ -194,9 +195,11 @@ impl<'a> Lowerer<'a> {
         callee_text: String,
         args: Vec<Arg>,
         arg_taints: Vec<Taint>,
+        cargs: &[ExprOrSpread],
         use_: Use,
     ) -> Val {
         let range = self.range(span);
+        let arg_sql = cargs.iter().map(|a| self.written_sql(&a.expr)).collect();
         let func = self.cur_id();
         let stmt_range = self.fns.last().map(|f| f.stmt_range).unwrap_or(range);
         let in_async_fn = self.fns.last().is_some_and(|f| f.is_async);
@@ -220,6 +223,7 @@ impl<'a> Lowerer<'a> {
                 info: None,
                 inline: false,
                 import: None,
+                param: None,
             },
             values: Values::Unknown,
             config_object: false,
@@ -241,6 +245,7 @@ impl<'a> Lowerer<'a> {
             callee_text,
             args,
             arg_taints,
+            arg_sql,
             range,
             await_kind,
             in_async_fn,

@@ -347,6 +347,33 @@ pub(super) fn format_template(kind: Formatter, fmt: &SqlTemplate, args: Option<&
     out.0
 }
 
+impl Lowerer<'_> {
+    /// The SQL text an argument is, when written in place or held by a constant: a string, a
+    /// template without holes, a `const` holding one. Read without lowering (the argument is
+    /// lowered on its own), for what a helper of another module sends when it forwards its
+    /// parameter as SQL (`db.run('INSERT ...', [..])`).
+    pub(super) fn written_sql(&self, e: &Expr) -> Option<String> {
+        match unparen(e) {
+            Expr::Lit(Lit::Str(s)) => Some(s.value.to_string_lossy().into_owned()),
+            Expr::Tpl(t) if t.exprs.is_empty() => t
+                .quasis
+                .first()
+                .and_then(|q| q.cooked.as_ref())
+                .map(|c| c.to_string_lossy().into_owned()),
+            Expr::Ident(i) => {
+                let b = self.scopes.lookup(&i.sym)?;
+                let binding = &self.out.bindings[b as usize];
+                (binding.kind == BindingKind::Const)
+                    .then_some(binding.sql.as_ref())
+                    .flatten()
+                    .filter(|t| t.holes.is_empty() && !t.varies)
+                    .map(|t| t.text.clone())
+            }
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Formatter, SqlTemplate, format_template};
