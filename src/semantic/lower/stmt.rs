@@ -845,8 +845,8 @@ pub(super) enum FnBody<'a> {
     None,
 }
 
-/// A catch block that answers a unique violation: it tests SQLSTATE `23505`, pg's
-/// `unique_violation`, a helper or ORM error named for it (`isUniqueViolation(err)`,
+/// A catch block that answers a unique (or exclusion) violation: it tests SQLSTATE `23505` or
+/// `23P01`, pg's `unique_violation`, a helper or ORM error named for it (`isUniqueViolation(err)`,
 /// `UniqueConstraintError`) or a duplicate key, and does not `continue` a loop (that retries an
 /// insert whose generated value collided, a random code, not the row the code looked up).
 fn handles_unique_violation(catch_text: &str) -> bool {
@@ -855,7 +855,9 @@ fn handles_unique_violation(catch_text: &str) -> bool {
         !t[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
             && !t[i + w.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
     });
-    (t.contains("23505") || t.contains("unique") || t.contains("duplicate")) && !retries
+    // `23P01`: an exclusion constraint (no two bookings overlap) decides the same way.
+    let named = ["23505", "23p01", "unique", "duplicate", "exclusion"];
+    named.iter().any(|n| t.contains(n)) && !retries
 }
 
 fn is_truthy_literal(e: &Expr) -> bool {
