@@ -232,7 +232,11 @@ fn expand_call(l: &mut Lowered, call: &ExtCall, s: &Arc<FnSummary>) -> Option<Op
         taint_union(&mut passed, &columns);
     }
     let mut ops = Vec::new();
+    let skipped = super::link::pool_fallbacks_not_taken(&s.effects, &call.args);
     for (i, e) in s.effects.iter().enumerate() {
+        if skipped[i] {
+            continue;
+        }
         let (handle, receiver) = match &e.channel {
             Channel::Param(p) => match call.args.get(*p) {
                 Some(Arg::Binding(b)) => (HandleKey::Binding(*b), l.bindings[*b as usize].name.clone()),

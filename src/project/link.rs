@@ -56,6 +56,26 @@ pub enum Channel {
     Injected(PoolId),
 }
 
+/// Effects a call does not send: a helper that sends a statement on the client its caller passes,
+/// or through its pool when none is passed (`client ? client.query(t, p) : pool.query(t, p)`),
+/// sends it through the pool only when the call passes nothing there. A call that passes a
+/// binding (a client, or a parameter that may hold one) sends it on that binding.
+pub fn pool_fallbacks_not_taken(effects: &[Effect], args: &[Arg]) -> Vec<bool> {
+    let passed_client = |p: usize| matches!(args.get(p), Some(Arg::Binding(_)));
+    effects
+        .iter()
+        .map(|e| {
+            let Channel::Pool(_) = e.channel else { return false };
+            effects.iter().any(|o| {
+                matches!(o.channel, Channel::Param(p) if passed_client(p))
+                    && o.site.function == e.site.function
+                    && o.sql_param == e.sql_param
+                    && o.text == e.text
+            })
+        })
+        .collect()
+}
+
 /// One statement a helper sends, in source order.
 #[derive(Debug, Clone)]
 pub struct Effect {
@@ -899,7 +919,12 @@ impl<'s, 'l, 'a> Summariser<'s, 'l, 'a> {
         if s.own_tx {
             return placed;
         }
-        for e in &s.effects {
+        let skipped = pool_fallbacks_not_taken(&s.effects, args);
+        for (e, skip) in s.effects.iter().zip(skipped) {
+            if skip {
+                placed.push(None);
+                continue;
+            }
             let channel = match &e.channel {
                 Channel::Pool(p) => Some(Channel::Pool(p.clone())),
                 Channel::Injected(p) => Some(Channel::Injected(p.clone())),
