@@ -55,6 +55,23 @@ impl Rule for CheckThenInsert {
                 if ctx.coarse_roots.contains(root) {
                     continue;
                 }
+                // Lookups this path passed the way that says their row is there (`if
+                // (!existing.rowCount) throw`, then the old version is closed and a new one
+                // inserted): an insert after them is not "if missing", whatever else is tested.
+                let found_row: BTreeSet<QueryId> = guards
+                    .iter()
+                    .filter(|(_, (t, f, absent))| !absent && !(t & f))
+                    .flat_map(|(g, &(t, _, _))| {
+                        let guard = &m.guards[*g as usize];
+                        let said = if t { &guard.when_true } else { &guard.when_false };
+                        let existence = guard
+                            .taint
+                            .iter()
+                            .all(|(_, f)| !matches!(f, crate::semantic::Field::Column(_)));
+                        let found = existence && said.iter().any(|(_, truthy)| *truthy);
+                        guard.taint.iter().filter(move |_| found).map(|(q, _)| *q)
+                    })
+                    .collect();
                 for (g, &(t, f, absent)) in guards {
                     // Control-dependent: every path here passed the guard, all the same way.
                     if absent || (t && f) {
@@ -66,7 +83,7 @@ impl Rule for CheckThenInsert {
                             && m.kinds.contains_key(&m.query(*q).handle)
                             && matches!(m.stmt(*q), Some(StmtKind::Select(s)) if !s.value_aggregate && s.tables.iter().any(|t| t == table))
                     });
-                    if let Some(sq) = select {
+                    if let Some(sq) = select.filter(|q| !found_row.contains(q)) {
                         found = Some((sq, *g));
                         break 'roots;
                     }
