@@ -134,6 +134,9 @@ impl Rule for ReadModifyWrite {
                     "outside a transaction: two concurrent requests read the same value and the second write silently overwrites the first (lost update)".to_string(),
                 ),
                 (Context::SameTransaction, _) if sel.lock == Some(Lock::ForUpdate) => continue,
+                // An earlier `SELECT ... FOR UPDATE` in the transaction (the account that owns
+                // these holdings): concurrent writers queue behind that lock already.
+                (Context::SameTransaction, _) if locked_before(m, root, sq) => continue,
                 // `SELECT ... ${forUpdate ? 'FOR UPDATE' : ''}`: a lock we cannot see may be there.
                 (Context::SameTransaction, _)
                     if sel.lock.is_none() && s.sql.text.as_deref().is_some_and(|t| t.contains(crate::semantic::sql::HOLE_PREFIX)) =>
@@ -193,6 +196,32 @@ impl Rule for ReadModifyWrite {
 enum Context {
     NoTransaction,
     SameTransaction,
+}
+
+/// A `SELECT ... FOR UPDATE` ran earlier in the transaction the read runs in (on every path).
+fn locked_before(m: &FileModel<'_>, root: FuncId, read: QueryId) -> bool {
+    let Some(views) = m.flow.queries.get(&read).and_then(|c| c.tx.get(&root)) else {
+        return false;
+    };
+    let r = m.query(read);
+    let locks = |q: QueryId| {
+        q != read
+            && m.query(q).head.start < r.head.start
+            && matches!(m.stmt(q), Some(StmtKind::Select(s)) if s.lock == Some(Lock::ForUpdate))
+    };
+    views.iter().all(|t| match t {
+        Tx::Open(begin) => m
+            .flow
+            .txs
+            .get(begin)
+            .is_some_and(|tx| tx.inside.iter().any(|q| locks(*q))),
+        // A wrapper's transaction: the callback's own earlier statements on the same client.
+        Tx::Managed => m
+            .queries
+            .iter()
+            .any(|q| q.func == r.func && q.handle == r.handle && locks(q.id)),
+        _ => false,
+    })
 }
 
 /// Where the read and the write ran, in one root; `None` when unknown or mixed.
