@@ -160,7 +160,8 @@ impl<'s> FileModel<'s> {
     }
 
     /// Code that runs once, alone, with nothing concurrent to race with: a migration or a seed (a
-    /// file under `migrations/`, `seeds/`, `seeders/`, `scripts/`, or named `seed*` / `migrate*`),
+    /// file under `migrations/`, `seeds/`, `seeders/`, `scripts/`, or named `seed*`, `*seed(s)` or
+    /// `*migrat*`: `runMigrations.js`, `rollbackMigrations.ts`),
     /// unless a request handler reaches `f`. Races between concurrent requests
     /// (check-then-insert, read-modify-write) need concurrency.
     pub fn is_one_shot_script(&self, f: FuncId) -> bool {
@@ -178,7 +179,7 @@ impl<'s> FileModel<'s> {
             .and_then(|s| s.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let named = stem.starts_with("seed") || stem.starts_with("migrate") || stem.ends_with(".seed");
+        let named = stem.starts_with("seed") || stem.contains("migrat") || stem.ends_with("seed") || stem.ends_with("seeds");
         (in_dir || named) && self.requests.reach(f).is_none()
     }
 
