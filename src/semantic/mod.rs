@@ -65,6 +65,8 @@ pub struct FileModel<'s> {
     pub requests: requests::RequestPaths,
     /// `try` bodies whose `catch` handles a unique violation (SQLSTATE 23505).
     pub unique_violation_handled: Vec<crate::source::TextRange>,
+    /// Branches for one error a `catch` tests by its code (`if (err.code === '23505')`).
+    pub error_code_branches: Vec<crate::source::TextRange>,
 }
 
 impl<'s> FileModel<'s> {
@@ -96,6 +98,7 @@ impl<'s> FileModel<'s> {
             floating_calls,
             end_calls,
             unique_violation_handled,
+            error_code_branches,
             ..
         } = lowered;
         FileModel {
@@ -114,6 +117,7 @@ impl<'s> FileModel<'s> {
             end_calls,
             requests,
             unique_violation_handled,
+            error_code_branches,
         }
     }
 
@@ -179,7 +183,8 @@ impl<'s> FileModel<'s> {
             .and_then(|s| s.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let named = stem.starts_with("seed") || stem.contains("migrat") || stem.ends_with("seed") || stem.ends_with("seeds");
+        let named =
+            stem.starts_with("seed") || stem.contains("migrat") || stem.ends_with("seed") || stem.ends_with("seeds");
         (in_dir || named) && self.requests.reach(f).is_none()
     }
 

@@ -192,6 +192,27 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// `err.code === '23505'` (or `==`, `err.constraint === '...'`, either way round) on a caught
+    /// error: a branch for one error the code expects and handles on purpose.
+    pub(super) fn tests_error_code(&self, test: &Expr) -> bool {
+        let Expr::Bin(b) = unparen(test) else { return false };
+        if !matches!(b.op, BinaryOp::EqEq | BinaryOp::EqEqEq) {
+            return false;
+        }
+        let caught_field = |e: &Expr| match unparen(e) {
+            Expr::Member(m) => {
+                matches!(&m.prop, MemberProp::Ident(p) if matches!(&*p.sym, "code" | "constraint"))
+                    && matches!(unparen(&m.obj), Expr::Ident(i) if self
+                        .scopes
+                        .lookup(&i.sym)
+                        .is_some_and(|b| self.out.bindings[b as usize].kind == BindingKind::Catch))
+            }
+            _ => false,
+        };
+        let literal = |e: &Expr| matches!(unparen(e), Expr::Lit(Lit::Str(_)));
+        (caught_field(&b.left) && literal(&b.right)) || (literal(&b.left) && caught_field(&b.right))
+    }
+
     pub(super) fn guard_for(&mut self, test: &Expr, taint: &Taint) -> Option<GuardId> {
         if taint.is_empty() {
             return None;

@@ -61,6 +61,9 @@ pub struct Lowered {
     pub route_handlers: Vec<FuncId>,
     /// Bindings given by name to a route registration (`router.post('/x', auth, createOrder)`).
     pub route_handler_bindings: Vec<BindingId>,
+    /// The branches taken for one error a `catch` tests by its code (`if (err.code === '23505')`):
+    /// handled on purpose.
+    pub error_code_branches: Vec<TextRange>,
     /// The bodies of `try` statements whose `catch` handles a unique violation (SQLSTATE 23505):
     /// an insert there lets the constraint decide.
     pub unique_violation_handled: Vec<TextRange>,

@@ -375,6 +375,10 @@ impl<'a> Lowerer<'a> {
                 let v = self.lower_expr(&i.test, Use::Test);
                 let cond = self.build_cond(&i.test);
                 let guard = self.guard_for(&i.test, &v.taint);
+                if self.tests_error_code(&i.test) {
+                    let body = self.range(i.cons.span());
+                    self.out.error_code_branches.push(body);
+                }
                 let then_ = self.lower_body(&i.cons);
                 let else_ = match &i.alt {
                     Some(a) => self.lower_body(a),
