@@ -80,6 +80,15 @@ fn is_error_response(text: &str) -> bool {
     if t.starts_with("next") {
         return true;
     }
+    // `res.send({ error: 'Seat already booked' })`, `res.json({ success: false, ... })`: an
+    // answer that says it failed, whatever its status.
+    let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+    if ["{error:", ",error:", "{errors:", ",errors:", "success:false", "ok:false"]
+        .iter()
+        .any(|k| compact.contains(k))
+    {
+        return true;
+    }
     for key in ["status(", "sendStatus(", "code("] {
         if let Some(i) = t.find(key) {
             let code = t[i + key.len()..].trim_start();
@@ -110,5 +119,8 @@ mod tests {
         assert!(!is_error_response("res.status(201).json(order)"));
         assert!(!is_error_response("res.json(order)"));
         assert!(!is_error_response("res.sendStatus(204)"));
+        assert!(is_error_response("res.send({ error: 'Seat already booked' })"));
+        assert!(is_error_response("res.json({ success: false, message: 'taken' })"));
+        assert!(!is_error_response("res.json({ success: true, errorCount: 0 })"));
     }
 }
