@@ -44,11 +44,11 @@ impl Rule for EarlyReturnInTransaction {
                 };
                 let message = match kind {
                     ExitKind::Return if e.responded => format!(
-                        "sends the response and returns while the transaction on `{name}` (BEGIN at line {}) is still open: its writes are never committed and the connection stays mid-transaction",
+                        "sends the response and returns while the transaction on `{name}` (BEGIN at line {}) is still open: nothing it wrote is committed, and the connection stays mid-transaction, holding its locks",
                         line(m, b.head)
                     ),
                     ExitKind::Return => format!(
-                        "returns while the transaction on `{name}` (BEGIN at line {}) is still open: its writes are never committed and the connection stays mid-transaction",
+                        "returns while the transaction on `{name}` (BEGIN at line {}) is still open: nothing it wrote is committed, and the connection stays mid-transaction, holding its locks",
                         line(m, b.head)
                     ),
                     _ => format!(
