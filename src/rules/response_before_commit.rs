@@ -83,9 +83,16 @@ fn is_error_response(text: &str) -> bool {
     // `res.send({ error: 'Seat already booked' })`, `res.json({ success: false, ... })`: an
     // answer that says it failed, whatever its status.
     let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-    if ["{error:", ",error:", "{errors:", ",errors:", "success:false", "ok:false"]
-        .iter()
-        .any(|k| compact.contains(k))
+    if [
+        "{error:",
+        ",error:",
+        "{errors:",
+        ",errors:",
+        "success:false",
+        "ok:false",
+    ]
+    .iter()
+    .any(|k| compact.contains(k))
     {
         return true;
     }
