@@ -530,3 +530,51 @@ fn fixes_are_applied_in_passes_until_none_is_left_and_diff_shows_the_same() {
     assert_eq!(stdout(&o), "", "one run fixes both findings");
     assert_eq!(code(&o), 0);
 }
+
+/// A client checked out and not released when the query fails: reported in application code,
+/// not in test code, whichever way a file says it is a test.
+const LEAKY: &str = "const { Pool } = require('pg');
+const pool = new Pool();
+async function count() {
+  const client = await pool.connect();
+  const { rows } = await client.query('SELECT count(*) AS n FROM users');
+  client.release();
+  return rows[0].n;
+}
+module.exports = { count };
+";
+
+#[test]
+fn test_code_is_known_by_its_name_or_its_own_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = [
+        "src/db.js",
+        "test/app/db.js",
+        "test/setup.js",
+        "src/tests/helpers.js",
+        "src/__tests__/db.js",
+        "src/orders.test.js",
+        "spec/support.js",
+    ];
+    for f in files {
+        common::write(dir.path(), f, LEAKY);
+    }
+    let o = txlint(&["--format", "compact", "--select", "client-leak", "."], dir.path());
+    let out = stdout(&o);
+    // Application code, also under a directory named `test` higher up (a project's parent).
+    for reported in ["src/db.js", "test/app/db.js"] {
+        assert!(
+            out.contains(&format!("{reported}:5:")),
+            "{reported} not reported:\n{out}"
+        );
+    }
+    for silent in [
+        "test/setup.js",
+        "src/tests/helpers.js",
+        "src/__tests__/db.js",
+        "src/orders.test.js",
+        "spec/support.js",
+    ] {
+        assert!(!out.contains(silent), "{silent} is test code:\n{out}");
+    }
+}

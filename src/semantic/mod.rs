@@ -142,14 +142,22 @@ impl<'s> FileModel<'s> {
 
     /// Whether `f` is test code: inside a test runner's callback (`it('...', fn)`, hooks,
     /// `suite.test`), or in a file named as a test (`*.test.js`, `*.spec.ts`, `test-authz.ts`,
-    /// `db_test.js`, or under `__tests__`; not a `test/` directory, which may be any path's parent). A test's failures end the test, and tests hold clients
+    /// `db_test.js`, under `__tests__`, or directly in a `test/`, `tests/`, `spec/` or `e2e/` directory). A test's failures end the test, and tests hold clients
     /// and send statements on purpose in ways production code must not.
     pub fn is_test_code(&self, f: FuncId) -> bool {
         if self.functions.get(f as usize).is_some_and(|func| func.test_code) {
             return true;
         }
         let path = &self.source.path;
-        let in_tests_dir = path.components().any(|c| c.as_os_str() == "__tests__");
+        // `__tests__` anywhere; `test/`, `tests/`, `spec/`, `e2e/` only as the file's own
+        // directory (mocha's `test/setup.js`, `src/tests/helpers.js`): higher up, such a name may
+        // be any project's parent.
+        let parent_is_tests = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| matches!(n.to_ascii_lowercase().as_str(), "test" | "tests" | "spec" | "e2e"));
+        let in_tests_dir = parent_is_tests || path.components().any(|c| c.as_os_str() == "__tests__");
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
