@@ -205,18 +205,22 @@ fn python_wheel_carries_a_working_binary() {
         .args(["install", "--no-index", "-q"])
         .arg(&wheel));
     assert!(o.status.success(), "pip install: {}", text(&o));
-    let bin = venv.join("bin/txlint");
-    let o = run(Command::new(&bin).arg("--version"));
+    installed_binary_runs_and_lints(&venv.join("bin/txlint"), "wheel");
+}
+
+/// An installed `txlint` prints this version and finds the demo's missing transaction.
+fn installed_binary_runs_and_lints(bin: &Path, route: &str) {
+    let o = run(Command::new(bin).arg("--version"));
     assert!(
         o.status.success() && text(&o).starts_with(&format!("txlint {}", env!("CARGO_PKG_VERSION"))),
-        "{}",
+        "{route}: {}",
         text(&o)
     );
-    let o = run(Command::new(&bin)
+    let o = run(Command::new(bin)
         .args(["--format", "compact", "fixtures/_demo/naive_app.js"])
         .current_dir(root()));
-    assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("[missing-transaction]"), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(1), "{route}: {}", text(&o));
+    assert!(text(&o).contains("[missing-transaction]"), "{route}: {}", text(&o));
 }
 
 /// The README's first install route, both ways: `cargo install --path .` and `cargo install
@@ -240,18 +244,7 @@ fn cargo_install_from_the_path_and_from_git() {
             .args(&source)
             .current_dir(dir.path()));
         assert!(o.status.success(), "cargo install ({name}) failed:\n{}", text(&o));
-        let bin = prefix.join("bin/txlint");
-        let o = run(Command::new(&bin).arg("--version"));
-        assert!(
-            o.status.success() && text(&o).starts_with(&format!("txlint {}", env!("CARGO_PKG_VERSION"))),
-            "{name}: {}",
-            text(&o)
-        );
-        let o = run(Command::new(&bin)
-            .args(["--format", "compact", "fixtures/_demo/naive_app.js"])
-            .current_dir(root()));
-        assert_eq!(o.status.code(), Some(1), "{name}: {}", text(&o));
-        assert!(text(&o).contains("[missing-transaction]"), "{name}: {}", text(&o));
+        installed_binary_runs_and_lints(&prefix.join("bin/txlint"), name);
     }
 }
 

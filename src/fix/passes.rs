@@ -50,6 +50,7 @@ pub fn fix_to_fixed_point(
     let mut refused: BTreeMap<usize, Diagnostic> = BTreeMap::new();
     let mut overlay = Overlay::new();
     let mut next: Option<Vec<FileOutcome>> = None;
+    let pool = crate::engine::pool(engine.threads)?;
     for _ in 0..MAX_PASSES {
         let outcomes: &[FileOutcome] = next.as_deref().unwrap_or(first);
         let mut progress = false;
@@ -83,7 +84,6 @@ pub fn fix_to_fixed_point(
             overlay: Some(&overlay),
             ..Session::default()
         };
-        let pool = crate::engine::pool(engine.threads)?;
         next = Some(pool.install(|| lint_project_in(files, schema_files, engine, session)));
     }
     Ok(Passes {
